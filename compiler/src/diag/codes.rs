@@ -1,0 +1,188 @@
+//! The registry of diagnostic codes.
+//!
+//! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
+//! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets) and are
+//! never reused: a retired code stays here, documented as retired. Each one has an
+//! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
+
+use super::Severity;
+use serde::{Serialize, Serializer};
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $title:literal, $explain:literal; )*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The code as users see it, e.g. `E0102`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            /// The default severity: `E` codes are errors, `W` codes warnings.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// A one-line summary.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// The long explanation shown by `scalpel explain`.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explain, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    Io = "E0001", Error, "a file or folder cannot be read",
+        "Scalpel could not read a path it was given, or one listed in `scalpel.toml`.\nCheck that the path exists and is readable.";
+    InvalidUtf8 = "E0002", Error, "a file is not valid UTF-8",
+        "Detection files must be UTF-8. The diagnostic points at the first byte that is not.\nRe-save the file as UTF-8 (most editors have an encoding option).";
+    Syntax = "E0003", Error, "syntax error",
+        "The parser expected something else at this point. The message lists what would fit.\n\n    detect heart_rate = 250     // error: `=` is not an operator\n    detect heart_rate == 250    // ok";
+    UnterminatedString = "E0004", Error, "unterminated string",
+        "A string literal opened with `\"` is not closed on the same line.\nStrings cannot span lines; write a newline as `\\n`.";
+    InvalidEscape = "E0005", Error, "invalid escape in a string",
+        "Strings know the escapes `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t`, `\\0` and `\\u{XXXX}`.\nTo match a literal backslash write `\\\\`.";
+    TooDeep = "E0006", Error, "nesting too deep",
+        "Expressions may nest parentheses up to 128 levels. Deeper nesting is almost\ncertainly generated input gone wrong, and some SIEMs reject it anyway.";
+    TooLarge = "E0007", Error, "file too large",
+        "A single `.det` file may be at most 16 MiB. Split large generated content into\nseveral files; all `.det` files under a path are read.";
+    InvalidNumber = "E0008", Error, "invalid number",
+        "Integers must fit in 64 bits and floats must be finite.";
+    InvalidConfig = "E0009", Error, "invalid `scalpel.toml`",
+        "`scalpel.toml` marks the root of a detection tree:\n\n    name = \"ras\"\n    paths = [\"schemas\", \"flows\"]\n\nThe diagnostic says which key is wrong.";
+    NoInput = "W0010", Warning, "no detection files found",
+        "No `.det` file was found under the given paths.";
+
+    UnknownSchema = "E0101", Error, "unknown schema",
+        "A step's `source` names a schema that no `.det` file declares.\n\n    schema biosensor { ... }\n    step s \"...\" { source biosensor ... }";
+    UnknownField = "E0102", Error, "unknown field",
+        "A field is not declared in the step's source schema. Field names are\ncase-sensitive and dotted (`device.id`).";
+    DuplicateSchema = "E0103", Error, "schema declared twice",
+        "Schema names are global across a detection tree; each may be declared once.";
+    DuplicateField = "E0104", Error, "field declared twice",
+        "A field name may appear once per schema.";
+    DuplicateFlow = "E0105", Error, "flow id declared twice",
+        "Flow ids are global across a detection tree; rule ids are derived from them,\nso two flows with one id would overwrite each other's rules.";
+    DuplicateStep = "E0106", Error, "step or sequence id declared twice in a flow",
+        "Step and sequence ids share one namespace per flow; rule ids are derived from them.";
+    UnknownStep = "E0107", Error, "unknown step in a sequence",
+        "A sequence lists steps of its own flow by id.";
+    UnknownType = "E0108", Error, "unknown field type",
+        "Field types are `string`, `int`, `float`, `bool`, `ip`, `timestamp` and\n`enum(a, b, ...)`.";
+    EventTime = "E0109", Error, "a schema needs exactly one event-time field",
+        "Exactly one field of each schema is marked `event_time`, and it is a `timestamp`:\n\n    time timestamp event_time \"when the reading was taken\"\n\nThresholds and sequences measure their windows on it.";
+    DuplicateClause = "E0110", Error, "clause given twice",
+        "`source`, `severity`, `detect`, `threshold`, `undetectable`, `category`, `origin` and\n`description` may appear once per step or flow.";
+    MissingClause = "E0111", Error, "required clause missing",
+        "A step needs a `source`, at least one `technique`, and either `detect` or\n`undetectable \"reason\"` (not both). A flow needs a `category` and an `origin`.";
+    UnknownKeyword = "E0112", Error, "unknown severity or origin",
+        "Severities are `informational`, `low`, `medium`, `high`, `critical`.\nOrigins are `realized` and `theoretical`.";
+    DuplicateEnumValue = "E0113", Error, "enum value declared twice",
+        "Each value of an `enum(...)` type may appear once.";
+
+    TypeMismatch = "E0201", Error, "value does not have the field's type",
+        "The literal compared with a field must have the field's declared type. An `int`\nfield takes integers; a `float` field takes integers or floats; `ip` fields take\naddresses (bare IPv4 or quoted); `enum` fields take one of their values.";
+    OperatorType = "E0202", Error, "operator not applicable to the field's type",
+        "`contains`, `startswith`, `endswith`, `matches` and `cased` apply to strings;\n`<`, `<=`, `>`, `>=` to numbers; `in cidr` to IPs; `exists` to any field.";
+    UnknownEnumValue = "E0203", Error, "value not declared in the enum",
+        "An `enum` field only ever holds its declared values, so comparing it with another\nvalue is always false (or always true for `!=`).";
+    OutOfRange = "W0204", Warning, "constant outside the field's declared range",
+        "The field's schema declares `range lo..hi`, so this comparison has the same\nresult for every valid event. It is likely a typo or a unit mix-up.";
+    Contradiction = "E0205", Error, "condition can never be true",
+        "The checker proved that no event satisfies this condition (for example\n`x > 5 and x < 3`, or `x == \"a\" and x == \"b\"`). The detection would never fire.";
+    InvalidRegex = "E0206", Error, "invalid regular expression",
+        "The pattern does not parse. Patterns use the common syntax of RE2, Java and\n.NET: classes, groups, alternation, repetition, `^` and `$`.";
+    UnportableRegex = "E0207", Error, "regular-expression feature not portable",
+        "Look-around and back-references cannot run on every target (RE2, Lucene and\nElasticsearch lack them), so Scalpel rejects them everywhere.";
+    InvalidCidr = "E0208", Error, "invalid CIDR block",
+        "Write CIDR blocks as `\"10.0.0.0/8\"` or `\"fd00::/8\"`; host bits must be zero.";
+    InvalidIp = "E0209", Error, "invalid IP address",
+        "IP values are IPv4 (`10.0.0.1`, bare or quoted) or IPv6 (quoted).";
+    EmptyList = "E0210", Error, "empty list",
+        "`in []` is always false; a list needs at least one value.";
+    InvalidRange = "E0211", Error, "invalid range declaration",
+        "`range lo..hi` needs lo <= hi and applies to `int` and `float` fields only.";
+    EmptyPattern = "E0212", Error, "empty text to match",
+        "`contains \"\"`, `startswith \"\"` and `endswith \"\"` match every string, which is\nnever what a detection means; use `exists` instead.";
+
+    KeyMissing = "E0301", Error, "grouping key is not a field of the step's schema",
+        "`by` keys of thresholds and sequences must be fields of every step they apply to.\nWhen steps name the key differently, give each step its own `by`:\n\n    sequence s \"...\" within 30m { login by user.name -> push by actor.name }";
+    KeyTypeMismatch = "E0302", Error, "join keys of a sequence have different types",
+        "Events are joined on equal key values, so each key position must have one type\nacross all steps of a sequence.";
+    SequenceTooShort = "E0303", Error, "sequence needs at least two steps",
+        "A sequence orders two or more steps; for one step use `threshold`.";
+    UndetectableInSequence = "E0304", Error, "undetectable step used in a sequence or threshold",
+        "A step declared `undetectable` has no condition to match, so it cannot take part in\na sequence and cannot have a threshold.";
+    InvalidWindow = "E0305", Error, "invalid time window",
+        "Windows must be between 1 second and 30 days.";
+    KeyCountMismatch = "E0306", Error, "steps of a sequence join on different numbers of keys",
+        "Every step of a sequence must give the same number of `by` keys.";
+    InvalidThreshold = "E0307", Error, "invalid threshold",
+        "A threshold compares a count with a whole number, using `>` or `>=`, and\n`count >= 1` is simply the step itself: thresholds start at `> 1` / `>= 2`.";
+    KeyNotInSchema = "E0308", Error, "sequence has no join key",
+        "A sequence correlates events of one entity: it needs `by` keys, on the sequence\nor on every step.";
+
+    MalformedTechnique = "E0401", Error, "malformed ATT&CK id",
+        "ATT&CK technique ids look like `T1565`, `T1565.003` (sub-technique) or `T0814`\n(ICS). Tactic ids (`TA0040`) are not techniques.";
+    UnknownTechnique = "E0402", Error, "unknown ATT&CK technique",
+        "The id is not in the ATT&CK catalog in use (Enterprise, Mobile and ICS). Use\n`--attack-bundle` to check against a newer ATT&CK release.";
+    RevokedTechnique = "E0403", Error, "revoked ATT&CK technique",
+        "MITRE revoked this technique and names a replacement; use the replacement id.";
+    DeprecatedTechnique = "W0404", Warning, "deprecated ATT&CK technique",
+        "MITRE deprecated this technique without a replacement. It still resolves, but\nnavigator layers and SIEM mappings may no longer show it.";
+    AttackBundle = "E0405", Error, "ATT&CK bundle cannot be loaded",
+        "A STIX 2.1 bundle given with `--attack-bundle` could not be read or holds no\nATT&CK techniques.";
+}
+
+impl Code {
+    /// Finds a code by its text, case-insensitively (`e0102` works too).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_and_prefixed_by_severity() {
+        let mut seen = BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{code} listed twice");
+            let prefix = if code.severity() == Severity::Error { 'E' } else { 'W' };
+            assert!(code.as_str().starts_with(prefix), "{code} has the wrong prefix");
+            assert!(!code.explanation().is_empty());
+        }
+    }
+
+    #[test]
+    fn codes_parse_back() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(*code));
+        }
+        assert_eq!(Code::parse("E9999"), None);
+    }
+}

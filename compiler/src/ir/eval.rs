@@ -1,0 +1,307 @@
+//! The reference evaluator: what a detection means, defined once.
+//!
+//! Every target is tested against these functions, and the synthetic events are
+//! generated to satisfy them. The rules (see `docs/language.md`, "Semantics"):
+//! tests on missing or mistyped fields are false; negation is plain boolean `not`;
+//! text compares case-insensitively unless `cased`; regexes search; numbers compare
+//! by value; thresholds slide a half-open window; sequences need strictly
+//! increasing times within the window and equal join keys.
+
+use super::{time, Cond, Number, Ordering, Scalar, Sequence, Step, Test, TestOp, TextKind, Threshold};
+use crate::schema::FieldType;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+/// Finds a dotted field in an event, as a flat key (`"device.id": ...`), as nested
+/// objects (`"device": {"id": ...}`), or any mix of the two.
+pub fn lookup<'a>(event: &'a Value, field: &str) -> Option<&'a Value> {
+    let object = event.as_object()?;
+    if let Some(v) = object.get(field) {
+        return Some(v);
+    }
+    field.match_indices('.').find_map(|(i, _)| object.get(&field[..i]).and_then(|inner| lookup(inner, &field[i + 1..])))
+}
+
+/// Whether an event satisfies a condition.
+pub fn matches(cond: &Cond, event: &Value) -> bool {
+    match cond {
+        Cond::All(parts) => parts.iter().all(|c| matches(c, event)),
+        Cond::Any(parts) => parts.iter().any(|c| matches(c, event)),
+        Cond::Not(inner) => !matches(inner, event),
+        Cond::Test(test) => test_matches(test, event),
+    }
+}
+
+/// A field's value seen through its declared type; `None` when missing, null or
+/// of another type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed<'a> {
+    Text(&'a str),
+    Num(Number),
+    Bool(bool),
+    Ip(IpAddr),
+    Time(i64),
+}
+
+pub fn typed<'a>(ty: &FieldType, value: &'a Value) -> Option<Typed<'a>> {
+    match (ty, value) {
+        (FieldType::String | FieldType::Enum(_), Value::String(s)) => Some(Typed::Text(s)),
+        (FieldType::Int | FieldType::Float, Value::Number(n)) => {
+            Some(Typed::Num(n.as_i64().map_or_else(|| Number::Float(n.as_f64().unwrap_or(f64::NAN)), Number::Int)))
+        }
+        (FieldType::Bool, Value::Bool(b)) => Some(Typed::Bool(*b)),
+        (FieldType::Ip, Value::String(s)) => s.parse().ok().map(Typed::Ip),
+        (FieldType::Timestamp, v) => time::millis(v).map(Typed::Time),
+        _ => None,
+    }
+}
+
+pub fn test_matches(test: &Test, event: &Value) -> bool {
+    let Some(value) = lookup(event, &test.field).and_then(|v| typed(&test.ty, v)) else {
+        return false;
+    };
+    match &test.op {
+        TestOp::Exists => true,
+        TestOp::Eq(scalar) => scalar_eq(&value, scalar, test.cased),
+        TestOp::OneOf(scalars) => scalars.iter().any(|s| scalar_eq(&value, s, test.cased)),
+        TestOp::Cmp(ord, bound) => match value {
+            Typed::Num(n) => compare(n, *bound).is_some_and(|o| ordering_holds(*ord, o)),
+            _ => false,
+        },
+        TestOp::Text { kind, values, all } => match value {
+            Typed::Text(s) => {
+                let hit = |v: &String| text_matches(*kind, s, v, test.cased);
+                if *all {
+                    values.iter().all(hit)
+                } else {
+                    values.iter().any(hit)
+                }
+            }
+            _ => false,
+        },
+        TestOp::Regex { pattern, case_insensitive } => match value {
+            Typed::Text(s) => regex_search(pattern, *case_insensitive, s),
+            _ => false,
+        },
+        TestOp::Cidr(blocks) => match value {
+            Typed::Ip(ip) => blocks.iter().any(|b| b.contains(&ip)),
+            _ => false,
+        },
+    }
+}
+
+fn scalar_eq(value: &Typed, scalar: &Scalar, cased: bool) -> bool {
+    match (value, scalar) {
+        (Typed::Text(s), Scalar::Str(v) | Scalar::Enum(v)) => text_eq(s, v, cased),
+        (Typed::Num(n), Scalar::Int(i)) => compare(*n, Number::Int(*i)) == Some(std::cmp::Ordering::Equal),
+        (Typed::Num(n), Scalar::Float(f)) => compare(*n, Number::Float(*f)) == Some(std::cmp::Ordering::Equal),
+        (Typed::Bool(b), Scalar::Bool(v)) => b == v,
+        (Typed::Ip(ip), Scalar::Ip(v)) => ip == v,
+        _ => false,
+    }
+}
+
+/// Case-insensitive unless `cased`: both sides lower-cased (Unicode).
+pub fn text_eq(value: &str, wanted: &str, cased: bool) -> bool {
+    if cased {
+        value == wanted
+    } else {
+        value == wanted || value.to_lowercase() == wanted.to_lowercase()
+    }
+}
+
+pub fn text_matches(kind: TextKind, value: &str, wanted: &str, cased: bool) -> bool {
+    let (value, wanted) =
+        if cased { (value.to_string(), wanted.to_string()) } else { (value.to_lowercase(), wanted.to_lowercase()) };
+    match kind {
+        TextKind::Contains => value.contains(&wanted),
+        TextKind::StartsWith => value.starts_with(&wanted),
+        TextKind::EndsWith => value.ends_with(&wanted),
+    }
+}
+
+/// Numeric comparison; integers compare exactly, anything involving a float as f64.
+pub fn compare(a: Number, b: Number) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => Some(x.cmp(&y)),
+        _ => a.as_f64().partial_cmp(&b.as_f64()),
+    }
+}
+
+fn ordering_holds(ord: Ordering, o: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match ord {
+        Ordering::Lt => o == Less,
+        Ordering::Le => o != Greater,
+        Ordering::Gt => o == Greater,
+        Ordering::Ge => o != Less,
+    }
+}
+
+thread_local! {
+    // Compiled regexes by (pattern, case-insensitive); evaluation runs the same few
+    // patterns over many events.
+    static REGEXES: RefCell<HashMap<(String, bool), Option<regex::Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// Unanchored search, as `docs/language.md` defines `matches`.
+pub fn regex_search(pattern: &str, case_insensitive: bool, text: &str) -> bool {
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let compiled = cache
+            .entry((pattern.to_string(), case_insensitive))
+            .or_insert_with(|| regex::RegexBuilder::new(pattern).case_insensitive(case_insensitive).build().ok());
+        compiled.as_ref().is_some_and(|re| re.is_match(text))
+    })
+}
+
+/// An event tagged with the schema (log source) it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct SourcedEvent<'a> {
+    pub source: &'a str,
+    pub event: &'a Value,
+}
+
+/// The key of a group: one canonical text per key field, so `2` and `2.0` group
+/// together and strings keep their case (joins are exact).
+pub type GroupKey = Vec<String>;
+
+fn key_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn group_key(event: &Value, fields: &[String]) -> Option<GroupKey> {
+    fields.iter().map(|f| lookup(event, f).and_then(key_text)).collect()
+}
+
+/// The groups for which a threshold fires over `events` (already filtered to the
+/// step's source), sorted. `time_field` is the schema's event-time field.
+pub fn threshold_groups(threshold: &Threshold, cond: &Cond, time_field: &str, events: &[&Value]) -> Vec<GroupKey> {
+    let mut groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>> = BTreeMap::new();
+    for event in events.iter().filter(|e| matches(cond, e)) {
+        let Some(t) = lookup(event, time_field).and_then(time::millis) else { continue };
+        let Some(key) = group_key(event, &threshold.group_by) else { continue };
+        let distinct = match &threshold.distinct {
+            Some(field) => match lookup(event, field).and_then(key_text) {
+                Some(v) => Some(v),
+                None => continue,
+            },
+            None => None,
+        };
+        groups.entry(key).or_default().push((t, distinct));
+    }
+    let window = i64::try_from(threshold.window_ms).unwrap_or(i64::MAX);
+    groups
+        .into_iter()
+        .filter_map(|(key, mut hits)| {
+            hits.sort();
+            (max_in_window(&hits, window, threshold.distinct.is_some()) >= threshold.min).then_some(key)
+        })
+        .collect()
+}
+
+/// The largest count (or number of distinct values) in any window `[t, t + w)`.
+fn max_in_window(hits: &[(i64, Option<String>)], window: i64, distinct: bool) -> u64 {
+    let mut best = 0u64;
+    let mut start = 0;
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (end, (t, value)) in hits.iter().enumerate() {
+        if let Some(v) = value {
+            *counts.entry(v.as_str()).or_default() += 1;
+        }
+        while hits[start].0 <= t.saturating_sub(window) {
+            if let Some(v) = &hits[start].1 {
+                if let Some(c) = counts.get_mut(v.as_str()) {
+                    *c -= 1;
+                    if *c == 0 {
+                        counts.remove(v.as_str());
+                    }
+                }
+            }
+            start += 1;
+        }
+        let size = if distinct { counts.len() } else { end + 1 - start };
+        best = best.max(size as u64);
+    }
+    best
+}
+
+/// A step of a sequence as the evaluator needs it.
+pub struct SequenceMember<'a> {
+    pub step: &'a Step,
+    pub time_field: &'a str,
+    pub keys: &'a [String],
+}
+
+/// The join-key values for which a sequence fires over `events` (any sources).
+pub fn sequence_groups(sequence: &Sequence, members: &[SequenceMember], events: &[SourcedEvent]) -> Vec<GroupKey> {
+    // Events that match at least one member, with their time, sorted by time.
+    let mut timeline: Vec<(i64, usize)> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let time = members
+            .iter()
+            .filter(|m| member_matches(m, e))
+            .find_map(|m| lookup(e.event, m.time_field).and_then(time::millis));
+        if let Some(t) = time {
+            timeline.push((t, i));
+        }
+    }
+    timeline.sort();
+    let window = i64::try_from(sequence.window_ms).unwrap_or(i64::MAX);
+    // For each key and member, the latest first-event time of a partial match that
+    // ends at that member: a later start leaves the most room in the window.
+    let mut partial: BTreeMap<GroupKey, Vec<Option<i64>>> = BTreeMap::new();
+    let mut fired = BTreeSet::new();
+    let mut batch_start = 0;
+    while batch_start < timeline.len() {
+        let t = timeline[batch_start].0;
+        let batch_end =
+            timeline[batch_start..].iter().position(|(u, _)| *u != t).map_or(timeline.len(), |p| batch_start + p);
+        // Updates from one instant see only earlier events: times strictly increase.
+        let mut updates: Vec<(GroupKey, usize, i64)> = Vec::new();
+        for &(_, idx) in &timeline[batch_start..batch_end] {
+            let e = &events[idx];
+            for (pos, member) in members.iter().enumerate() {
+                if !member_matches(member, e) {
+                    continue;
+                }
+                let Some(key) = group_key(e.event, member.keys) else { continue };
+                let start = if pos == 0 {
+                    Some(t)
+                } else {
+                    partial.get(&key).and_then(|p| p[pos - 1]).filter(|s| t - s <= window)
+                };
+                if let Some(start) = start {
+                    updates.push((key, pos, start));
+                }
+            }
+        }
+        for (key, pos, start) in updates {
+            if pos + 1 == members.len() {
+                fired.insert(key);
+                continue;
+            }
+            let slots = partial.entry(key).or_insert_with(|| vec![None; members.len()]);
+            slots[pos] = Some(slots[pos].map_or(start, |s| s.max(start)));
+        }
+        batch_start = batch_end;
+    }
+    fired.into_iter().collect()
+}
+
+fn member_matches(member: &SequenceMember, event: &SourcedEvent) -> bool {
+    member.step.source.as_deref() == Some(event.source)
+        && member.step.detection.condition().is_some_and(|c| matches(c, event.event))
+}
+

@@ -1,0 +1,317 @@
+//! Tests of the reference semantics: every operator and its edge cases.
+
+use super::eval::*;
+use super::*;
+use crate::schema::FieldType;
+use serde_json::{json, Value};
+
+fn test(field: &str, ty: FieldType, op: TestOp) -> Cond {
+    Cond::Test(Test { field: field.into(), ty, cased: false, op, span: Span::default() })
+}
+
+fn cased(field: &str, ty: FieldType, op: TestOp) -> Cond {
+    Cond::Test(Test { field: field.into(), ty, cased: true, op, span: Span::default() })
+}
+
+fn not(c: Cond) -> Cond {
+    Cond::Not(Box::new(c))
+}
+
+fn s(v: &str) -> Scalar {
+    Scalar::Str(v.into())
+}
+
+#[test]
+fn string_equality_ignores_case_unless_cased() {
+    let eq = test("user", FieldType::String, TestOp::Eq(s("Admin")));
+    assert!(matches(&eq, &json!({"user": "admin"})));
+    assert!(matches(&eq, &json!({"user": "ADMIN"})));
+    assert!(!matches(&eq, &json!({"user": "admins"})));
+    let exact = cased("user", FieldType::String, TestOp::Eq(s("Admin")));
+    assert!(matches(&exact, &json!({"user": "Admin"})));
+    assert!(!matches(&exact, &json!({"user": "admin"})));
+}
+
+#[test]
+fn non_ascii_case_folding() {
+    let eq = test("name", FieldType::String, TestOp::Eq(s("ÉCHO")));
+    assert!(matches(&eq, &json!({"name": "écho"})));
+}
+
+#[test]
+fn missing_and_mistyped_fields_fail_every_test() {
+    let ops = [
+        TestOp::Eq(s("x")),
+        TestOp::OneOf(vec![s("x")]),
+        TestOp::Text { kind: TextKind::Contains, values: vec!["x".into()], all: false },
+        TestOp::Regex { pattern: ".*".into(), case_insensitive: false },
+        TestOp::Exists,
+    ];
+    for op in ops {
+        let c = test("f", FieldType::String, op);
+        assert!(!matches(&c, &json!({})), "{c:?} on a missing field");
+        assert!(!matches(&c, &json!({"f": null})), "{c:?} on null");
+        assert!(!matches(&c, &json!({"f": 3})), "{c:?} on a number");
+    }
+    let gt = test("n", FieldType::Int, TestOp::Cmp(Ordering::Gt, Number::Int(1)));
+    assert!(!matches(&gt, &json!({"n": "5"})), "a string is not an int");
+}
+
+#[test]
+fn negation_is_boolean_so_missing_fields_satisfy_not_equal() {
+    let ne = not(test("f", FieldType::String, TestOp::Eq(s("x"))));
+    assert!(matches(&ne, &json!({})));
+    assert!(matches(&ne, &json!({"f": "y"})));
+    assert!(!matches(&ne, &json!({"f": "X"})));
+    let not_in = not(test("f", FieldType::String, TestOp::OneOf(vec![s("a"), s("b")])));
+    assert!(matches(&not_in, &json!({})));
+    assert!(!matches(&not_in, &json!({"f": "B"})));
+}
+
+#[test]
+fn numbers_compare_by_value_across_int_and_float() {
+    let eq = test("n", FieldType::Float, TestOp::Eq(Scalar::Float(2.0)));
+    assert!(matches(&eq, &json!({"n": 2})));
+    assert!(matches(&eq, &json!({"n": 2.0})));
+    let eq_int = test("n", FieldType::Int, TestOp::Eq(Scalar::Int(2)));
+    assert!(matches(&eq_int, &json!({"n": 2.0})));
+    assert!(!matches(&eq_int, &json!({"n": 2.5})));
+    let big = test("n", FieldType::Int, TestOp::Eq(Scalar::Int(9_007_199_254_740_993)));
+    assert!(matches(&big, &json!({"n": 9_007_199_254_740_993_i64})));
+    assert!(!matches(&big, &json!({"n": 9_007_199_254_740_992_i64})), "integers compare exactly");
+}
+
+#[test]
+fn orderings_at_their_boundaries() {
+    let cases = [(Ordering::Lt, [true, false, false]), (Ordering::Le, [true, true, false]), (Ordering::Gt, [false, false, true]), (Ordering::Ge, [false, true, true])];
+    for (ord, expected) in cases {
+        let c = test("n", FieldType::Int, TestOp::Cmp(ord, Number::Int(220)));
+        for (value, want) in [219, 220, 221].into_iter().zip(expected) {
+            assert_eq!(matches(&c, &json!({ "n": value })), want, "{value} {} 220", ord.as_str());
+        }
+    }
+    let f = test("t", FieldType::Float, TestOp::Cmp(Ordering::Gt, Number::Float(37.5)));
+    assert!(matches(&f, &json!({"t": 37.6})));
+    assert!(!matches(&f, &json!({"t": 37.5})));
+    assert!(matches(&f, &json!({"t": 38})));
+}
+
+#[test]
+fn text_operators() {
+    let any = |kind, values: &[&str], all| test("p", FieldType::String, TestOp::Text { kind, values: values.iter().map(|v| v.to_string()).collect(), all });
+    let ev = json!({"p": "C:\\Windows\\System32\\CMD.exe"});
+    assert!(matches(&any(TextKind::Contains, &["system32"], false), &ev));
+    assert!(matches(&any(TextKind::StartsWith, &["c:\\windows"], false), &ev));
+    assert!(matches(&any(TextKind::EndsWith, &[".EXE"], false), &ev));
+    assert!(matches(&any(TextKind::EndsWith, &[".dll", ".exe"], false), &ev));
+    assert!(!matches(&any(TextKind::Contains, &["temp", "cmd.exe"], true), &ev));
+    assert!(matches(&any(TextKind::Contains, &["windows", "cmd.exe"], true), &ev));
+    let exact = cased("p", FieldType::String, TestOp::Text { kind: TextKind::EndsWith, values: vec![".EXE".into()], all: false });
+    assert!(!matches(&exact, &ev));
+}
+
+#[test]
+fn wildcards_are_literal_characters() {
+    let c = test("p", FieldType::String, TestOp::Text { kind: TextKind::Contains, values: vec!["a*b?".into()], all: false });
+    assert!(matches(&c, &json!({"p": "xa*b?y"})));
+    assert!(!matches(&c, &json!({"p": "axxb!"})));
+}
+
+#[test]
+fn regex_searches_and_honours_anchors_and_flags() {
+    let re = |p: &str, i| test("u", FieldType::String, TestOp::Regex { pattern: p.into(), case_insensitive: i });
+    assert!(matches(&re("adm", false), &json!({"u": "sysadmin"})));
+    assert!(!matches(&re("^adm", false), &json!({"u": "sysadmin"})));
+    assert!(!matches(&re("ADM", false), &json!({"u": "sysadmin"})), "case-sensitive by default");
+    assert!(matches(&re("ADM", true), &json!({"u": "sysadmin"})));
+    assert!(matches(&re("^bs-[0-9]+$", false), &json!({"u": "bs-42"})));
+    assert!(!matches(&re("^bs-[0-9]+$", false), &json!({"u": "bs-42\nx"})));
+}
+
+#[test]
+fn ip_equality_and_cidr() {
+    let ip = |v: &str| Scalar::Ip(v.parse().unwrap());
+    let eq = test("ip", FieldType::Ip, TestOp::Eq(ip("10.0.0.1")));
+    assert!(matches(&eq, &json!({"ip": "10.0.0.1"})));
+    assert!(!matches(&eq, &json!({"ip": "10.0.0.10"})));
+    assert!(!matches(&eq, &json!({"ip": "not an ip"})));
+    let v6 = test("ip", FieldType::Ip, TestOp::Eq(ip("fd00::1")));
+    assert!(matches(&v6, &json!({"ip": "fd00:0:0::1"})), "IPv6 compares by value");
+    let cidr = test("ip", FieldType::Ip, TestOp::Cidr(vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()]));
+    assert!(matches(&cidr, &json!({"ip": "10.255.255.255"})));
+    assert!(!matches(&cidr, &json!({"ip": "11.0.0.0"})));
+    assert!(matches(&cidr, &json!({"ip": "fdab::1"})));
+    assert!(!matches(&cidr, &json!({"ip": "::ffff:10.0.0.1"})), "IPv4-mapped IPv6 is not in an IPv4 block");
+}
+
+#[test]
+fn bool_enum_and_exists() {
+    let b = test("ok", FieldType::Bool, TestOp::Eq(Scalar::Bool(false)));
+    assert!(matches(&b, &json!({"ok": false})));
+    assert!(!matches(&b, &json!({"ok": "false"})), "a string is not a bool");
+    let e = test("k", FieldType::Enum(vec!["ecg".into()]), TestOp::Eq(Scalar::Enum("ecg".into())));
+    assert!(matches(&e, &json!({"k": "ECG"})));
+    let ex = test("t", FieldType::Timestamp, TestOp::Exists);
+    assert!(matches(&ex, &json!({"t": "2026-11-25T10:00:00Z"})));
+    assert!(!matches(&ex, &json!({"t": "soon"})));
+}
+
+#[test]
+fn dotted_fields_resolve_flat_nested_and_mixed() {
+    let c = test("a.b.c", FieldType::Int, TestOp::Eq(Scalar::Int(1)));
+    assert!(matches(&c, &json!({"a.b.c": 1})));
+    assert!(matches(&c, &json!({"a": {"b": {"c": 1}}})));
+    assert!(matches(&c, &json!({"a.b": {"c": 1}})));
+    assert!(matches(&c, &json!({"a": {"b.c": 1}})));
+    assert!(!matches(&c, &json!({"a": {"b": 1}})));
+}
+
+#[test]
+fn junctions() {
+    let t = test("x", FieldType::Bool, TestOp::Eq(Scalar::Bool(true)));
+    let f = test("y", FieldType::Bool, TestOp::Eq(Scalar::Bool(true)));
+    let ev = json!({"x": true, "y": false});
+    assert!(!matches(&Cond::All(vec![t.clone(), f.clone()]), &ev));
+    assert!(matches(&Cond::Any(vec![t.clone(), f.clone()]), &ev));
+    assert!(matches(&Cond::All(vec![]), &ev), "empty `all` is true");
+    assert!(!matches(&Cond::Any(vec![]), &ev), "empty `any` is false");
+    assert!(matches(&not(f), &ev));
+}
+
+fn at(ms: i64, extra: Value) -> Value {
+    let mut v = extra;
+    v["time"] = json!(time::format_rfc3339(ms));
+    v
+}
+
+fn always() -> Cond {
+    test("device.id", FieldType::String, TestOp::Exists)
+}
+
+#[test]
+fn count_threshold_uses_a_half_open_sliding_window() {
+    let th = Threshold { distinct: None, min: 3, window_ms: 60_000, group_by: vec!["device.id".into()] };
+    let events = |times: &[i64], dev: &str| times.iter().map(|t| at(*t, json!({"device.id": dev}))).collect::<Vec<_>>();
+    let inside = events(&[0, 30_000, 59_999], "a");
+    let refs: Vec<&Value> = inside.iter().collect();
+    assert_eq!(threshold_groups(&th, &always(), "time", &refs), vec![vec!["a".to_string()]]);
+    let spread = events(&[0, 30_000, 60_000], "a");
+    let refs: Vec<&Value> = spread.iter().collect();
+    assert!(threshold_groups(&th, &always(), "time", &refs).is_empty(), "60s apart is outside a 60s window");
+    let mut split = events(&[0, 1], "a");
+    split.extend(events(&[2], "b"));
+    let refs: Vec<&Value> = split.iter().collect();
+    assert!(threshold_groups(&th, &always(), "time", &refs).is_empty(), "groups count separately");
+    let mut unkeyed = events(&[0, 1], "a");
+    unkeyed.push(at(2, json!({})));
+    let refs: Vec<&Value> = unkeyed.iter().collect();
+    assert!(threshold_groups(&th, &always(), "time", &refs).is_empty(), "events without the key are not counted");
+}
+
+#[test]
+fn distinct_threshold_counts_different_values() {
+    let th = Threshold { distinct: Some("user".into()), min: 3, window_ms: 600_000, group_by: vec![] };
+    let evs: Vec<Value> = ["a", "b", "a", "c"].iter().enumerate().map(|(i, u)| at(i as i64 * 1000, json!({"device.id": "d", "user": u}))).collect();
+    let refs: Vec<&Value> = evs.iter().collect();
+    assert_eq!(threshold_groups(&th, &always(), "time", &refs), vec![Vec::<String>::new()]);
+    let refs: Vec<&Value> = evs[..3].iter().collect();
+    assert!(threshold_groups(&th, &always(), "time", &refs).is_empty(), "only two distinct users");
+}
+
+fn seq_step(id: &str, source: &str, cond: Cond) -> Step {
+    Step {
+        id: id.into(),
+        title: id.into(),
+        techniques: vec![],
+        source: Some(source.into()),
+        severity: Severity::High,
+        description: None,
+        false_positives: vec![],
+        references: vec![],
+        detection: Detection::Condition { condition: cond, threshold: None },
+        span: Span::default(),
+    }
+}
+
+#[test]
+fn sequences_need_order_window_and_equal_keys() {
+    let login = seq_step("login", "vpn", test("action", FieldType::String, TestOp::Eq(s("login"))));
+    let push = seq_step("push", "fw", test("action", FieldType::String, TestOp::Eq(s("push"))));
+    let seq = Sequence { id: "s".into(), title: "s".into(), window_ms: 60_000, steps: vec![], severity: Severity::High, span: Span::default() };
+    let user_key = vec!["user".to_string()];
+    let actor_key = vec!["actor".to_string()];
+    let members = [
+        SequenceMember { step: &login, time_field: "time", keys: &user_key },
+        SequenceMember { step: &push, time_field: "time", keys: &actor_key },
+    ];
+    let run = |evs: &[(&'static str, Value)]| {
+        let tagged: Vec<SourcedEvent> = evs.iter().map(|(s, e)| SourcedEvent { source: s, event: e }).collect();
+        sequence_groups(&seq, &members, &tagged)
+    };
+    let l = |t, u: &str| ("vpn", at(t, json!({"action": "login", "user": u})));
+    let p = |t, u: &str| ("fw", at(t, json!({"action": "push", "actor": u})));
+    assert_eq!(run(&[l(0, "bob"), p(10_000, "bob")]), vec![vec!["bob".to_string()]]);
+    assert!(run(&[p(0, "bob"), l(10_000, "bob")]).is_empty(), "reversed order");
+    assert!(run(&[l(0, "bob"), p(60_001, "bob")]).is_empty(), "gap longer than the window");
+    assert_eq!(run(&[l(0, "bob"), p(60_000, "bob")]).len(), 1, "the window is inclusive at its end");
+    assert!(run(&[l(0, "bob"), p(10_000, "eve")]).is_empty(), "different keys");
+    assert!(run(&[l(5, "bob"), p(5, "bob")]).is_empty(), "simultaneous events are not ordered");
+    assert!(run(&[("fw", at(0, json!({"action": "login", "user": "bob"}))), p(1, "bob")]).is_empty(), "wrong source");
+    // A later first step restarts the window: login at 0 is too early, at 50s is not.
+    assert_eq!(run(&[l(0, "bob"), l(50_000, "bob"), p(100_000, "bob")]).len(), 1);
+    assert!(run(&[l(0, "Bob"), p(1, "bob")]).is_empty(), "join keys compare exactly");
+}
+
+#[test]
+fn normalize_flattens_and_removes_double_negation() {
+    let a = test("a", FieldType::Bool, TestOp::Exists);
+    let b = test("b", FieldType::Bool, TestOp::Exists);
+    let c = test("c", FieldType::Bool, TestOp::Exists);
+    let nested = Cond::All(vec![a.clone(), Cond::All(vec![b.clone(), not(not(c.clone()))])]);
+    assert_eq!(normalize(nested), Cond::All(vec![a.clone(), b.clone(), c.clone()]));
+    assert_eq!(normalize(Cond::Any(vec![a.clone()])), a);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn leaf() -> impl Strategy<Value = Cond> {
+        prop_oneof![
+            (0i64..4).prop_map(|v| test("n", FieldType::Int, TestOp::Cmp(Ordering::Gt, Number::Int(v)))),
+            (0i64..4).prop_map(|v| test("n", FieldType::Int, TestOp::Eq(Scalar::Int(v)))),
+            "[ab]".prop_map(|v| test("s", FieldType::String, TestOp::Eq(Scalar::Str(v)))),
+            Just(test("s", FieldType::String, TestOp::Exists)),
+        ]
+    }
+
+    fn cond() -> impl Strategy<Value = Cond> {
+        leaf().prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::All),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::Any),
+                inner.prop_map(|c| Cond::Not(Box::new(c))),
+            ]
+        })
+    }
+
+    fn event() -> impl Strategy<Value = Value> {
+        (prop::option::of(0i64..5), prop::option::of("[abAB]")).prop_map(|(n, s)| {
+            let mut e = json!({});
+            if let Some(n) = n {
+                e["n"] = json!(n);
+            }
+            if let Some(s) = s {
+                e["s"] = json!(s);
+            }
+            e
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn normalize_preserves_meaning(c in cond(), e in event()) {
+            prop_assert_eq!(matches(&normalize(c.clone()), &e), matches(&c, &e));
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! Flows, steps, thresholds and sequences: clauses, names, keys and windows.
+
+use super::cond::Ctx;
+use super::satisfiable::contradictions;
+use super::schemas::Schemas;
+use super::techniques;
+use crate::attack::Catalog;
+use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
+use crate::ir::{self, Detection, Origin, Severity, Threshold};
+use crate::schema::{FieldType, Schema};
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, FlowItem, StepItem};
+use std::collections::HashMap;
+
+const MIN_WINDOW_MS: u64 = 1_000;
+const MAX_WINDOW_MS: u64 = 30 * 86_400_000;
+
+pub fn check_unique_ids(flows: &[(FileId, &ast::Flow)], diags: &mut Diagnostics) {
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for (_, flow) in flows {
+        if let Some(first) = seen.get(flow.id.value.as_str()) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateFlow, format!("flow id `{}` is used twice", flow.id.value))
+                    .primary(flow.id.span, "used again here")
+                    .secondary(*first, "first used here")
+                    .help("give each flow its own id; rule ids are derived from it"),
+            );
+        } else {
+            seen.insert(&flow.id.value, flow.id.span);
+        }
+    }
+}
+
+/// Remembers where a once-only clause was first given.
+#[derive(Default)]
+struct Once(HashMap<&'static str, Span>);
+
+impl Once {
+    fn note(&mut self, clause: &'static str, span: Span, diags: &mut Diagnostics) -> bool {
+        if let Some(first) = self.0.get(clause) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateClause, format!("`{clause}` is given twice"))
+                    .primary(span, "given again here")
+                    .secondary(*first, "first given here"),
+            );
+            return false;
+        }
+        self.0.insert(clause, span);
+        true
+    }
+}
+
+pub fn lower<'a>(
+    flow: &'a ast::Flow,
+    file: &str,
+    schemas: &Schemas,
+    catalog: &Catalog,
+    diags: &mut Diagnostics,
+) -> Option<ir::Flow> {
+    let mut once = Once::default();
+    let mut category = None;
+    let mut origin = None;
+    let mut description = None;
+    let mut references = Vec::new();
+    let mut steps = Vec::new();
+    let mut ids: HashMap<&str, Span> = HashMap::new();
+    let mut claim = |id: &'a ast::Ident, diags: &mut Diagnostics| {
+        if let Some(first) = ids.get(id.name.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateStep,
+                    format!("`{}` is declared twice in flow `{}`", id.name, flow.id.value),
+                )
+                .primary(id.span, "declared again here")
+                .secondary(*first, "first declared here"),
+            );
+            false
+        } else {
+            ids.insert(&id.name, id.span);
+            true
+        }
+    };
+    for item in &flow.items {
+        match item {
+            FlowItem::Category(t) if once.note("category", t.span, diags) => category = Some(t.value.clone()),
+            FlowItem::Origin(o) if once.note("origin", o.span, diags) => origin = lower_origin(o, diags),
+            FlowItem::Description(t) if once.note("description", t.span, diags) => description = Some(t.value.clone()),
+            FlowItem::Reference(t) => references.push(t.value.clone()),
+            FlowItem::Step(step) => {
+                if claim(&step.id, diags) {
+                    steps.push(lower_step(step, schemas, catalog, diags));
+                }
+            }
+            FlowItem::Sequence(seq) => {
+                claim(&seq.id, diags);
+            }
+            _ => {}
+        }
+    }
+    let missing = |what: &str, diags: &mut Diagnostics| {
+        diags.push(
+            Diagnostic::new(Code::MissingClause, format!("flow `{}` has no `{what}`", flow.id.value))
+                .primary(flow.id.span, format!("add `{what}` to this flow")),
+        );
+    };
+    if category.is_none() {
+        missing("category", diags);
+    }
+    if origin.is_none() && !flow.items.iter().any(|i| matches!(i, FlowItem::Origin(_))) {
+        missing("origin", diags);
+    }
+    let steps: Vec<ir::Step> = steps.into_iter().flatten().collect();
+    let sequences = flow
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            FlowItem::Sequence(s) => lower_sequence(s, flow, &steps, schemas, diags),
+            _ => None,
+        })
+        .collect();
+    Some(ir::Flow {
+        id: flow.id.value.clone(),
+        title: flow.title.value.clone(),
+        category: category?,
+        origin: origin?,
+        description,
+        references,
+        steps,
+        sequences,
+        file: file.to_string(),
+        span: flow.id.span,
+    })
+}
+
+fn lower_origin(o: &ast::Ident, diags: &mut Diagnostics) -> Option<Origin> {
+    match o.name.as_str() {
+        "realized" => Some(Origin::Realized),
+        "theoretical" => Some(Origin::Theoretical),
+        other => {
+            diags.push(
+                Diagnostic::new(Code::UnknownKeyword, format!("unknown origin `{other}`"))
+                    .primary(o.span, "expected `realized` or `theoretical`")
+                    .did_you_mean(suggest::closest(other, ["realized", "theoretical"])),
+            );
+            None
+        }
+    }
+}
+
+fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mut Diagnostics) -> Option<ir::Step> {
+    let mut once = Once::default();
+    let mut techniques = Vec::new();
+    let mut technique_given = false;
+    let mut technique_failed = false;
+    let mut source: Option<&ast::Ident> = None;
+    let mut severity = Some(Severity::Medium);
+    let mut description = None;
+    let mut false_positives = Vec::new();
+    let mut references = Vec::new();
+    let mut detect: Option<(&ast::Expr, Span)> = None;
+    let mut undetectable: Option<(&ast::Text, Span)> = None;
+    let mut threshold: Option<&ast::Threshold> = None;
+    for item in &step.items {
+        match item {
+            StepItem::Technique(ids) => {
+                technique_given = true;
+                for id in ids {
+                    match techniques::resolve(id, catalog, diags) {
+                        Some(t) if !techniques.iter().any(|x: &ir::Technique| x.id == t.id) => techniques.push(t),
+                        Some(_) => {}
+                        None => technique_failed = true,
+                    }
+                }
+            }
+            StepItem::Source(s) if once.note("source", s.span, diags) => source = Some(s),
+            StepItem::Severity(s) if once.note("severity", s.span, diags) => {
+                severity = Severity::parse(&s.name);
+                if severity.is_none() {
+                    diags.push(
+                        Diagnostic::new(Code::UnknownKeyword, format!("unknown severity `{}`", s.name))
+                            .primary(s.span, "not a severity")
+                            .did_you_mean(suggest::closest(&s.name, Severity::NAMES.iter().copied()))
+                            .note("severities are `informational`, `low`, `medium`, `high` and `critical`"),
+                    );
+                }
+            }
+            StepItem::Description(t) if once.note("description", t.span, diags) => description = Some(t.value.clone()),
+            StepItem::FalsePositive(t) => false_positives.push(t.value.clone()),
+            StepItem::Reference(t) => references.push(t.value.clone()),
+            StepItem::Detect(e, span) if once.note("detect", *span, diags) => detect = Some((e, *span)),
+            StepItem::Undetectable(t, span) if once.note("undetectable", *span, diags) => {
+                undetectable = Some((t, *span))
+            }
+            StepItem::Threshold(t) if once.note("threshold", t.span, diags) => threshold = Some(t),
+            _ => {}
+        }
+    }
+    if !technique_given {
+        diags.push(
+            Diagnostic::new(Code::MissingClause, format!("step `{}` names no ATT&CK technique", step.id.name))
+                .primary(step.id.span, "add `technique T....` to this step"),
+        );
+    }
+    let schema = source.and_then(|s| resolve_schema(s, schemas, diags));
+    let detection = match (detect, undetectable) {
+        (Some((_, d)), Some((_, u))) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateClause,
+                    format!("step `{}` has both `detect` and `undetectable`", step.id.name),
+                )
+                .primary(u, "remove this")
+                .secondary(d, "or this"),
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::MissingClause,
+                    format!("step `{}` has neither `detect` nor `undetectable`", step.id.name),
+                )
+                .primary(step.id.span, "say what to detect, or why it cannot be detected")
+                .help("add `detect <condition>` or `undetectable \"reason\"`"),
+            );
+            None
+        }
+        (None, Some((reason, span))) => {
+            if let Some(t) = threshold {
+                diags.push(
+                    Diagnostic::new(Code::UndetectableInSequence, "an undetectable step cannot have a threshold")
+                        .primary(t.span, "nothing to count")
+                        .secondary(span, "declared undetectable here"),
+                );
+            }
+            Some(Detection::Undetectable { reason: reason.value.clone() })
+        }
+        (Some((expr, span)), None) => {
+            if source.is_none() {
+                diags.push(
+                    Diagnostic::new(Code::MissingClause, format!("step `{}` has no `source`", step.id.name))
+                        .primary(span, "this condition reads no declared telemetry")
+                        .help("add `source <schema>` to say which events it reads"),
+                );
+            }
+            let schema = schema?;
+            let condition = lower_condition(expr, schema, diags)?;
+            let threshold = match threshold {
+                Some(t) => Some(lower_threshold(t, schema, diags)?),
+                None => None,
+            };
+            Some(Detection::Condition { condition, threshold })
+        }
+    };
+    if technique_failed {
+        return None;
+    }
+    Some(ir::Step {
+        id: step.id.name.clone(),
+        title: step.title.value.clone(),
+        techniques,
+        source: schema.map(|s| s.name.clone()),
+        severity: severity?,
+        description,
+        false_positives,
+        references,
+        detection: detection?,
+        span: step.id.span,
+    })
+}
+
+fn resolve_schema<'s>(name: &ast::Ident, schemas: &'s Schemas, diags: &mut Diagnostics) -> Option<&'s Schema> {
+    if let Some(schema) = schemas.get(&name.name) {
+        return Some(schema);
+    }
+    diags.push(
+        Diagnostic::new(Code::UnknownSchema, format!("unknown schema `{}`", name.name))
+            .primary(name.span, "no schema of this name is declared")
+            .did_you_mean(suggest::closest(&name.name, schemas.names())),
+    );
+    None
+}
+
+fn lower_condition(expr: &ast::Expr, schema: &Schema, diags: &mut Diagnostics) -> Option<ir::Cond> {
+    let mut ctx = Ctx { schema, diags };
+    let cond = ir::normalize(ctx.lower(expr)?);
+    let dead = contradictions(&cond);
+    for span in &dead {
+        let whole = *span == expr.span() || dead.len() == 1 && span_covers(*span, expr.span());
+        diags.push(
+            Diagnostic::new(
+                Code::Contradiction,
+                if whole { "this condition can never be true" } else { "this part of the condition can never be true" },
+            )
+            .primary(*span, "no event satisfies this")
+            .help("check the bounds and values for a typo"),
+        );
+    }
+    dead.is_empty().then_some(cond)
+}
+
+fn span_covers(inner: Span, outer: Span) -> bool {
+    inner.lo <= outer.lo && inner.hi >= outer.hi
+}
+
+fn check_window(window: &ast::Duration, diags: &mut Diagnostics) -> Option<u64> {
+    if (MIN_WINDOW_MS..=MAX_WINDOW_MS).contains(&window.millis) {
+        return Some(window.millis);
+    }
+    diags.push(
+        Diagnostic::new(Code::InvalidWindow, "window out of bounds")
+            .primary(window.span, if window.millis < MIN_WINDOW_MS { "shorter than 1s" } else { "longer than 30d" })
+            .note("windows are between 1 second and 30 days"),
+    );
+    None
+}
+
+fn key_field<'s>(key: &ast::Ident, schema: &'s Schema, diags: &mut Diagnostics) -> Option<&'s crate::schema::Field> {
+    if let Some(field) = schema.field(&key.name) {
+        return Some(field);
+    }
+    diags.push(
+        Diagnostic::new(Code::KeyMissing, format!("`{}` is not a field of `{}`", key.name, schema.name))
+            .primary(key.span, format!("`{}` events have no such field", schema.name))
+            .secondary(schema.span, "schema declared here")
+            .did_you_mean(suggest::closest(&key.name, schema.fields.iter().map(|f| f.name.as_str()))),
+    );
+    None
+}
+
+fn lower_threshold(t: &ast::Threshold, schema: &Schema, diags: &mut Diagnostics) -> Option<Threshold> {
+    let window_ms = check_window(&t.window, diags);
+    let keys: Vec<_> = t.by.iter().map(|k| key_field(k, schema, diags).map(|f| f.name.clone())).collect();
+    let distinct = match &t.distinct {
+        Some(f) => Some(key_field(f, schema, diags).map(|f| f.name.clone())),
+        None => None,
+    };
+    let min = match (t.op, t.value) {
+        (ast::CmpOp::Gt, ast::Number::Int(n)) if n >= 1 => Some(n as u64 + 1),
+        (ast::CmpOp::Ge, ast::Number::Int(n)) if n >= 2 => Some(n as u64),
+        (ast::CmpOp::Gt | ast::CmpOp::Ge, ast::Number::Int(_)) => {
+            diags.push(
+                Diagnostic::new(Code::InvalidThreshold, "this threshold is met by every single match")
+                    .primary(t.value_span, "too low to mean a rate")
+                    .help("thresholds start at `> 1` (or `>= 2`); for one event, drop the threshold"),
+            );
+            None
+        }
+        (ast::CmpOp::Gt | ast::CmpOp::Ge, ast::Number::Float(_)) => {
+            diags.push(
+                Diagnostic::new(Code::InvalidThreshold, "a count is a whole number")
+                    .primary(t.value_span, "expected an integer"),
+            );
+            None
+        }
+        (op, _) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidThreshold,
+                    format!("thresholds compare with `>` or `>=`, not `{}`", op.as_str()),
+                )
+                .primary(t.span, "a threshold fires when a count reaches a minimum"),
+            );
+            None
+        }
+    };
+    let group_by: Option<Vec<String>> = keys.into_iter().collect();
+    Some(Threshold {
+        distinct: distinct.map_or(Some(None), |d| d.map(Some))?,
+        min: min?,
+        window_ms: window_ms?,
+        group_by: group_by?,
+    })
+}
+
+fn lower_sequence(
+    seq: &ast::Sequence,
+    flow: &ast::Flow,
+    steps: &[ir::Step],
+    schemas: &Schemas,
+    diags: &mut Diagnostics,
+) -> Option<ir::Sequence> {
+    let window_ms = check_window(&seq.window, diags);
+    if seq.steps.len() < 2 {
+        diags.push(
+            Diagnostic::new(Code::SequenceTooShort, format!("sequence `{}` has only one step", seq.id.name))
+                .primary(seq.span, "a sequence orders two or more steps")
+                .help("use `threshold` on the step to detect repetition"),
+        );
+        return None;
+    }
+    let mut members = Vec::with_capacity(seq.steps.len());
+    let mut ok = true;
+    for member in &seq.steps {
+        let declared = flow.items.iter().find_map(|i| match i {
+            FlowItem::Step(s) if s.id.name == member.step.name => Some(s),
+            _ => None,
+        });
+        let Some(declared) = declared else {
+            let names = flow.items.iter().filter_map(|i| match i {
+                FlowItem::Step(s) => Some(s.id.name.as_str()),
+                _ => None,
+            });
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownStep,
+                    format!("no step `{}` in flow `{}`", member.step.name, flow.id.value),
+                )
+                .primary(member.step.span, "not a step of this flow")
+                .did_you_mean(suggest::closest(&member.step.name, names)),
+            );
+            ok = false;
+            continue;
+        };
+        let undetectable = declared.items.iter().find_map(|i| match i {
+            StepItem::Undetectable(_, span) => Some(*span),
+            _ => None,
+        });
+        if let Some(span) = undetectable {
+            diags.push(
+                Diagnostic::new(Code::UndetectableInSequence, format!("step `{}` is undetectable", member.step.name))
+                    .primary(member.step.span, "cannot be matched in a sequence")
+                    .secondary(span, "declared undetectable here")
+                    .help("leave it out of the sequence; the detectable steps around it still correlate"),
+            );
+            ok = false;
+            continue;
+        }
+        // A step that failed its own checks was already reported.
+        let Some(step) = steps.iter().find(|s| s.id == member.step.name) else {
+            ok = false;
+            continue;
+        };
+        let keys = if member.by.is_empty() { &seq.by } else { &member.by };
+        if keys.is_empty() {
+            diags.push(
+                Diagnostic::new(
+                    Code::KeyNotInSchema,
+                    format!("sequence `{}` does not say how to join `{}`", seq.id.name, member.step.name),
+                )
+                .primary(member.step.span, "no join key for this step")
+                .help("add `by <field>` to the sequence or to this step"),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(schema) = step.source.as_deref().and_then(|s| schemas.get(s)) else {
+            ok = false;
+            continue;
+        };
+        let fields: Option<Vec<(String, FieldType, Span)>> =
+            keys.iter().map(|k| key_field(k, schema, diags).map(|f| (f.name.clone(), f.ty.clone(), k.span))).collect();
+        match fields {
+            Some(fields) => members.push((member, fields)),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    check_key_shapes(seq, &members, diags)?;
+    let severity =
+        members.iter().filter_map(|(m, _)| steps.iter().find(|s| s.id == m.step.name)).map(|s| s.severity).max()?;
+    Some(ir::Sequence {
+        id: seq.id.name.clone(),
+        title: seq.title.value.clone(),
+        window_ms: window_ms?,
+        steps: members
+            .into_iter()
+            .map(|(m, fields)| ir::SequenceStep {
+                step: m.step.name.clone(),
+                keys: fields.into_iter().map(|f| f.0).collect(),
+            })
+            .collect(),
+        severity,
+        span: seq.id.span,
+    })
+}
+
+type Member<'a> = (&'a ast::SequenceStep, Vec<(String, FieldType, Span)>);
+
+/// Every step joins on the same number of keys, with compatible types per position.
+fn check_key_shapes(seq: &ast::Sequence, members: &[Member], diags: &mut Diagnostics) -> Option<()> {
+    let (first, first_keys) = members.first()?;
+    let mut ok = true;
+    for (member, keys) in &members[1..] {
+        if keys.len() != first_keys.len() {
+            diags.push(
+                Diagnostic::new(
+                    Code::KeyCountMismatch,
+                    format!("steps of sequence `{}` join on different numbers of keys", seq.id.name),
+                )
+                .primary(member.step.span, format!("joins on {} key(s)", keys.len()))
+                .secondary(first.step.span, format!("joins on {} key(s)", first_keys.len())),
+            );
+            ok = false;
+            continue;
+        }
+        for ((name, ty, span), (first_name, first_ty, first_span)) in keys.iter().zip(first_keys) {
+            if !ty.joins_with(first_ty) {
+                diags.push(
+                    Diagnostic::new(Code::KeyTypeMismatch, format!("`{name}` and `{first_name}` cannot be joined"))
+                        .primary(*span, format!("`{name}` is `{}`", ty.name()))
+                        .secondary(*first_span, format!("`{first_name}` is `{}`", first_ty.name())),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(())
+}

@@ -1,0 +1,548 @@
+//! Parse tree → AST. Keywords and punctuation are dropped; literals decoded.
+//!
+//! The grammar guarantees the shape of every pair, so the `expect_*` helpers only
+//! fail on a grammar/builder mismatch, which tests catch; they never panic on
+//! user input: a missing child yields an empty value.
+
+use super::ast::*;
+use super::Rule;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::source::{FileId, Span};
+use pest::iterators::Pair;
+
+type P<'a> = Pair<'a, Rule>;
+
+struct Builder<'d> {
+    file: FileId,
+    diags: &'d mut Diagnostics,
+}
+
+pub fn file(file: FileId, root: P, diags: &mut Diagnostics) -> File {
+    let mut b = Builder { file, diags };
+    let mut out = File::default();
+    for item in children(root) {
+        match item.as_rule() {
+            Rule::schema => out.schemas.push(b.schema(item)),
+            Rule::flow => out.flows.push(b.flow(item)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Children that carry meaning: keywords and punctuation are left out.
+fn children<'a>(pair: P<'a>) -> impl Iterator<Item = P<'a>> {
+    pair.into_inner().filter(|p| !is_token(p.as_rule()))
+}
+
+fn is_token(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(rule, lbrace | rbrace | lparen | rparen | lbracket | rbracket | arrow | dots | EOI)
+        || format!("{rule:?}").starts_with("kw_")
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &P) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn ident(&self, pair: P) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn schema(&mut self, pair: P) -> Schema {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut description = None;
+        let mut fields = Vec::new();
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(child)),
+                Rule::string => description = Some(self.text(child)),
+                Rule::field => fields.push(self.field(child)),
+                _ => {}
+            }
+        }
+        Schema { name: name.unwrap_or_else(|| missing(span)), description, fields, span }
+    }
+
+    fn field(&mut self, pair: P) -> Field {
+        let span = self.span(&pair);
+        let mut field = Field {
+            name: missing(span),
+            ty: TypeExpr::Named(missing(span)),
+            unit: None,
+            range: None,
+            event_time: None,
+            description: None,
+            span,
+        };
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::field_name => field.name = self.ident(child),
+                Rule::field_type => field.ty = self.field_type(child),
+                Rule::unit_attr => field.unit = children(child).next().map(|s| self.text(s)),
+                Rule::range_attr => field.range = Some(self.range(child)),
+                Rule::event_time_attr => field.event_time = Some(self.span(&child)),
+                Rule::string => field.description = Some(self.text(child)),
+                _ => {}
+            }
+        }
+        field
+    }
+
+    fn field_type(&mut self, pair: P) -> TypeExpr {
+        let span = self.span(&pair);
+        match children(pair).next() {
+            Some(inner) if inner.as_rule() == Rule::enum_type => {
+                let values = children(inner)
+                    .filter_map(|v| children(v).next())
+                    .map(|v| match v.as_rule() {
+                        Rule::string => {
+                            let t = self.text(v);
+                            Ident { name: t.value, span: t.span }
+                        }
+                        _ => self.ident(v),
+                    })
+                    .collect();
+                TypeExpr::Enum { values, span }
+            }
+            Some(inner) => TypeExpr::Named(self.ident(inner)),
+            None => TypeExpr::Named(missing(span)),
+        }
+    }
+
+    fn range(&mut self, pair: P) -> RangeDecl {
+        let span = self.span(&pair);
+        let mut bounds = children(pair).map(|n| self.number(n));
+        let lo = bounds.next().unwrap_or(Number::Int(0));
+        let hi = bounds.next().unwrap_or(Number::Int(0));
+        RangeDecl { lo, hi, span }
+    }
+
+    fn flow(&mut self, pair: P) -> Flow {
+        let span = self.span(&pair);
+        let mut texts = Vec::new();
+        let mut items = Vec::new();
+        for child in children(pair) {
+            let item = match child.as_rule() {
+                Rule::string => {
+                    texts.push(self.text(child));
+                    continue;
+                }
+                Rule::category => FlowItem::Category(self.first_text(child)),
+                Rule::origin => FlowItem::Origin(self.first_ident(child)),
+                Rule::description => FlowItem::Description(self.first_text(child)),
+                Rule::reference => FlowItem::Reference(self.first_text(child)),
+                Rule::step => FlowItem::Step(self.step(child)),
+                Rule::sequence => FlowItem::Sequence(self.sequence(child)),
+                _ => continue,
+            };
+            items.push(item);
+        }
+        let mut texts = texts.into_iter();
+        let id = texts.next().unwrap_or_else(|| missing_text(span));
+        let title = texts.next().unwrap_or_else(|| missing_text(span));
+        Flow { id, title, items, span }
+    }
+
+    fn step(&mut self, pair: P) -> Step {
+        let span = self.span(&pair);
+        let mut id = missing(span);
+        let mut title = missing_text(span);
+        let mut items = Vec::new();
+        for child in children(pair) {
+            let child_span = self.span(&child);
+            let item = match child.as_rule() {
+                Rule::ident => {
+                    id = self.ident(child);
+                    continue;
+                }
+                Rule::string => {
+                    title = self.text(child);
+                    continue;
+                }
+                Rule::technique => StepItem::Technique(children(child).map(|t| self.ident(t)).collect()),
+                Rule::source => StepItem::Source(self.first_ident(child)),
+                Rule::severity => StepItem::Severity(self.first_ident(child)),
+                Rule::description => StepItem::Description(self.first_text(child)),
+                Rule::falsepositive => StepItem::FalsePositive(self.first_text(child)),
+                Rule::reference => StepItem::Reference(self.first_text(child)),
+                Rule::detect => match children(child).next() {
+                    Some(e) => StepItem::Detect(self.expr(e), child_span),
+                    None => continue,
+                },
+                Rule::undetectable => StepItem::Undetectable(self.first_text(child), child_span),
+                Rule::threshold => StepItem::Threshold(self.threshold(child)),
+                _ => continue,
+            };
+            items.push(item);
+        }
+        Step { id, title, items, span }
+    }
+
+    fn threshold(&mut self, pair: P) -> Threshold {
+        let span = self.span(&pair);
+        let mut t = Threshold {
+            distinct: None,
+            op: CmpOp::Gt,
+            value: Number::Int(0),
+            value_span: span,
+            window: Duration { millis: 0, span },
+            by: Vec::new(),
+            span,
+        };
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::aggregate => {
+                    if let Some(agg) = children(child).next() {
+                        t.distinct = children(agg).next().map(|f| self.ident(f));
+                    }
+                }
+                Rule::cmp_op => t.op = cmp_op(child.as_str()),
+                Rule::number => {
+                    t.value_span = self.span(&child);
+                    t.value = self.number(child);
+                }
+                Rule::duration => t.window = self.duration(child),
+                Rule::group_by => t.by = self.group_by(child),
+                _ => {}
+            }
+        }
+        t
+    }
+
+    fn sequence(&mut self, pair: P) -> Sequence {
+        let span = self.span(&pair);
+        let mut seq = Sequence {
+            id: missing(span),
+            title: missing_text(span),
+            window: Duration { millis: 0, span },
+            by: Vec::new(),
+            steps: Vec::new(),
+            span,
+        };
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::ident => seq.id = self.ident(child),
+                Rule::string => seq.title = self.text(child),
+                Rule::duration => seq.window = self.duration(child),
+                Rule::group_by => seq.by = self.group_by(child),
+                Rule::seq_step => {
+                    let mut parts = children(child);
+                    let step = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| missing(span));
+                    let by = parts.next().map(|p| self.group_by(p)).unwrap_or_default();
+                    seq.steps.push(SequenceStep { step, by });
+                }
+                _ => {}
+            }
+        }
+        seq
+    }
+
+    fn group_by(&self, pair: P) -> Vec<Ident> {
+        children(pair).map(|f| self.ident(f)).collect()
+    }
+
+    fn first_text(&mut self, pair: P) -> Text {
+        let span = self.span(&pair);
+        children(pair).next().map(|s| self.text(s)).unwrap_or_else(|| missing_text(span))
+    }
+
+    fn first_ident(&self, pair: P) -> Ident {
+        let span = self.span(&pair);
+        children(pair).next().map(|s| self.ident(s)).unwrap_or_else(|| missing(span))
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, pair: P) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr | Rule::group => match children(pair).next() {
+                Some(inner) => self.expr(inner),
+                None => empty_and(span),
+            },
+            Rule::or_expr => self.junction(pair, span, Expr::Or),
+            Rule::and_expr => self.junction(pair, span, Expr::And),
+            Rule::unary => {
+                let parts: Vec<P> = children(pair).collect();
+                let (nots, rest) = parts.split_at(parts.len().saturating_sub(1));
+                let mut expr = match rest.first() {
+                    Some(p) => self.expr(p.clone()),
+                    None => empty_and(span),
+                };
+                // Innermost `not` first, so each wraps what follows it.
+                for not in nots.iter().rev() {
+                    let not_span = self.span(not).to(expr.span());
+                    expr = Expr::Not(Box::new(expr), not_span);
+                }
+                expr
+            }
+            Rule::predicate => Expr::Predicate(self.predicate(pair)),
+            _ => empty_and(span),
+        }
+    }
+
+    fn junction(&mut self, pair: P, span: Span, make: fn(Vec<Expr>, Span) -> Expr) -> Expr {
+        let mut parts: Vec<Expr> = children(pair).map(|p| self.expr(p)).collect();
+        if parts.len() == 1 {
+            parts.pop().unwrap_or_else(|| empty_and(span))
+        } else {
+            make(parts, span)
+        }
+    }
+
+    fn predicate(&mut self, pair: P) -> Predicate {
+        let span = self.span(&pair);
+        let mut field = missing(span);
+        let mut cased = None;
+        let mut op = PredOp::Exists;
+        let mut op_span = span;
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::field_name => field = self.ident(child),
+                Rule::cased => cased = Some(self.span(&child)),
+                _ => {
+                    op_span = self.op_span(&child);
+                    op = self.pred_op(child);
+                }
+            }
+        }
+        Predicate { field, cased, op, op_span, span }
+    }
+
+    /// The operator's own words, without its operands.
+    fn op_span(&self, pair: &P) -> Span {
+        let start = pair.as_span().start();
+        let end = pair
+            .clone()
+            .into_inner()
+            .filter(|p| is_token(p.as_rule()) || matches!(p.as_rule(), Rule::cmp_op | Rule::text_op | Rule::all))
+            .map(|p| p.as_span().end())
+            .max()
+            .unwrap_or(pair.as_span().end());
+        Span::new(self.file, start, end)
+    }
+
+    fn pred_op(&mut self, pair: P) -> PredOp {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let parts: Vec<P> = children(pair).collect();
+        match rule {
+            Rule::compare => {
+                let op = parts.first().map_or(CmpOp::Eq, |p| cmp_op(p.as_str()));
+                let value = parts.get(1).map(|p| self.value(p.clone())).unwrap_or_else(|| missing_literal(span));
+                PredOp::Compare(op, value)
+            }
+            Rule::in_list | Rule::not_in_list => PredOp::In {
+                negated: rule == Rule::not_in_list,
+                values: parts.into_iter().flat_map(|p| self.values(p)).collect(),
+                span,
+            },
+            Rule::in_cidr | Rule::not_in_cidr => PredOp::InCidr {
+                negated: rule == Rule::not_in_cidr,
+                blocks: parts.into_iter().flat_map(|p| self.values(p)).collect(),
+                span,
+            },
+            Rule::text_match => {
+                let mut op = TextOp::Contains;
+                let mut all = false;
+                let mut values = Vec::new();
+                let mut list = false;
+                for p in parts {
+                    match p.as_rule() {
+                        Rule::text_op => op = text_op(p.as_str()),
+                        Rule::all => all = true,
+                        Rule::list => {
+                            list = true;
+                            values = self.values(p);
+                        }
+                        _ => values = self.values(p),
+                    }
+                }
+                PredOp::Text { op, all, values, list }
+            }
+            Rule::regex_match => {
+                let regex = parts.into_iter().next();
+                let regex_span = regex.as_ref().map_or(span, |r| self.span(r));
+                let mut pattern = String::new();
+                let mut flags = String::new();
+                for piece in regex.into_iter().flat_map(|r| r.into_inner()) {
+                    match piece.as_rule() {
+                        Rule::regex_body => pattern = piece.as_str().replace("\\/", "/"),
+                        Rule::regex_flags => flags = piece.as_str().to_string(),
+                        _ => {}
+                    }
+                }
+                PredOp::Matches { pattern, flags, span: regex_span }
+            }
+            _ => PredOp::Exists,
+        }
+    }
+
+    /// A single value or every value of a list.
+    fn values(&mut self, pair: P) -> Vec<Literal> {
+        match pair.as_rule() {
+            Rule::list => children(pair).map(|v| self.value(v)).collect(),
+            _ => vec![self.value(pair)],
+        }
+    }
+
+    fn value(&mut self, pair: P) -> Literal {
+        let pair = if pair.as_rule() == Rule::value {
+            match children(pair.clone()).next() {
+                Some(inner) => inner,
+                None => pair,
+            }
+        } else {
+            pair
+        };
+        let span = self.span(&pair);
+        let value = match pair.as_rule() {
+            Rule::string => LiteralValue::Str(self.text(pair).value),
+            Rule::ipv4 => LiteralValue::Ipv4(pair.as_str().to_string()),
+            Rule::number => match self.number(pair) {
+                Number::Int(i) => LiteralValue::Int(i),
+                Number::Float(f) => LiteralValue::Float(f),
+            },
+            Rule::boolean => LiteralValue::Bool(pair.as_str() == "true"),
+            _ => LiteralValue::Word(pair.as_str().to_string()),
+        };
+        Literal { value, span }
+    }
+
+    // ------------------------------------------------------------ literals
+
+    fn text(&mut self, pair: P) -> Text {
+        let span = self.span(&pair);
+        let body = pair.into_inner().next();
+        let (raw, offset) = body.as_ref().map_or(("", span.lo as usize + 1), |b| (b.as_str(), b.as_span().start()));
+        let value = unescape(raw).unwrap_or_else(|(at, len, why)| {
+            self.diags.push(
+                Diagnostic::new(Code::InvalidEscape, format!("invalid escape `{}` in string", &raw[at..at + len]))
+                    .primary(Span::new(self.file, offset + at, offset + at + len), why)
+                    .help("escapes are `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t`, `\\0` and `\\u{XXXX}`"),
+            );
+            raw.to_string()
+        });
+        Text { value, span }
+    }
+
+    fn number(&mut self, pair: P) -> Number {
+        let text = pair.as_str();
+        let span = self.span(&pair);
+        let is_float = text.contains(['.', 'e', 'E']);
+        let parsed = if is_float {
+            text.parse::<f64>().ok().filter(|f| f.is_finite()).map(Number::Float)
+        } else {
+            text.parse::<i64>().ok().map(Number::Int)
+        };
+        parsed.unwrap_or_else(|| {
+            self.diags.push(
+                Diagnostic::new(Code::InvalidNumber, format!("number `{text}` is out of range"))
+                    .primary(span, if is_float { "not a finite float" } else { "does not fit in a 64-bit integer" }),
+            );
+            Number::Int(0)
+        })
+    }
+
+    fn duration(&mut self, pair: P) -> Duration {
+        let text = pair.as_str();
+        let span = self.span(&pair);
+        let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let unit_millis: u64 = match &text[digits_end..] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            _ => 86_400_000,
+        };
+        let millis = text[..digits_end].parse::<u64>().ok().and_then(|n| n.checked_mul(unit_millis));
+        let millis = millis.unwrap_or_else(|| {
+            self.diags.push(
+                Diagnostic::new(Code::InvalidNumber, format!("duration `{text}` is out of range"))
+                    .primary(span, "too long"),
+            );
+            0
+        });
+        Duration { millis, span }
+    }
+}
+
+/// Decodes string escapes; on error gives (byte offset, length, reason).
+pub(crate) fn unescape(raw: &str) -> Result<String, (usize, usize, &'static str)> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some((_, e)) = chars.next() else {
+            return Err((i, 1, "a backslash must be followed by an escape"));
+        };
+        match e {
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            '0' => out.push('\0'),
+            'u' => {
+                let rest = &raw[i + 2..];
+                let close = rest.find('}').filter(|_| rest.starts_with('{'));
+                let Some(close) = close else {
+                    return Err((i, 2, "write unicode escapes as `\\u{XXXX}`"));
+                };
+                let len = 2 + close + 1;
+                let code = u32::from_str_radix(&rest[1..close], 16).ok().and_then(char::from_u32);
+                let Some(ch) = code.filter(|_| (1..=6).contains(&(close - 1))) else {
+                    return Err((i, len, "not a unicode scalar value"));
+                };
+                out.push(ch);
+                while chars.peek().is_some_and(|(j, _)| *j < i + len) {
+                    chars.next();
+                }
+            }
+            other => return Err((i, 1 + other.len_utf8(), "unknown escape")),
+        }
+    }
+    Ok(out)
+}
+
+fn cmp_op(text: &str) -> CmpOp {
+    match text {
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        _ => CmpOp::Eq,
+    }
+}
+
+fn text_op(text: &str) -> TextOp {
+    match text {
+        "startswith" => TextOp::StartsWith,
+        "endswith" => TextOp::EndsWith,
+        _ => TextOp::Contains,
+    }
+}
+
+fn missing(span: Span) -> Ident {
+    Ident { name: String::new(), span }
+}
+
+fn missing_text(span: Span) -> Text {
+    Text { value: String::new(), span }
+}
+
+fn missing_literal(span: Span) -> Literal {
+    Literal { value: LiteralValue::Word(String::new()), span }
+}
+
+fn empty_and(span: Span) -> Expr {
+    Expr::And(Vec::new(), span)
+}

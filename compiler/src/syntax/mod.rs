@@ -1,0 +1,47 @@
+//! Stage 1, syntax: text → [`ast::File`].
+//!
+//! All contact with pest is in this module. A lexical pre-scan ([`prescan`]) first
+//! reports what pest explains badly (unterminated strings, runaway nesting); pest
+//! then parses with `grammar/scalpel.pest`, its errors are reworded by [`errors`],
+//! and [`build`] turns the parse tree into the AST, decoding literals on the way.
+
+pub mod ast;
+mod build;
+mod errors;
+mod prescan;
+
+use crate::diag::Diagnostics;
+use crate::source::FileId;
+use pest::Parser;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/scalpel.pest"]
+struct ScalpelParser;
+
+/// Deepest parenthesis nesting accepted in one file.
+pub const MAX_NESTING: usize = 128;
+
+/// Parses one file. On a syntax error the AST is empty and the error is reported;
+/// literal errors (bad escapes, overflowing numbers) are reported and the rest of
+/// the file is still returned.
+pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    if let Some(problem) = prescan::scan(file, text) {
+        diags.push(problem);
+        return (ast::File::default(), diags);
+    }
+    match ScalpelParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let root = pairs.next();
+            let ast = root.map(|p| build::file(file, p, &mut diags)).unwrap_or_default();
+            (ast, diags)
+        }
+        Err(err) => {
+            diags.push(errors::describe(file, text, &err));
+            (ast::File::default(), diags)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

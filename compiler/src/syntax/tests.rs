@@ -1,0 +1,157 @@
+//! Grammar tests: AST snapshots of every construct, and inputs that must be
+//! rejected with a clear error rather than a panic.
+
+use super::parse;
+use crate::diag::{Code, Diagnostics};
+use crate::source::FileId;
+
+fn ast_json(text: &str) -> String {
+    let (ast, diags) = parse(FileId(0), text);
+    assert!(diags.is_empty(), "unexpected diagnostics: {:?}", diags.into_sorted());
+    serde_json::to_string_pretty(&ast).unwrap()
+}
+
+fn codes(text: &str) -> Vec<Code> {
+    let (_, diags): (_, Diagnostics) = parse(FileId(0), text);
+    diags.into_sorted().into_iter().map(|d| d.code).collect()
+}
+
+macro_rules! snapshot {
+    ($name:expr, $text:expr) => {
+        insta::with_settings!({ snapshot_path => "../../../snapshots/syntax", prepend_module_to_snapshot => false, description => $text }, {
+            insta::assert_snapshot!($name, ast_json($text));
+        });
+    };
+}
+
+const FLOW: &str = r#"flow "AF2-10" "Modify bio-sensor data" {
+    category "Attacks on Sensor Readings"
+    origin theoretical
+    reference "https://example.org"
+    step flood "Burst" {
+        technique T0814, T1565.002
+        source biosensor
+        severity high
+        falsepositive "calibration"
+        detect signature.valid == false
+        threshold distinct source.ip >= 5 within 1m by device.id, sensor.kind
+    }
+    step skip "Phone" {
+        technique T1566
+        undetectable "personal phone"
+    }
+    sequence s "Flood then tamper" within 30m by device.id { flood -> tamper by sensor.id }
+}"#;
+
+#[test]
+fn schema_declaration() {
+    snapshot!(
+        "schema",
+        r#"schema biosensor "Bio-sensors" {
+    time timestamp event_time "when"
+    heart_rate int unit "bpm" range 0..350 "beats"
+    spo2 float range -1.5..100
+    kind enum(ecg, "blood pressure",)
+    source.ip ip
+}"#
+    );
+}
+
+#[test]
+fn flow_with_steps_thresholds_and_sequences() {
+    snapshot!("flow", FLOW);
+}
+
+#[test]
+fn operators_and_precedence() {
+    snapshot!(
+        "operators",
+        r#"flow "F" "t" { step s "t" { detect
+    not a == 1 or b != 2.5 and c < -3 and (d <= 4 or e > 5e2) and f >= 6
+    or g in ["x", y, 10.0.0.1, true] or h not in [1]
+    or i contains "x" or j cased startswith ["a", "b"] or k endswith all ["c"]
+    or l matches /^a\/b[0-9]+$/i or m in cidr "10.0.0.0/8" or n not in cidr ["fd00::/8"]
+    or o exists or not not p exists
+} }"#
+    );
+}
+
+#[test]
+fn string_escapes_are_decoded() {
+    snapshot!("escapes", r#"flow "a\"b\\c\n\t\u{1F600}\0" "é" { }"#);
+}
+
+#[test]
+fn comments_crlf_and_bom_are_blanks() {
+    let text = "\u{FEFF}// c\r\nschema s { /* block\r\n */ t timestamp event_time }\r\n";
+    assert!(codes(text).is_empty());
+}
+
+#[test]
+fn keywords_need_word_boundaries() {
+    // `notes` and `index` are field names, not `not es` / `in dex`.
+    assert!(codes(r#"flow "F" "t" { step s "t" { detect notes == 1 and index == 2 } }"#).is_empty());
+}
+
+#[test]
+fn syntax_errors_use_plain_words() {
+    let (_, diags) = parse(FileId(0), r#"flow "F" "t" { step s "t" { detect a = 1 } }"#);
+    let diag = &diags.into_sorted()[0];
+    assert_eq!(diag.code, Code::Syntax);
+    assert!(diag.message.starts_with("expected"), "{}", diag.message);
+    assert!(!diag.message.contains("kw_") && !diag.message.contains("_op"), "{}", diag.message);
+    assert!(diag.help.iter().any(|h| h.contains("`==`")), "{:?}", diag.help);
+}
+
+#[test]
+fn unterminated_literals() {
+    assert_eq!(codes("flow \"F\" \"t\n{}"), vec![Code::UnterminatedString]);
+    assert_eq!(codes("flow \"F\" \"t\" { step s \"t\" { detect a matches /x } }"), vec![Code::UnterminatedString]);
+}
+
+#[test]
+fn invalid_escape_and_numbers() {
+    assert_eq!(codes(r#"flow "a\qb" "t" { }"#), vec![Code::InvalidEscape]);
+    assert_eq!(codes(r#"flow "\u{110000}" "t" { }"#), vec![Code::InvalidEscape]);
+    assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect a == 99999999999999999999 } }"#), vec![Code::InvalidNumber]);
+    assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect a == 1 threshold count > 5 within 99999999999999999d } }"#), vec![Code::InvalidNumber]);
+}
+
+#[test]
+fn hostile_inputs_get_diagnostics_not_panics() {
+    let deep_ok = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(100), ")".repeat(100));
+    assert!(codes(&deep_ok).is_empty(), "100 levels of parentheses parse");
+    let too_deep = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(5000), ")".repeat(5000));
+    assert_eq!(codes(&too_deep), vec![Code::TooDeep]);
+    let nots = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists }} }}", "not ".repeat(20_000));
+    assert!(codes(&nots).is_empty(), "long `not` chains do not recurse");
+    for text in ["\0", "flow \0", "\"", "/", "(((", "}}}", "flow \"F\" \"t\" { step", "schema s { a enum( }", "é", "\u{202E}flow"] {
+        let found = codes(text);
+        assert!(!found.is_empty(), "{text:?} should not parse");
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// Whatever the text, parsing returns (an AST or diagnostics) and never panics.
+        #[test]
+        fn parser_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(FileId(0), &text);
+        }
+
+        /// Token soup from the language's own alphabet finds deeper paths.
+        #[test]
+        fn token_soup_never_panics(tokens in prop::collection::vec(prop_oneof![
+            Just("flow"), Just("step"), Just("schema"), Just("detect"), Just("{"), Just("}"), Just("("), Just(")"),
+            Just("\"s\""), Just("a.b"), Just("=="), Just("and"), Just("not"), Just("in"), Just("["), Just("]"),
+            Just("/x/"), Just("1"), Just("1.5"), Just("-"), Just(".."), Just("->"), Just("threshold"), Just("count"),
+            Just(">"), Just("5m"), Just("by"), Just(","), Just("cidr"), Just("\\"), Just("\n"), Just("//"),
+        ], 0..60)) {
+            let _ = parse(FileId(0), &tokens.join(" "));
+        }
+    }
+}

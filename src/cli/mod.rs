@@ -1,0 +1,118 @@
+//! Command-line interface: argument parsing and one module per subcommand.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 errors in the input, 2 usage
+//! errors (bad flags, unknown code).
+
+mod attack;
+mod check;
+mod debug;
+mod explain;
+mod report;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "scalpel",
+    version,
+    about = "Compile attack-flow detections for robotic-assisted surgery into SIEM rules",
+    long_about = "Scalpel type-checks detections written per attack-flow step (`.det` files) against \
+                  telemetry schemas and MITRE ATT&CK, and compiles them to SIEM rules.",
+    after_help = "Exit status: 0 = no errors, 1 = errors in the detections, 2 = usage error.\n\
+                  Explain a diagnostic with `scalpel explain E0102`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check detections: syntax, names, types, ATT&CK ids
+    Check(CheckArgs),
+    /// Show an intermediate stage of the compiler
+    #[command(subcommand)]
+    Debug(DebugCommand),
+    /// Explain a diagnostic code, e.g. `scalpel explain E0102`
+    Explain {
+        /// The code (`E0102`, `W0204`); omit to list all codes
+        code: Option<String>,
+    },
+    /// Manage the ATT&CK catalog
+    #[command(subcommand)]
+    Attack(AttackCommand),
+}
+
+/// Options shared by the commands that read detections.
+#[derive(clap::Args)]
+struct InputArgs {
+    /// `.det` files or folders (a folder with `scalpel.toml` is a detection tree)
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Check ATT&CK ids against these STIX 2.1 bundles instead of the embedded catalog
+    #[arg(long = "attack-bundle", value_name = "FILE")]
+    attack_bundles: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Treat warnings as errors
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    /// rustc-style text on stderr
+    Human,
+    /// one JSON object per diagnostic on stdout
+    Json,
+    /// a SARIF 2.1.0 log on stdout, for code-scanning services
+    Sarif,
+}
+
+#[derive(Subcommand)]
+enum DebugCommand {
+    /// Print the syntax tree of a file, as JSON
+    Ast { file: PathBuf },
+    /// Print the checked IR of a file's flows, as JSON (schemas come from its tree)
+    Ir {
+        file: PathBuf,
+        #[arg(long = "attack-bundle", value_name = "FILE")]
+        attack_bundles: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AttackCommand {
+    /// Build the catalog JSON from ATT&CK STIX 2.1 bundles (Enterprise, Mobile, ICS)
+    Build {
+        /// Where to write the catalog (the embedded one is compiler/data/attack-catalog.json)
+        #[arg(long, short)]
+        out: PathBuf,
+        /// The bundles, e.g. enterprise-attack-18.1.json
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+    },
+    /// Show a technique as the catalog knows it
+    Show { id: String },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
+        Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
+        Command::Explain { code } => explain::run(code.as_deref()),
+        Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
+        Command::Attack(AttackCommand::Show { id }) => attack::show(&id),
+    }
+}

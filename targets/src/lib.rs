@@ -1,0 +1,1 @@
+//! Scalpel back ends (added per target).
