@@ -12,6 +12,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 use rayon::prelude::*;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -239,16 +240,16 @@ pub fn parse_all(project: &Project) -> (Vec<(FileId, ast::File)>, Diagnostics) {
 
 /// The catalog to check against: bundles from the command line, else from
 /// `scalpel.toml`, else the embedded one.
-pub fn catalog(project: &Project, bundles: &[PathBuf], diags: &mut Diagnostics) -> Option<Catalog> {
+pub fn catalog(project: &Project, bundles: &[PathBuf], diags: &mut Diagnostics) -> Option<Cow<'static, Catalog>> {
     let configured: Vec<PathBuf> = match &project.config {
         Some((root, config)) if bundles.is_empty() => config.attack_bundles.iter().map(|b| root.join(b)).collect(),
         _ => bundles.to_vec(),
     };
     if configured.is_empty() {
-        return Some(Catalog::embedded().clone());
+        return Some(Cow::Borrowed(Catalog::embedded()));
     }
     match Catalog::from_stix_bundles(&configured) {
-        Ok(catalog) => Some(catalog),
+        Ok(catalog) => Some(Cow::Owned(catalog)),
         Err(err) => {
             diags.push(Diagnostic::new(Code::AttackBundle, "cannot load the ATT&CK bundles").note(err));
             None

@@ -7,6 +7,7 @@ mod attack;
 mod check;
 mod debug;
 mod explain;
+mod import;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -43,6 +44,20 @@ enum Command {
     /// Manage the ATT&CK catalog
     #[command(subcommand)]
     Attack(AttackCommand),
+    /// Turn other formats into `.det` skeletons
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// An Attack Flow Builder file (.afb, format 2.x) or STIX 2.1 attack-flow bundle
+    AttackFlow {
+        file: PathBuf,
+        /// Write the `.det` file here instead of standard output
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Options shared by the commands that read detections.
@@ -114,5 +129,6 @@ pub fn run() -> ExitCode {
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
         Command::Attack(AttackCommand::Show { id }) => attack::show(&id),
+        Command::Import(ImportCommand::AttackFlow { file, out }) => import::attack_flow(&file, out.as_ref()),
     }
 }

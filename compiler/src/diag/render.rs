@@ -59,23 +59,40 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 
     let gutter = gutter_width(diag, sources);
     let pad = " ".repeat(gutter);
+    let primary_file = primary_file(diag);
     let mut labels: Vec<&Label> = diag.labels.iter().collect();
-    // Primary label first, then the others in source order, grouped by file.
-    labels.sort_by_key(|l| (!l.primary, l.span.file != primary_file(diag), l.span));
-    let mut current_file = None;
+    // The primary label's file first; within a file, labels in source order.
+    labels.sort_by_key(|l| (l.span.file != primary_file, l.span.file, l.span.lo, !l.primary));
+    let mut previous: Option<(crate::source::FileId, usize)> = None;
     for label in &labels {
         let file = sources.get(label.span.file);
-        let (line, col) = file.line_col(label.span.lo as usize);
-        if current_file != Some(label.span.file) {
-            let arrow = if current_file.is_none() { "-->" } else { ":::" };
-            if current_file.is_some() {
+        let (line, _) = file.line_col(label.span.lo as usize);
+        match previous {
+            Some((f, _)) if f == label.span.file => {}
+            _ => {
+                // The location shown is the primary label's, else the first label's.
+                let anchor = labels
+                    .iter()
+                    .filter(|l| l.span.file == label.span.file)
+                    .min_by_key(|l| (!l.primary, l.span.lo))
+                    .map_or(label.span, |l| l.span);
+                let (aline, acol) = file.line_col(anchor.lo as usize);
+                let arrow = if previous.is_none() { "-->" } else { ":::" };
+                if previous.is_some() {
+                    let _ = writeln!(out, "{pad} {}", style.blue("|"));
+                }
+                let _ = writeln!(out, "{pad}{} {}:{aline}:{acol}", style.blue(arrow), display_path(&file.path));
                 let _ = writeln!(out, "{pad} {}", style.blue("|"));
             }
-            let _ = writeln!(out, "{pad}{} {}:{line}:{col}", style.blue(arrow), display_path(&file.path));
-            let _ = writeln!(out, "{pad} {}", style.blue("|"));
-            current_file = Some(label.span.file);
         }
-        render_label(&mut out, file, label, gutter, diag.severity, style);
+        let same_line = previous == Some((label.span.file, line));
+        if let Some((f, prev_line)) = previous {
+            if f == label.span.file && line > prev_line + 1 {
+                let _ = writeln!(out, "{}", style.blue("..."));
+            }
+        }
+        render_label(&mut out, file, label, gutter, diag.severity, style, !same_line);
+        previous = Some((label.span.file, line));
     }
     if !labels.is_empty() && (!diag.help.is_empty() || !diag.notes.is_empty()) {
         let _ = writeln!(out, "{pad} {}", style.blue("|"));
@@ -102,8 +119,17 @@ fn gutter_width(diag: &Diagnostic, sources: &SourceMap) -> usize {
         .max(1)
 }
 
-/// One source line with a marker under the label's span (clipped to its first line).
-fn render_label(out: &mut String, file: &SourceFile, label: &Label, gutter: usize, severity: Severity, style: Style) {
+/// A source line (unless already shown) with a marker under the label's span,
+/// clipped to its first line.
+fn render_label(
+    out: &mut String,
+    file: &SourceFile,
+    label: &Label,
+    gutter: usize,
+    severity: Severity,
+    style: Style,
+    with_source: bool,
+) {
     let (line, _) = file.line_col(label.span.lo as usize);
     let text = file.line_text(line);
     let line_start = file.line_start(line);
@@ -120,7 +146,9 @@ fn render_label(out: &mut String, file: &SourceFile, label: &Label, gutter: usiz
         if label.message.is_empty() { String::new() } else { format!(" {}", label.message) }
     );
     let marker = if label.primary { style.severity(severity, &marker) } else { style.blue(&marker) };
-    let _ = writeln!(out, "{} {}", style.blue(&format!("{line:>gutter$} |")), shown);
+    if with_source {
+        let _ = writeln!(out, "{} {}", style.blue(&format!("{line:>gutter$} |")), shown);
+    }
     let _ = writeln!(out, "{} {}{}", style.blue(&format!("{} |", " ".repeat(gutter))), " ".repeat(before), marker);
 }
 

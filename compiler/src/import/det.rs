@@ -7,8 +7,8 @@
 //! its first block in that order, with a warning.
 
 use super::{one_line, FlowGraph, Node, Operator};
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::fmt::Write;
 
 /// Longest step id produced; longer names are cut at a word boundary.
@@ -31,7 +31,7 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
 
     let mut out = String::new();
     let _ = writeln!(out, "// Imported by `scalpel import attack-flow` from {}", one_line(base));
-    let _ = writeln!(out, "// ({}).", graph.format);
+    let _ = writeln!(out, "// ({}).", one_line(&graph.format));
     out.push_str(
         "// A skeleton, not a detection: every step is `undetectable` with a TODO reason until\n\
          // someone writes its detection (search for TODO); actions without a usable ATT&CK\n\
@@ -51,7 +51,8 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
     }
     let _ = writeln!(out, "\nflow {} {} {{", quote(&id), quote(&title));
     out.push_str("    category \"TODO\"\n    origin theoretical\n");
-    let description = graph.description.as_deref().unwrap_or("TODO: describe this flow (the source gives no description)");
+    let description =
+        graph.description.as_deref().unwrap_or("TODO: describe this flow (the source gives no description)");
     let _ = writeln!(out, "    description {}", quote(description));
     for reference in &graph.references {
         match &reference.url {
@@ -59,7 +60,8 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
                 let _ = writeln!(out, "    reference {}", quote(url));
             }
             None => {
-                let words: Vec<&str> = [&reference.source, &reference.description].into_iter().flatten().map(String::as_str).collect();
+                let words: Vec<&str> =
+                    [&reference.source, &reference.description].into_iter().flatten().map(String::as_str).collect();
                 let _ = writeln!(out, "    // reference without a URL: {}", one_line(&words.join(": ")));
             }
         }
@@ -103,7 +105,7 @@ fn flow_title(graph: &FlowGraph, stem: &str, warnings: &mut Vec<String>) -> Stri
 
 /// The flow id: an `AF2-10`-style id from the file name or title when there is
 /// one (the ids the flows are known by), else a slug of the file name.
-fn flow_id(stem: &str, title: &str) -> String {
+pub(super) fn flow_id(stem: &str, title: &str) -> String {
     if let Some(id) = find_flow_id(stem).or_else(|| find_flow_id(title)) {
         return id;
     }
@@ -121,7 +123,7 @@ fn flow_id(stem: &str, title: &str) -> String {
 }
 
 /// The first `AF<digits>-<digits>` standing as a word of its own, upper-cased.
-fn find_flow_id(text: &str) -> Option<String> {
+pub(super) fn find_flow_id(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let alnum_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let digits_from = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
@@ -297,7 +299,9 @@ fn plan_steps(graph: &FlowGraph, order: &[usize], warnings: &mut Vec<String>) ->
                 continue;
             }
             if is_technique_id(&id) {
-                techniques.push(id);
+                if !techniques.contains(&id) {
+                    techniques.push(id);
+                }
             } else {
                 warnings.push(format!(
                     "{what}: malformed technique id \"{id}\" (expected Tnnnn or Tnnnn.nnn); kept in a comment"
@@ -307,16 +311,22 @@ fn plan_steps(graph: &FlowGraph, order: &[usize], warnings: &mut Vec<String>) ->
         }
         let live = !techniques.is_empty();
         if !live {
-            let why = if malformed.is_empty() { "has no ATT&CK technique" } else { "has no well-formed ATT&CK technique" };
+            let why =
+                if malformed.is_empty() { "has no ATT&CK technique" } else { "has no well-formed ATT&CK technique" };
             warnings.push(format!("{what} {why}; its step is written commented out"));
         }
-        let tactic = action.tactic_id.as_deref().map(|raw| normalized(raw.trim_matches(' '), "tactic", &what, warnings)).filter(|id| !id.is_empty()).map(|id| {
-            let ok = is_tactic_id(&id);
-            if !ok {
-                warnings.push(format!("{what}: malformed tactic id \"{id}\" (expected TAnnnn); kept in a comment"));
-            }
-            (id, ok)
-        });
+        let tactic = action
+            .tactic_id
+            .as_deref()
+            .map(|raw| normalized(raw.trim_matches(' '), "tactic", &what, warnings))
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                let ok = is_tactic_id(&id);
+                if !ok {
+                    warnings.push(format!("{what}: malformed tactic id \"{id}\" (expected TAnnnn); kept in a comment"));
+                }
+                (id, ok)
+            });
         let id = step_id(&title, &mut used);
         plans[n] = Some(StepPlan { id, title, techniques, malformed, tactic, live });
     }
@@ -326,7 +336,8 @@ fn plan_steps(graph: &FlowGraph, order: &[usize], warnings: &mut Vec<String>) ->
 /// An ATT&CK id without the whitespace and invisible characters that copy-paste
 /// brings along, upper-cased; warns when that changed anything.
 fn normalized(raw: &str, kind: &str, what: &str, warnings: &mut Vec<String>) -> String {
-    let invisible = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    let invisible =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
     let id: String = raw.chars().filter(|&c| !invisible(c)).collect::<String>().to_ascii_uppercase();
     if id != raw {
         let shown: String = raw
@@ -338,7 +349,7 @@ fn normalized(raw: &str, kind: &str, what: &str, warnings: &mut Vec<String>) -> 
     id
 }
 
-fn is_technique_id(id: &str) -> bool {
+pub(super) fn is_technique_id(id: &str) -> bool {
     match id.strip_prefix('T').map(|rest| rest.split_once('.').unwrap_or((rest, ""))) {
         Some((base, "")) => all_digits(base, 4) && !id.ends_with('.'),
         Some((base, sub)) => all_digits(base, 4) && all_digits(sub, 3),
@@ -361,20 +372,21 @@ fn lexes_as_technique(id: &str) -> bool {
     !base.is_empty() && base.bytes().chain(sub.bytes()).all(|b| b.is_ascii_alphanumeric())
 }
 
-/// A snake_case ASCII id from a title, unique among `used`, at most [`MAX_ID_LEN`]
+/// A `snake_case` ASCII id from a title, unique among `used`, at most [`MAX_ID_LEN`]
 /// long. A title too long for that is cut after a whole word, and a dangling `of`,
 /// `to`, ... is dropped from the end (`supply_chain_compromise`, not `..._of`).
-fn step_id(title: &str, used: &mut HashSet<String>) -> String {
+pub(super) fn step_id(title: &str, used: &mut HashSet<String>) -> String {
     const DANGLING: [&str; 16] =
         ["a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "via", "with"];
-    let words: Vec<String> = title
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
+    // Apostrophes vanish (`pump's` → `pumps`); everything else is folded to ASCII.
+    let mut ascii = String::new();
+    for c in title.chars().filter(|c| !matches!(c, '\'' | '\u{2019}')) {
+        fold(c, &mut ascii);
+    }
+    let words: Vec<&str> = ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let mut kept: Vec<&str> = Vec::new();
     let mut len = 0;
-    for word in &words {
+    for &word in &words {
         let extra = usize::from(!kept.is_empty());
         if len + extra + word.len() > MAX_ID_LEN {
             break;
@@ -407,6 +419,37 @@ fn step_id(title: &str, used: &mut HashSet<String>) -> String {
     id
 }
 
+/// Appends `c` lower-cased and, for an accented Latin letter, without its accent
+/// (`É` → `e`, `ß` → `ss`); other non-ASCII characters become a word break.
+fn fold(c: char, out: &mut String) {
+    for c in c.to_lowercase() {
+        let plain = match c {
+            'a'..='z' | '0'..='9' => {
+                out.push(c);
+                continue;
+            }
+            'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
+            'æ' => "ae",
+            'ç' | 'ć' | 'č' => "c",
+            'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+            'ì'..='ï' | 'ī' | 'į' => "i",
+            'ł' => "l",
+            'ñ' | 'ń' | 'ň' => "n",
+            'ò'..='ö' | 'ø' | 'ō' | 'ő' => "o",
+            'œ' => "oe",
+            'ř' => "r",
+            'ß' => "ss",
+            'ś' | 'š' => "s",
+            'ť' => "t",
+            'ù'..='ü' | 'ū' | 'ů' | 'ű' => "u",
+            'ý' | 'ÿ' => "y",
+            'ź' | 'ż' | 'ž' => "z",
+            _ => " ",
+        };
+        out.push_str(plain);
+    }
+}
+
 /// An ASCII id cut to `len` bytes, without a trailing underscore.
 fn cut(id: &str, len: usize) -> String {
     id[..id.len().min(len)].trim_end_matches('_').to_string()
@@ -414,7 +457,7 @@ fn cut(id: &str, len: usize) -> String {
 
 /// A string literal of our grammar: quotes, backslashes, line breaks and control
 /// characters escaped, so that the literal decodes to exactly `text`.
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -455,8 +498,10 @@ impl Writer<'_> {
             body.push(format!("description {}", quote(description)));
         }
         match (&step.tactic, &action.tactic_name) {
-            (Some((id, true)), name) => body.push(format!("// tactic: {id}{}", in_parens(name))),
-            (Some((id, false)), name) => body.push(format!("// tactic: \"{id}\" (malformed in the source){}", in_parens(name))),
+            (Some((id, true)), name) => body.push(format!("// tactic: {id}{}", in_parens(name.as_deref()))),
+            (Some((id, false)), name) => {
+                body.push(format!("// tactic: \"{id}\" (malformed in the source){}", in_parens(name.as_deref())));
+            }
             (None, Some(name)) => body.push(format!("// tactic: {}", one_line(name))),
             (None, None) => {}
         }
@@ -467,19 +512,26 @@ impl Writer<'_> {
             body.push(format!("// malformed technique ids in the source, left out: {}", step.malformed.join(", ")));
         }
         body.extend(self.context(node));
-        body.push("// TODO(detect): choose a `source` schema, write `detect` (and `severity`), then delete `undetectable`".to_string());
+        body.push(
+            "// TODO(detect): choose a `source` schema, write `detect` (and `severity`), then delete `undetectable`"
+                .to_string(),
+        );
         body.push(format!("undetectable {}", quote(PLACEHOLDER)));
 
-        let (indent, lead) = if step.live {
-            ("    ", None)
-        } else if step.malformed.is_empty() {
-            ("    // ", Some("// no ATT&CK technique in the source: add one, then uncomment this step"))
+        let indent = if step.live {
+            "    "
         } else {
-            ("    // ", Some("// malformed ATT&CK technique id in the source: correct it, then uncomment this step"))
+            if step.malformed.is_empty() {
+                out.push_str("    // no ATT&CK technique in the source: add one, then uncomment this step\n");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    // malformed ATT&CK technique id in the source ({}): correct it, then uncomment this step",
+                    step.malformed.join(", ")
+                );
+            }
+            "    // "
         };
-        if let Some(lead) = lead {
-            let _ = writeln!(out, "    {lead}");
-        }
         let _ = writeln!(out, "{indent}step {} {} {{", step.id, quote(&step.title));
         for line in body {
             let _ = writeln!(out, "{indent}    {line}");
@@ -495,10 +547,19 @@ impl Writer<'_> {
                 continue;
             }
             lines.push(match (&self.graph.nodes[pred], branch) {
-                (Node::Asset { description, .. }, _) => format!("// from {}{}", self.mention(pred), after_colon(description)),
+                (Node::Asset { description, .. }, _) => {
+                    format!("// from {}{}", self.mention(pred), after_colon(description.as_deref()))
+                }
                 (Node::Condition { .. }, Some(holds)) => format!("// when {} is {holds}", self.mention(pred)),
+                (Node::Operator(op), _) if self.view.preds[pred].is_empty() => {
+                    format!("// after an {} operator that has no inputs", op_name(*op))
+                }
                 (Node::Operator(op), _) => {
-                    format!("// after the {} of: {}", op_name(*op), self.list(self.view.preds[pred].iter().map(|p| p.0)))
+                    format!(
+                        "// after the {} of: {}",
+                        op_name(*op),
+                        self.list(self.view.preds[pred].iter().map(|p| p.0))
+                    )
                 }
                 _ => format!("// after {}", self.mention(pred)),
             });
@@ -508,7 +569,9 @@ impl Writer<'_> {
                 continue;
             }
             lines.push(match &self.graph.nodes[succ] {
-                Node::Asset { description, .. } => format!("// to {}{}", self.mention(succ), after_colon(description)),
+                Node::Asset { description, .. } => {
+                    format!("// to {}{}", self.mention(succ), after_colon(description.as_deref()))
+                }
                 Node::Condition { .. } => {
                     let branch = |wanted: Option<bool>| {
                         self.list(self.view.succs[succ].iter().filter(|s| s.1 == wanted).map(|s| s.0))
@@ -525,7 +588,11 @@ impl Writer<'_> {
                 Node::Operator(op) => {
                     let others = self.view.preds[succ].iter().map(|p| p.0).filter(|&p| p != node);
                     let others: Vec<usize> = others.collect();
-                    let with = if others.is_empty() { String::new() } else { format!(" with {}", self.list(others.into_iter())) };
+                    let with = if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with {}", self.list(others.into_iter()))
+                    };
                     let targets = self.view.succs[succ].iter().map(|s| s.0);
                     format!("// flows into an {}{with} -> {}", op_name(*op), self.list(targets))
                 }
@@ -560,10 +627,10 @@ fn op_name(op: Operator) -> &'static str {
     }
 }
 
-fn in_parens(text: &Option<String>) -> String {
-    text.as_deref().map(|t| format!(" ({})", one_line(t))).unwrap_or_default()
+fn in_parens(text: Option<&str>) -> String {
+    text.map(|t| format!(" ({})", one_line(t))).unwrap_or_default()
 }
 
-fn after_colon(text: &Option<String>) -> String {
-    text.as_deref().map(|t| format!(": {}", one_line(t))).unwrap_or_default()
+fn after_colon(text: Option<&str>) -> String {
+    text.map(|t| format!(": {}", one_line(t))).unwrap_or_default()
 }

@@ -3,14 +3,20 @@
 //!
 //! Two inputs are understood, told apart by their content rather than their name:
 //!
-//! - Attack Flow Builder files, format 2.0.0 (`.afb`, [`afb`]): the drawing itself,
+//! - Attack Flow Builder files, format 2.0.0 (`.afb`, `afb.rs`): the drawing itself,
 //!   with edges encoded as line objects whose ends are latched onto block anchors;
-//! - STIX 2.1 bundles holding an `attack-flow` object ([`stix_flow`]), where edges
+//! - STIX 2.1 bundles holding an `attack-flow` object (`stix_flow.rs`), where edges
 //!   are `effect_refs`, `on_true_refs`, `on_false_refs` and `asset_refs`.
 //!
-//! Both readers produce the same [`FlowGraph`]; [`det`] orders it and writes one
-//! `step` per ATT&CK action, with the graph around each action (tactic, assets,
-//! conditions, AND/OR operators) as comments.
+//! Both readers produce the same `FlowGraph`; `det.rs` orders it topologically and
+//! writes `flow "<id>" "<title>" { category "TODO" origin theoretical ... }` with
+//! one `step` per action: its id is a short `snake_case` form of the action's name,
+//! its `technique` and `description` come from the action, and the graph around it
+//! (tactic, assets, the conditions and AND/OR operators it follows or flows into)
+//! is written as comments. A commented-out `sequence` along the path with the
+//! most steps ends the flow. The flow id is an `AF2-10`-style id found in the file
+//! name or title, else a slug of the file name; a flow titled "Untitled Document"
+//! is titled after its file name instead.
 //!
 //! # What the output is, and why
 //!
@@ -54,6 +60,13 @@ pub struct Imported {
 /// Turns an Attack Flow Builder file or a STIX Attack Flow bundle into a skeleton
 /// `.det` flow. `file_name` is the input's name or path; it names the flow when the
 /// file does not, and is quoted in the header comment.
+///
+/// # Errors
+///
+/// A message (starting with `file_name`) when `text` is not JSON, is neither
+/// format, or lacks what the format cannot do without (a builder file's schema
+/// and page, a bundle's single `attack-flow` object). Everything else is
+/// repaired or left out with a warning.
 pub fn attack_flow(file_name: &str, text: &str) -> Result<Imported, String> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let json: Value = serde_json::from_str(text).map_err(|e| format!("{file_name}: not valid JSON: {e}"))?;
@@ -97,14 +110,22 @@ struct FlowGraph {
 #[derive(Debug)]
 enum Node {
     Action(Action),
-    Asset { name: Option<String>, description: Option<String> },
-    Condition { description: Option<String> },
+    Asset {
+        name: Option<String>,
+        description: Option<String>,
+    },
+    Condition {
+        description: Option<String>,
+    },
     Operator(Operator),
     /// Any other object drawn in the flow (a STIX malware, tool, ...), by its kind.
-    Other { kind: String, name: Option<String> },
+    Other {
+        kind: String,
+        name: Option<String>,
+    },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Action {
     name: Option<String>,
     /// As written in the source: one id or a comma-separated list, possibly dirty.
@@ -123,14 +144,14 @@ enum Operator {
 
 /// An arrow `from → to`; `branch` is set on arrows leaving a condition's
 /// true (`Some(true)`) or false (`Some(false)`) side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct Edge {
     from: usize,
     to: usize,
     branch: Option<bool>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Reference {
     source: Option<String>,
     description: Option<String>,
@@ -162,6 +183,14 @@ fn one_line(text: &str) -> String {
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// "Name (contact)", or whichever of the two is known.
+fn author_line(name: Option<String>, contact: Option<String>) -> Option<String> {
+    match (name, contact) {
+        (Some(name), Some(contact)) => Some(format!("{name} ({contact})")),
+        (name, contact) => name.or(contact),
+    }
 }
 
 /// A string value that says something: trimmed, and `None` when blank or not a string.

@@ -8,9 +8,9 @@
 //! objects are only consulted for names (the identity of the author, the
 //! `attack-pattern` an action's `technique_ref` points to).
 
-use super::{raw_text_of, text_of, Action, Edge, FlowGraph, Node, Operator, Reference};
+use super::{author_line, one_line, raw_text_of, text_of, Action, Edge, FlowGraph, Node, Operator, Reference};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 type Object = Map<String, Value>;
 
@@ -22,39 +22,28 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
         .iter()
         .filter_map(Value::as_object)
         .collect();
-    let by_id: HashMap<&str, &Object> =
-        objects.iter().filter_map(|o| Some((o.get("id")?.as_str()?, *o))).collect();
+    let by_id: HashMap<&str, &Object> = objects.iter().filter_map(|o| Some((o.get("id")?.as_str()?, *o))).collect();
 
     let flows: Vec<&&Object> = objects.iter().filter(|o| kind(o) == "attack-flow").collect();
     let flow = match flows.as_slice() {
         [flow] => flow,
         [] => return Err("the STIX bundle has no attack-flow object".to_string()),
         more => {
-            return Err(format!(
-                "the STIX bundle holds {} attack-flow objects; import them one at a time",
-                more.len()
-            ))
+            return Err(format!("the STIX bundle holds {} attack-flow objects; import them one at a time", more.len()))
         }
     };
     let text = |o: &Object, key: &str| text_of(o.get(key));
     let name_of = |id: Option<&Value>| text_of(by_id.get(id?.as_str()?)?.get("name"));
 
     let author = flow.get("created_by_ref").and_then(Value::as_str).and_then(|id| by_id.get(id));
-    let author = author.and_then(|identity| match (text(identity, "name"), text(identity, "contact_information")) {
-        (Some(name), Some(contact)) => Some(format!("{name} ({contact})")),
-        (name, contact) => name.or(contact),
-    });
+    let author = author.and_then(|identity| author_line(text(identity, "name"), text(identity, "contact_information")));
     let references = flow
         .get("external_references")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .map(|r| Reference {
-            source: text(r, "source_name"),
-            description: text(r, "description"),
-            url: text(r, "url"),
-        })
+        .map(|r| Reference { source: text(r, "source_name"), description: text(r, "description"), url: text(r, "url") })
         .collect();
     let mut graph = FlowGraph {
         format: "STIX 2.1 Attack Flow bundle".to_string(),
@@ -100,21 +89,23 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
         members.push(*object);
     }
 
+    let mut seen = HashSet::new();
     for (from, object) in members.iter().enumerate() {
-        let refs = [("effect_refs", None), ("asset_refs", None), ("on_true_refs", Some(true)), ("on_false_refs", Some(false))];
+        let refs =
+            [("effect_refs", None), ("asset_refs", None), ("on_true_refs", Some(true)), ("on_false_refs", Some(false))];
         for (key, branch) in refs {
             for target in object.get(key).and_then(Value::as_array).into_iter().flatten() {
                 let target = target.as_str().unwrap_or("");
                 match index.get(target) {
                     Some(&to) => {
-                        let edge = Edge { from, to, branch };
-                        if !graph.edges.contains(&edge) {
-                            graph.edges.push(edge);
+                        if seen.insert((from, to, branch)) {
+                            graph.edges.push(Edge { from, to, branch });
                         }
                     }
                     None => warnings.push(format!(
-                        "{} lists `{target}` in {key}, which is not an attack-flow object of the bundle; ignored",
-                        graph.nodes[from].label()
+                        "{} lists `{}` in {key}, which is not an attack-flow object of the bundle; ignored",
+                        graph.nodes[from].label(),
+                        one_line(target)
                     )),
                 }
             }

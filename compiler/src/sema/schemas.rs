@@ -53,6 +53,7 @@ fn lower_schema(decl: &ast::Schema, diags: &mut Diagnostics) -> Option<Schema> {
     let mut fields: Vec<Field> = Vec::with_capacity(decl.fields.len());
     let mut seen: BTreeMap<&str, crate::source::Span> = BTreeMap::new();
     let mut event_times = Vec::new();
+    let mut misplaced_marker = false;
     for f in &decl.fields {
         if let Some(&first) = seen.get(f.name.name.as_str()) {
             diags.push(
@@ -70,6 +71,7 @@ fn lower_schema(decl: &ast::Schema, diags: &mut Diagnostics) -> Option<Schema> {
         let range = f.range.as_ref().and_then(|r| lower_range(r, &ty, diags));
         if let Some(marker) = f.event_time {
             if ty != FieldType::Timestamp {
+                misplaced_marker = true;
                 diags.push(
                     Diagnostic::new(
                         Code::EventTime,
@@ -93,6 +95,7 @@ fn lower_schema(decl: &ast::Schema, diags: &mut Diagnostics) -> Option<Schema> {
     }
     let event_time = match event_times.as_slice() {
         [(index, _)] => *index,
+        [] if misplaced_marker => return None,
         [] => {
             let timestamps: Vec<&str> =
                 fields.iter().filter(|f| f.ty == FieldType::Timestamp).map(|f| f.name.as_str()).collect();

@@ -1,0 +1,122 @@
+//! End-to-end tests of the `scalpel` binary: exit codes, formats, help.
+
+use std::process::{Command, Output};
+
+fn scalpel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalpel")).args(args).env("NO_COLOR", "1").output().expect("scalpel runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const GOOD: &str = "tests/ui/_prelude.det";
+const BAD: &str = "tests/ui/E0102_unknown_field.det";
+
+#[test]
+fn clean_input_exits_zero() {
+    let out = scalpel(&["check", GOOD]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("ok: 1 files, 2 schemas"), "{}", stderr(&out));
+}
+
+#[test]
+fn errors_exit_one_with_rendered_diagnostics() {
+    let out = scalpel(&["check", GOOD, BAD]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error[E0102]: no field `heart_rat` in schema `vitals`"), "{err}");
+    assert!(err.contains("--> tests/ui/E0102_unknown_field.det:7:16"), "{err}");
+    assert!(err.contains("help: did you mean `heart_rate`?"), "{err}");
+    assert!(err.ends_with("error: check failed: 1 error\n"), "{err}");
+    assert!(!err.contains("\x1b["), "no colour when not on a terminal");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let case = "tests/ui/W0204_out_of_range.det";
+    assert_eq!(scalpel(&["check", GOOD, case]).status.code(), Some(0));
+    assert_eq!(scalpel(&["check", "--deny-warnings", GOOD, case]).status.code(), Some(1));
+}
+
+#[test]
+fn json_lines_format() {
+    let out = scalpel(&["check", "--message-format", "json", GOOD, BAD]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    let d = &lines[0];
+    assert_eq!(d["code"], "E0102");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["labels"][0]["line"], 7);
+    assert_eq!(d["labels"][0]["column"], 16);
+    assert_eq!(d["labels"][0]["primary"], true);
+    assert_eq!(d["labels"][1]["file"], "tests/ui/_prelude.det");
+}
+
+#[test]
+fn sarif_format() {
+    let out = scalpel(&["check", "--message-format", "sarif", GOOD, BAD]);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "E0102");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "E0102");
+    assert_eq!(result["level"], "error");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(7), Some(16)));
+}
+
+#[test]
+fn explain_known_and_unknown_codes() {
+    let out = scalpel(&["explain", "e0102"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("E0102: unknown field"));
+    assert_eq!(scalpel(&["explain", "E9999"]).status.code(), Some(2));
+    let all = scalpel(&["explain"]);
+    assert!(stdout(&all).lines().count() >= 40);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(scalpel(&["check", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(scalpel(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn debug_stages_print_json() {
+    let ast = scalpel(&["debug", "ast", BAD]);
+    let ast: serde_json::Value = serde_json::from_str(&stdout(&ast)).unwrap();
+    assert_eq!(ast["flows"][0]["id"]["value"], "UI");
+    let ir = scalpel(&["debug", "ir", GOOD]);
+    assert_eq!(ir.status.code(), Some(0), "{}", stderr(&ir));
+    let ir: serde_json::Value = serde_json::from_str(&stdout(&ir)).unwrap();
+    assert_eq!(ir["attack_version"], "18.1");
+    assert_eq!(ir["schemas"][0]["name"], "vitals");
+}
+
+#[test]
+fn help_reads_well() {
+    let out = scalpel(&["--help"]);
+    insta::with_settings!({ snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!("help", stdout(&out));
+        insta::assert_snapshot!("check_help", stdout(&scalpel(&["check", "--help"])));
+    });
+}
+
+#[test]
+fn imports_an_attack_flow_file_that_then_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let det = tmp.path().join("flow.det");
+    let out =
+        scalpel(&["import", "attack-flow", "compiler/tests/fixtures/afb/branching.afb", "-o", det.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let check = scalpel(&["check", det.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert_eq!(scalpel(&["import", "attack-flow", "compiler/tests/fixtures/afb/invalid.afb"]).status.code(), Some(1));
+}

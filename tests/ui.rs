@@ -1,0 +1,129 @@
+//! UI tests: every diagnostic code has at least one bad input here, and its
+//! rendered output is a reviewed snapshot in `snapshots/ui/`.
+//!
+//! Cases are `tests/ui/<CODE>_<what>.det`, checked together with
+//! `tests/ui/_prelude.det` (so labels can point into another file). Inputs that
+//! cannot be committed as text (invalid UTF-8, huge files, missing paths) are made
+//! in a temporary folder.
+
+use scalpel_compiler::diag::{render, Code};
+use scalpel_compiler::project;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const PRELUDE: &str = "tests/ui/_prelude.det";
+
+/// Renders every diagnostic of a run, as a user sees it (no colour), with a
+/// temporary folder's path replaced by `<tmp>`.
+fn render_run(paths: &[PathBuf], tmp: Option<&Path>) -> (String, Vec<Code>) {
+    let compiled = project::compile(paths, &[]);
+    let diags = compiled.diags.into_sorted();
+    let mut text: String = diags.iter().map(|d| render::human(d, &compiled.project.sources, false) + "\n").collect();
+    if let Some(tmp) = tmp {
+        text = text.replace(&tmp.display().to_string(), "<tmp>");
+    }
+    (text, diags.iter().map(|d| d.code).collect())
+}
+
+fn snapshot(name: &str, rendered: &str) {
+    insta::with_settings!({ snapshot_path => "../snapshots/ui", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, rendered);
+    });
+}
+
+fn expected_code(name: &str) -> Code {
+    let code = name.split('_').next().unwrap_or_default();
+    Code::parse(code).unwrap_or_else(|| panic!("case `{name}` must start with a diagnostic code"))
+}
+
+#[test]
+fn file_cases() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "det") && !p.ends_with("_prelude.det"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let name = case.file_stem().unwrap().to_str().unwrap().to_string();
+        let (rendered, codes) = render_run(&[PathBuf::from(PRELUDE), case.clone()], None);
+        let want = expected_code(&name);
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(&name, &rendered);
+    }
+}
+
+#[test]
+fn filesystem_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let run = |name: &str, paths: Vec<PathBuf>, want: Code| {
+        let (rendered, codes) = render_run(&paths, Some(root));
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(name, &rendered);
+    };
+
+    run("E0001_missing_path", vec![root.join("nowhere")], Code::Io);
+
+    let latin1 = root.join("latin1.det");
+    std::fs::write(&latin1, b"flow \"AF\" \"caf\xe9\" {}\n").unwrap();
+    run("E0002_invalid_utf8", vec![latin1], Code::InvalidUtf8);
+
+    let huge = root.join("huge.det");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(project::MAX_FILE_BYTES + 1).unwrap();
+    run("E0007_file_too_large", vec![huge], Code::TooLarge);
+
+    let tree = root.join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("scalpel.toml"), "name = \"t\"\npath = [\"flows\"]\n").unwrap();
+    run("E0009_invalid_config", vec![tree], Code::InvalidConfig);
+
+    let empty = root.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    run("W0010_no_input", vec![empty], Code::NoInput);
+
+    let bundle_tree = root.join("bundle");
+    std::fs::create_dir(&bundle_tree).unwrap();
+    std::fs::write(bundle_tree.join("scalpel.toml"), "name = \"t\"\nattack_bundles = [\"missing.json\"]\n").unwrap();
+    std::fs::copy(PRELUDE, bundle_tree.join("schemas.det")).unwrap();
+    run("E0405_attack_bundle", vec![bundle_tree], Code::AttackBundle);
+}
+
+/// Every code has a case; a code without one fails here until a case is added.
+#[test]
+fn every_code_has_a_ui_test() {
+    let mut covered: BTreeSet<String> = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
+        .collect();
+    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0405"].map(String::from));
+    let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
+    assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
+}
+
+/// A snapshot whose case was deleted is an orphan; keep the folder in sync.
+#[test]
+fn no_orphan_ui_snapshots() {
+    let cases: BTreeSet<String> = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .filter_map(|e| e.unwrap().path().file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .chain(
+            [
+                "E0001_missing_path",
+                "E0002_invalid_utf8",
+                "E0007_file_too_large",
+                "E0009_invalid_config",
+                "W0010_no_input",
+                "E0405_attack_bundle",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    for entry in std::fs::read_dir("snapshots/ui").into_iter().flatten() {
+        let name = entry.unwrap().file_name().to_str().unwrap().to_string();
+        let stem = name.trim_end_matches(".new").trim_end_matches(".snap");
+        assert!(cases.contains(stem), "orphan snapshot snapshots/ui/{name}");
+    }
+}
