@@ -83,7 +83,7 @@ codes! {
     DuplicateClause = "E0110", Error, "clause given twice",
         "`source`, `severity`, `detect`, `threshold`, `undetectable`, `category`, `origin` and\n`description` may appear once per step or flow.";
     MissingClause = "E0111", Error, "required clause missing",
-        "A step needs a `source`, at least one `technique`, and either `detect` or\n`undetectable \"reason\"` (not both). A flow needs a `category` and an `origin`.";
+        "A step needs at least one `technique` and either `detect` (which reads its\n`source` schema) or `undetectable \"reason\"` (no `source` needed), not both.\nA flow needs a `category` and an `origin`.";
     UnknownKeyword = "E0112", Error, "unknown severity or origin",
         "Severities are `informational`, `low`, `medium`, `high`, `critical`.\nOrigins are `realized` and `theoretical`.";
     DuplicateEnumValue = "E0113", Error, "enum value declared twice",

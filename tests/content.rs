@@ -1,0 +1,107 @@
+//! The shipped RAS content (`detections/`): it checks clean, covers every
+//! published CSA telesurgery flow, every technique-carrying step is detected or
+//! says why not, and the README's flow table is the true one.
+
+use scalpel_compiler::ir::{Detection, Program};
+use scalpel_compiler::project;
+use std::path::PathBuf;
+
+fn shipped() -> Program {
+    let compiled = project::compile(&[PathBuf::from("detections")], &[]);
+    let diags = compiled.diags.into_sorted();
+    assert!(diags.is_empty(), "detections/ must check clean (warnings included): {diags:#?}");
+    compiled.program.expect("a program")
+}
+
+#[test]
+fn all_31_flows_are_shipped() {
+    let program = shipped();
+    assert_eq!(program.flows.len(), 31, "one flow per CSA telesurgery attack flow");
+    assert!(program.schemas.len() >= 12, "telemetry schemas for every RAS component");
+}
+
+#[test]
+fn every_step_is_detected_or_says_why_not() {
+    for flow in shipped().flows {
+        assert!(!flow.steps.is_empty(), "{} has no steps", flow.id);
+        for step in &flow.steps {
+            assert!(!step.techniques.is_empty(), "{}/{}: no technique", flow.id, step.id);
+            match &step.detection {
+                Detection::Condition { .. } => {
+                    assert!(!step.false_positives.is_empty(), "{}/{}: list known false positives", flow.id, step.id);
+                }
+                Detection::Undetectable { reason } => {
+                    assert!(reason.len() >= 20 && !reason.contains("TODO"), "{}/{}: give a real reason", flow.id, step.id);
+                }
+            }
+            assert!(!step.references.is_empty(), "{}/{}: reference its ATT&CK technique", flow.id, step.id);
+        }
+        assert!(flow.steps.iter().any(|s| s.detection.condition().is_some()), "{}: nothing detectable at all", flow.id);
+    }
+}
+
+/// Every flow id the CSA published is covered (when the shared data is present).
+#[test]
+fn flow_ids_match_the_published_list() {
+    let path = PathBuf::from("../shared/flows/flows.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("note: {} not found; skipping", path.display());
+        return;
+    };
+    let published: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let program = shipped();
+    let ours: Vec<&str> = program.flows.iter().map(|f| f.id.as_str()).collect();
+    let mut missing = Vec::new();
+    for list in ["flows", "image_only_flows"] {
+        for flow in published[list].as_array().into_iter().flatten() {
+            let id = flow["id"].as_str().unwrap_or_default();
+            if !ours.iter().any(|o| *o == id || o.starts_with(&format!("{id}-"))) {
+                missing.push(id.to_string());
+            }
+        }
+    }
+    assert!(missing.is_empty(), "published flows without a .det flow: {missing:?}");
+}
+
+/// The flow table, as the README shows it.
+fn flow_table(program: &Program) -> String {
+    let mut out = String::from(
+        "| flow | title | steps | detections | thresholds | sequences | undetectable |\n|---|---|---|---|---|---|---|\n",
+    );
+    let mut flows: Vec<_> = program.flows.iter().collect();
+    flows.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id)));
+    for f in flows {
+        let detected = f.steps.iter().filter(|s| s.detection.condition().is_some()).count();
+        let thresholds = f.steps.iter().filter(|s| s.detection.threshold().is_some()).count();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            f.id,
+            f.title,
+            f.steps.len(),
+            detected,
+            thresholds,
+            f.sequences.len(),
+            f.steps.len() - detected
+        ));
+    }
+    out
+}
+
+/// `AF2-10` after `AF2-9`: numbers compare as numbers.
+fn natural_key(id: &str) -> Vec<(u64, String)> {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_string()),
+        })
+        .collect()
+}
+
+#[test]
+fn readme_flow_table_is_current() {
+    let table = flow_table(&shipped());
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("<!-- flows:start -->\n").expect("README has a flow table") + "<!-- flows:start -->\n".len();
+    let end = readme.find("<!-- flows:end -->").expect("README flow table ends");
+    assert_eq!(&readme[start..end], table, "README flow table is stale; replace it with:\n{table}");
+}
