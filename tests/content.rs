@@ -31,7 +31,12 @@ fn every_step_is_detected_or_says_why_not() {
                     assert!(!step.false_positives.is_empty(), "{}/{}: list known false positives", flow.id, step.id);
                 }
                 Detection::Undetectable { reason } => {
-                    assert!(reason.len() >= 20 && !reason.contains("TODO"), "{}/{}: give a real reason", flow.id, step.id);
+                    assert!(
+                        reason.len() >= 20 && !reason.contains("TODO"),
+                        "{}/{}: give a real reason",
+                        flow.id,
+                        step.id
+                    );
                 }
             }
             assert!(!step.references.is_empty(), "{}/{}: reference its ATT&CK technique", flow.id, step.id);
@@ -101,7 +106,8 @@ fn natural_key(id: &str) -> Vec<(u64, String)> {
 fn readme_flow_table_is_current() {
     let table = flow_table(&shipped());
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let start = readme.find("<!-- flows:start -->\n").expect("README has a flow table") + "<!-- flows:start -->\n".len();
+    let start =
+        readme.find("<!-- flows:start -->\n").expect("README has a flow table") + "<!-- flows:start -->\n".len();
     let end = readme.find("<!-- flows:end -->").expect("README flow table ends");
     assert_eq!(&readme[start..end], table, "README flow table is stale; replace it with:\n{table}");
 }
