@@ -74,7 +74,7 @@ fn flow_table(program: &Program) -> String {
         "| flow | title | steps | detections | thresholds | sequences | undetectable |\n|---|---|---|---|---|---|---|\n",
     );
     let mut flows: Vec<_> = program.flows.iter().collect();
-    flows.sort_by(|a, b| natural_key(&a.id).cmp(&natural_key(&b.id)));
+    flows.sort_by_key(|f| natural_key(&f.id));
     for f in flows {
         let detected = f.steps.iter().filter(|s| s.detection.condition().is_some()).count();
         let thresholds = f.steps.iter().filter(|s| s.detection.threshold().is_some()).count();
