@@ -260,7 +260,6 @@ pub fn catalog(project: &Project, bundles: &[PathBuf], diags: &mut Diagnostics) 
 /// Load, parse and check: the whole front end.
 pub struct Compiled {
     pub project: Project,
-    pub asts: Vec<(FileId, ast::File)>,
     pub program: Option<Program>,
     pub diags: Diagnostics,
 }
@@ -275,5 +274,5 @@ pub fn compile(paths: &[PathBuf], bundles: &[PathBuf]) -> Compiled {
         diags.extend(check_diags);
         program
     });
-    Compiled { project, asts, program, diags }
+    Compiled { project, program, diags }
 }

@@ -17,9 +17,8 @@ pub fn build(out: &Path, bundles: &[PathBuf]) -> ExitCode {
     for warning in &catalog.warnings {
         eprintln!("warning: {warning}");
     }
-    if let Err(err) = std::fs::write(out, catalog.to_json()) {
-        eprintln!("error[E0001]: cannot write `{}`: {err}", out.display());
-        return ExitCode::from(1);
+    if let Err(status) = super::files::write(out, &catalog.to_json()) {
+        return status;
     }
     eprintln!(
         "wrote ATT&CK {} catalog ({} techniques) to {}",

@@ -7,6 +7,7 @@ mod attack;
 mod check;
 mod debug;
 mod explain;
+mod files;
 mod import;
 mod report;
 

@@ -128,10 +128,7 @@ impl Diagnostics {
 
     /// The diagnostics in a stable order: by file, position, then code and text.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by(|a, b| {
-            let key = |d: &Diagnostic| (d.primary_span(), d.code, d.message.clone());
-            key(a).cmp(&key(b))
-        });
+        self.items.sort_by(|a, b| (a.primary_span(), a.code, &a.message).cmp(&(b.primary_span(), b.code, &b.message)));
         self.items.dedup();
         self.items
     }

@@ -140,20 +140,26 @@ fn ordering_holds(ord: Ordering, o: std::cmp::Ordering) -> bool {
     }
 }
 
+type RegexCache = HashMap<String, Option<regex::Regex>>;
+
 thread_local! {
-    // Compiled regexes by (pattern, case-insensitive); evaluation runs the same few
-    // patterns over many events.
-    static REGEXES: RefCell<HashMap<(String, bool), Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    // Compiled regexes, case-sensitive ones at [0] and insensitive ones at [1]:
+    // evaluation runs the same few patterns over many events, and a lookup by
+    // `&str` allocates nothing.
+    static REGEXES: RefCell<[RegexCache; 2]> = RefCell::new([HashMap::new(), HashMap::new()]);
 }
 
 /// Unanchored search, as `docs/language.md` defines `matches`.
 pub fn regex_search(pattern: &str, case_insensitive: bool, text: &str) -> bool {
-    REGEXES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let compiled = cache
-            .entry((pattern.to_string(), case_insensitive))
-            .or_insert_with(|| regex::RegexBuilder::new(pattern).case_insensitive(case_insensitive).build().ok());
-        compiled.as_ref().is_some_and(|re| re.is_match(text))
+    REGEXES.with(|caches| {
+        let cache = &mut caches.borrow_mut()[usize::from(case_insensitive)];
+        if let Some(compiled) = cache.get(pattern) {
+            return compiled.as_ref().is_some_and(|re| re.is_match(text));
+        }
+        let compiled = regex::RegexBuilder::new(pattern).case_insensitive(case_insensitive).build().ok();
+        let hit = compiled.as_ref().is_some_and(|re| re.is_match(text));
+        cache.insert(pattern.to_string(), compiled);
+        hit
     })
 }
 

@@ -26,10 +26,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Lowers every part (to report every error) and fails if any failed.
     fn lower_all(&mut self, parts: &[Expr]) -> Option<Vec<Cond>> {
-        let lowered: Vec<Option<Cond>> = parts.iter().map(|p| self.lower(p)).collect();
-        lowered.into_iter().collect()
+        every(parts.iter().map(|p| self.lower(p)).collect())
     }
 
     /// The field a predicate names, or an unknown-field error.
@@ -117,9 +115,8 @@ impl Ctx<'_> {
                 if values.is_empty() {
                     self.empty_list(*span)?;
                 }
-                let scalars: Option<Vec<Scalar>> =
-                    values.iter().map(|v| self.scalar(&field, v)).collect::<Vec<_>>().into_iter().collect();
-                let cond = test(TestOp::OneOf(scalars?));
+                let scalars = every(values.iter().map(|v| self.scalar(&field, v)).collect())?;
+                let cond = test(TestOp::OneOf(scalars));
                 Some(if *negated { Cond::Not(Box::new(cond)) } else { cond })
             }
             PredOp::InCidr { negated, blocks, span } => {
@@ -127,9 +124,8 @@ impl Ctx<'_> {
                 if blocks.is_empty() {
                     self.empty_list(*span)?;
                 }
-                let nets: Option<Vec<IpNet>> =
-                    blocks.iter().map(|b| self.cidr(b)).collect::<Vec<_>>().into_iter().collect();
-                let cond = test(TestOp::Cidr(nets?));
+                let nets = every(blocks.iter().map(|b| self.cidr(b)).collect())?;
+                let cond = test(TestOp::Cidr(nets));
                 Some(if *negated { Cond::Not(Box::new(cond)) } else { cond })
             }
             PredOp::Text { op, all, values, .. } => {
@@ -137,8 +133,7 @@ impl Ctx<'_> {
                 if values.is_empty() {
                     self.empty_list(p.op_span)?;
                 }
-                let texts: Option<Vec<String>> =
-                    values.iter().map(|v| self.text(&field, v)).collect::<Vec<_>>().into_iter().collect();
+                let texts = every(values.iter().map(|v| self.text(&field, v)).collect());
                 let kind = match op {
                     ast::TextOp::Contains => TextKind::Contains,
                     ast::TextOp::StartsWith => TextKind::StartsWith,
@@ -400,6 +395,12 @@ impl Ctx<'_> {
             .secondary(field.span, "range declared here"),
         );
     }
+}
+
+/// All the values, or `None` if any part failed. Callers collect every part
+/// first, so each part's errors are reported and one mistake does not hide the next.
+fn every<T>(parts: Vec<Option<T>>) -> Option<Vec<T>> {
+    parts.into_iter().collect()
 }
 
 fn first_line(text: &str) -> String {

@@ -48,6 +48,10 @@ impl Once {
         self.0.insert(clause, span);
         true
     }
+
+    fn given(&self, clause: &str) -> bool {
+        self.0.contains_key(clause)
+    }
 }
 
 pub fn lower<'a>(
@@ -93,17 +97,12 @@ pub fn lower<'a>(
             _ => {}
         }
     }
-    let missing = |what: &str, diags: &mut Diagnostics| {
+    // A clause that was given but invalid is already reported; only absent ones here.
+    for clause in ["category", "origin"].into_iter().filter(|c| !once.given(c)) {
         diags.push(
-            Diagnostic::new(Code::MissingClause, format!("flow `{}` has no `{what}`", flow.id.value))
-                .primary(flow.id.span, format!("add `{what}` to this flow")),
+            Diagnostic::new(Code::MissingClause, format!("flow `{}` has no `{clause}`", flow.id.value))
+                .primary(flow.id.span, format!("add `{clause}` to this flow")),
         );
-    };
-    if category.is_none() {
-        missing("category", diags);
-    }
-    if origin.is_none() && !flow.items.iter().any(|i| matches!(i, FlowItem::Origin(_))) {
-        missing("origin", diags);
     }
     let steps: Vec<ir::Step> = steps.into_iter().flatten().collect();
     let sequences = flow

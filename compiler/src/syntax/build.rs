@@ -37,8 +37,55 @@ fn children<'a>(pair: P<'a>) -> impl Iterator<Item = P<'a>> {
 
 fn is_token(rule: Rule) -> bool {
     use Rule::*;
-    matches!(rule, lbrace | rbrace | lparen | rparen | lbracket | rbracket | arrow | dots | EOI)
-        || format!("{rule:?}").starts_with("kw_")
+    matches!(
+        rule,
+        lbrace
+            | rbrace
+            | lparen
+            | rparen
+            | lbracket
+            | rbracket
+            | arrow
+            | dots
+            | EOI
+            | kw_schema
+            | kw_flow
+            | kw_step
+            | kw_sequence
+            | kw_category
+            | kw_origin
+            | kw_description
+            | kw_reference
+            | kw_technique
+            | kw_source
+            | kw_severity
+            | kw_falsepos
+            | kw_detect
+            | kw_undetect
+            | kw_threshold
+            | kw_count
+            | kw_distinct
+            | kw_within
+            | kw_by
+            | kw_unit
+            | kw_range
+            | kw_event_time
+            | kw_enum
+            | kw_and
+            | kw_or
+            | kw_not
+            | kw_in
+            | kw_cidr
+            | kw_contains
+            | kw_startswith
+            | kw_endswith
+            | kw_all
+            | kw_matches
+            | kw_exists
+            | kw_cased
+            | kw_true
+            | kw_false
+    )
 }
 
 impl Builder<'_> {
