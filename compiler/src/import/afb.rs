@@ -22,14 +22,10 @@ type Object = Map<String, Value>;
 pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGraph, String> {
     let version = root.get("version").and_then(Value::as_str).unwrap_or("unknown");
     if !version.starts_with("2.") {
-        return Err(format!(
-            "Attack Flow Builder format {version} is not supported (expected 2.0.0)"
-        ));
+        return Err(format!("Attack Flow Builder format {version} is not supported (expected 2.0.0)"));
     }
     if version != "2.0.0" {
-        warnings.push(format!(
-            "Attack Flow Builder format {version}: read as 2.0.0, which may not fit"
-        ));
+        warnings.push(format!("Attack Flow Builder format {version}: read as 2.0.0, which may not fit"));
     }
     let schema = root.get("schema").and_then(Value::as_object).ok_or("the file has no schema")?;
     let templates: HashMap<&str, &Object> = schema
@@ -70,8 +66,7 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
     let index: HashMap<&str, usize> =
         blocks.iter().enumerate().filter_map(|(i, (o, _))| Some((str_field(o, "id")?, i))).collect();
 
-    let by_id: HashMap<&str, &Object> =
-        objects.iter().filter_map(|o| Some((str_field(o, "id")?, *o))).collect();
+    let by_id: HashMap<&str, &Object> = objects.iter().filter_map(|o| Some((str_field(o, "id")?, *o))).collect();
     let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
     for object in &objects {
         let Some(id) = str_field(object, "id") else { continue };
@@ -94,9 +89,7 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
                 }
             }
             (from, to) => {
-                let end = |end: Option<(usize, &str)>| {
-                    end.map_or("nothing".to_string(), |(i, _)| blocks[i].1.label())
-                };
+                let end = |end: Option<(usize, &str)>| end.map_or("nothing".to_string(), |(i, _)| blocks[i].1.label());
                 warnings.push(format!(
                     "a line from {} to {} is not attached to a block at both ends; ignored",
                     end(from),
@@ -184,9 +177,7 @@ impl<'a> Links<'a> {
         let endings = template.get("line_ending_template")?.as_object()?;
         let (source, target) = (endings.get("source")?.as_str()?, endings.get("target")?.as_str()?);
         let end = |wanted: &str| {
-            children(line).find(|child| {
-                self.by_id.get(child).and_then(|o| str_field(o, "template")) == Some(wanted)
-            })
+            children(line).find(|child| self.by_id.get(child).and_then(|o| str_field(o, "template")) == Some(wanted))
         };
         Some((end(source), end(target)))
     }
@@ -203,9 +194,11 @@ impl<'a> Links<'a> {
     /// or False side) of the block's template.
     fn branch(&self, block: &Object, anchor_template: &str) -> Option<bool> {
         let template = self.templates.get(str_field(block, "template")?)?;
-        let branch = template.get("branches")?.as_array()?.iter().find(|b| {
-            b.get("anchor_template").and_then(Value::as_str) == Some(anchor_template)
-        })?;
+        let branch = template
+            .get("branches")?
+            .as_array()?
+            .iter()
+            .find(|b| b.get("anchor_template").and_then(Value::as_str) == Some(anchor_template))?;
         match branch.get("text")?.as_str()?.trim().to_ascii_lowercase().as_str() {
             "true" => Some(true),
             "false" => Some(false),

@@ -7,8 +7,8 @@
 //! its first block in that order, with a warning.
 
 use super::{one_line, FlowGraph, Node, Operator};
-use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::fmt::Write;
 
 /// Longest step id produced; longer names are cut at a word boundary.
@@ -51,7 +51,8 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
     }
     let _ = writeln!(out, "\nflow {} {} {{", quote(&id), quote(&title));
     out.push_str("    category \"TODO\"\n    origin theoretical\n");
-    let description = graph.description.as_deref().unwrap_or("TODO: describe this flow (the source gives no description)");
+    let description =
+        graph.description.as_deref().unwrap_or("TODO: describe this flow (the source gives no description)");
     let _ = writeln!(out, "    description {}", quote(description));
     for reference in &graph.references {
         match &reference.url {
@@ -59,7 +60,8 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
                 let _ = writeln!(out, "    reference {}", quote(url));
             }
             None => {
-                let words: Vec<&str> = [&reference.source, &reference.description].into_iter().flatten().map(String::as_str).collect();
+                let words: Vec<&str> =
+                    [&reference.source, &reference.description].into_iter().flatten().map(String::as_str).collect();
                 let _ = writeln!(out, "    // reference without a URL: {}", one_line(&words.join(": ")));
             }
         }
@@ -307,16 +309,22 @@ fn plan_steps(graph: &FlowGraph, order: &[usize], warnings: &mut Vec<String>) ->
         }
         let live = !techniques.is_empty();
         if !live {
-            let why = if malformed.is_empty() { "has no ATT&CK technique" } else { "has no well-formed ATT&CK technique" };
+            let why =
+                if malformed.is_empty() { "has no ATT&CK technique" } else { "has no well-formed ATT&CK technique" };
             warnings.push(format!("{what} {why}; its step is written commented out"));
         }
-        let tactic = action.tactic_id.as_deref().map(|raw| normalized(raw.trim_matches(' '), "tactic", &what, warnings)).filter(|id| !id.is_empty()).map(|id| {
-            let ok = is_tactic_id(&id);
-            if !ok {
-                warnings.push(format!("{what}: malformed tactic id \"{id}\" (expected TAnnnn); kept in a comment"));
-            }
-            (id, ok)
-        });
+        let tactic = action
+            .tactic_id
+            .as_deref()
+            .map(|raw| normalized(raw.trim_matches(' '), "tactic", &what, warnings))
+            .filter(|id| !id.is_empty())
+            .map(|id| {
+                let ok = is_tactic_id(&id);
+                if !ok {
+                    warnings.push(format!("{what}: malformed tactic id \"{id}\" (expected TAnnnn); kept in a comment"));
+                }
+                (id, ok)
+            });
         let id = step_id(&title, &mut used);
         plans[n] = Some(StepPlan { id, title, techniques, malformed, tactic, live });
     }
@@ -326,7 +334,8 @@ fn plan_steps(graph: &FlowGraph, order: &[usize], warnings: &mut Vec<String>) ->
 /// An ATT&CK id without the whitespace and invisible characters that copy-paste
 /// brings along, upper-cased; warns when that changed anything.
 fn normalized(raw: &str, kind: &str, what: &str, warnings: &mut Vec<String>) -> String {
-    let invisible = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    let invisible =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
     let id: String = raw.chars().filter(|&c| !invisible(c)).collect::<String>().to_ascii_uppercase();
     if id != raw {
         let shown: String = raw
@@ -456,7 +465,9 @@ impl Writer<'_> {
         }
         match (&step.tactic, &action.tactic_name) {
             (Some((id, true)), name) => body.push(format!("// tactic: {id}{}", in_parens(name))),
-            (Some((id, false)), name) => body.push(format!("// tactic: \"{id}\" (malformed in the source){}", in_parens(name))),
+            (Some((id, false)), name) => {
+                body.push(format!("// tactic: \"{id}\" (malformed in the source){}", in_parens(name)))
+            }
             (None, Some(name)) => body.push(format!("// tactic: {}", one_line(name))),
             (None, None) => {}
         }
@@ -467,7 +478,10 @@ impl Writer<'_> {
             body.push(format!("// malformed technique ids in the source, left out: {}", step.malformed.join(", ")));
         }
         body.extend(self.context(node));
-        body.push("// TODO(detect): choose a `source` schema, write `detect` (and `severity`), then delete `undetectable`".to_string());
+        body.push(
+            "// TODO(detect): choose a `source` schema, write `detect` (and `severity`), then delete `undetectable`"
+                .to_string(),
+        );
         body.push(format!("undetectable {}", quote(PLACEHOLDER)));
 
         let (indent, lead) = if step.live {
@@ -495,10 +509,16 @@ impl Writer<'_> {
                 continue;
             }
             lines.push(match (&self.graph.nodes[pred], branch) {
-                (Node::Asset { description, .. }, _) => format!("// from {}{}", self.mention(pred), after_colon(description)),
+                (Node::Asset { description, .. }, _) => {
+                    format!("// from {}{}", self.mention(pred), after_colon(description))
+                }
                 (Node::Condition { .. }, Some(holds)) => format!("// when {} is {holds}", self.mention(pred)),
                 (Node::Operator(op), _) => {
-                    format!("// after the {} of: {}", op_name(*op), self.list(self.view.preds[pred].iter().map(|p| p.0)))
+                    format!(
+                        "// after the {} of: {}",
+                        op_name(*op),
+                        self.list(self.view.preds[pred].iter().map(|p| p.0))
+                    )
                 }
                 _ => format!("// after {}", self.mention(pred)),
             });
@@ -525,7 +545,11 @@ impl Writer<'_> {
                 Node::Operator(op) => {
                     let others = self.view.preds[succ].iter().map(|p| p.0).filter(|&p| p != node);
                     let others: Vec<usize> = others.collect();
-                    let with = if others.is_empty() { String::new() } else { format!(" with {}", self.list(others.into_iter())) };
+                    let with = if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" with {}", self.list(others.into_iter()))
+                    };
                     let targets = self.view.succs[succ].iter().map(|s| s.0);
                     format!("// flows into an {}{with} -> {}", op_name(*op), self.list(targets))
                 }

@@ -97,11 +97,19 @@ struct FlowGraph {
 #[derive(Debug)]
 enum Node {
     Action(Action),
-    Asset { name: Option<String>, description: Option<String> },
-    Condition { description: Option<String> },
+    Asset {
+        name: Option<String>,
+        description: Option<String>,
+    },
+    Condition {
+        description: Option<String>,
+    },
     Operator(Operator),
     /// Any other object drawn in the flow (a STIX malware, tool, ...), by its kind.
-    Other { kind: String, name: Option<String> },
+    Other {
+        kind: String,
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Default)]

@@ -22,18 +22,14 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
         .iter()
         .filter_map(Value::as_object)
         .collect();
-    let by_id: HashMap<&str, &Object> =
-        objects.iter().filter_map(|o| Some((o.get("id")?.as_str()?, *o))).collect();
+    let by_id: HashMap<&str, &Object> = objects.iter().filter_map(|o| Some((o.get("id")?.as_str()?, *o))).collect();
 
     let flows: Vec<&&Object> = objects.iter().filter(|o| kind(o) == "attack-flow").collect();
     let flow = match flows.as_slice() {
         [flow] => flow,
         [] => return Err("the STIX bundle has no attack-flow object".to_string()),
         more => {
-            return Err(format!(
-                "the STIX bundle holds {} attack-flow objects; import them one at a time",
-                more.len()
-            ))
+            return Err(format!("the STIX bundle holds {} attack-flow objects; import them one at a time", more.len()))
         }
     };
     let text = |o: &Object, key: &str| text_of(o.get(key));
@@ -50,11 +46,7 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .map(|r| Reference {
-            source: text(r, "source_name"),
-            description: text(r, "description"),
-            url: text(r, "url"),
-        })
+        .map(|r| Reference { source: text(r, "source_name"), description: text(r, "description"), url: text(r, "url") })
         .collect();
     let mut graph = FlowGraph {
         format: "STIX 2.1 Attack Flow bundle".to_string(),
@@ -101,7 +93,8 @@ pub(super) fn read(root: &Object, warnings: &mut Vec<String>) -> Result<FlowGrap
     }
 
     for (from, object) in members.iter().enumerate() {
-        let refs = [("effect_refs", None), ("asset_refs", None), ("on_true_refs", Some(true)), ("on_false_refs", Some(false))];
+        let refs =
+            [("effect_refs", None), ("asset_refs", None), ("on_true_refs", Some(true)), ("on_false_refs", Some(false))];
         for (key, branch) in refs {
             for target in object.get(key).and_then(Value::as_array).into_iter().flatten() {
                 let target = target.as_str().unwrap_or("");

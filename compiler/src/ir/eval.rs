@@ -304,4 +304,3 @@ fn member_matches(member: &SequenceMember, event: &SourcedEvent) -> bool {
     member.step.source.as_deref() == Some(event.source)
         && member.step.detection.condition().is_some_and(|c| matches(c, event.event))
 }
-

@@ -83,7 +83,12 @@ fn numbers_compare_by_value_across_int_and_float() {
 
 #[test]
 fn orderings_at_their_boundaries() {
-    let cases = [(Ordering::Lt, [true, false, false]), (Ordering::Le, [true, true, false]), (Ordering::Gt, [false, false, true]), (Ordering::Ge, [false, true, true])];
+    let cases = [
+        (Ordering::Lt, [true, false, false]),
+        (Ordering::Le, [true, true, false]),
+        (Ordering::Gt, [false, false, true]),
+        (Ordering::Ge, [false, true, true]),
+    ];
     for (ord, expected) in cases {
         let c = test("n", FieldType::Int, TestOp::Cmp(ord, Number::Int(220)));
         for (value, want) in [219, 220, 221].into_iter().zip(expected) {
@@ -98,7 +103,9 @@ fn orderings_at_their_boundaries() {
 
 #[test]
 fn text_operators() {
-    let any = |kind, values: &[&str], all| test("p", FieldType::String, TestOp::Text { kind, values: values.iter().map(|v| v.to_string()).collect(), all });
+    let any = |kind, values: &[&str], all| {
+        test("p", FieldType::String, TestOp::Text { kind, values: values.iter().map(|v| v.to_string()).collect(), all })
+    };
     let ev = json!({"p": "C:\\Windows\\System32\\CMD.exe"});
     assert!(matches(&any(TextKind::Contains, &["system32"], false), &ev));
     assert!(matches(&any(TextKind::StartsWith, &["c:\\windows"], false), &ev));
@@ -106,13 +113,21 @@ fn text_operators() {
     assert!(matches(&any(TextKind::EndsWith, &[".dll", ".exe"], false), &ev));
     assert!(!matches(&any(TextKind::Contains, &["temp", "cmd.exe"], true), &ev));
     assert!(matches(&any(TextKind::Contains, &["windows", "cmd.exe"], true), &ev));
-    let exact = cased("p", FieldType::String, TestOp::Text { kind: TextKind::EndsWith, values: vec![".EXE".into()], all: false });
+    let exact = cased(
+        "p",
+        FieldType::String,
+        TestOp::Text { kind: TextKind::EndsWith, values: vec![".EXE".into()], all: false },
+    );
     assert!(!matches(&exact, &ev));
 }
 
 #[test]
 fn wildcards_are_literal_characters() {
-    let c = test("p", FieldType::String, TestOp::Text { kind: TextKind::Contains, values: vec!["a*b?".into()], all: false });
+    let c = test(
+        "p",
+        FieldType::String,
+        TestOp::Text { kind: TextKind::Contains, values: vec!["a*b?".into()], all: false },
+    );
     assert!(matches(&c, &json!({"p": "xa*b?y"})));
     assert!(!matches(&c, &json!({"p": "axxb!"})));
 }
@@ -137,7 +152,8 @@ fn ip_equality_and_cidr() {
     assert!(!matches(&eq, &json!({"ip": "not an ip"})));
     let v6 = test("ip", FieldType::Ip, TestOp::Eq(ip("fd00::1")));
     assert!(matches(&v6, &json!({"ip": "fd00:0:0::1"})), "IPv6 compares by value");
-    let cidr = test("ip", FieldType::Ip, TestOp::Cidr(vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()]));
+    let cidr =
+        test("ip", FieldType::Ip, TestOp::Cidr(vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()]));
     assert!(matches(&cidr, &json!({"ip": "10.255.255.255"})));
     assert!(!matches(&cidr, &json!({"ip": "11.0.0.0"})));
     assert!(matches(&cidr, &json!({"ip": "fdab::1"})));
@@ -211,7 +227,11 @@ fn count_threshold_uses_a_half_open_sliding_window() {
 #[test]
 fn distinct_threshold_counts_different_values() {
     let th = Threshold { distinct: Some("user".into()), min: 3, window_ms: 600_000, group_by: vec![] };
-    let evs: Vec<Value> = ["a", "b", "a", "c"].iter().enumerate().map(|(i, u)| at(i as i64 * 1000, json!({"device.id": "d", "user": u}))).collect();
+    let evs: Vec<Value> = ["a", "b", "a", "c"]
+        .iter()
+        .enumerate()
+        .map(|(i, u)| at(i as i64 * 1000, json!({"device.id": "d", "user": u})))
+        .collect();
     let refs: Vec<&Value> = evs.iter().collect();
     assert_eq!(threshold_groups(&th, &always(), "time", &refs), vec![Vec::<String>::new()]);
     let refs: Vec<&Value> = evs[..3].iter().collect();
@@ -237,7 +257,14 @@ fn seq_step(id: &str, source: &str, cond: Cond) -> Step {
 fn sequences_need_order_window_and_equal_keys() {
     let login = seq_step("login", "vpn", test("action", FieldType::String, TestOp::Eq(s("login"))));
     let push = seq_step("push", "fw", test("action", FieldType::String, TestOp::Eq(s("push"))));
-    let seq = Sequence { id: "s".into(), title: "s".into(), window_ms: 60_000, steps: vec![], severity: Severity::High, span: Span::default() };
+    let seq = Sequence {
+        id: "s".into(),
+        title: "s".into(),
+        window_ms: 60_000,
+        steps: vec![],
+        severity: Severity::High,
+        span: Span::default(),
+    };
     let user_key = vec!["user".to_string()];
     let actor_key = vec!["actor".to_string()];
     let members = [

@@ -86,11 +86,8 @@ pub fn lower<'a>(
             FlowItem::Origin(o) if once.note("origin", o.span, diags) => origin = lower_origin(o, diags),
             FlowItem::Description(t) if once.note("description", t.span, diags) => description = Some(t.value.clone()),
             FlowItem::Reference(t) => references.push(t.value.clone()),
-            FlowItem::Step(step) => {
-                if claim(&step.id, diags) {
-                    steps.push(lower_step(step, schemas, catalog, diags));
-                }
-            }
+            FlowItem::Step(step) if claim(&step.id, diags) => steps.push(lower_step(step, schemas, catalog, diags)),
+            FlowItem::Step(_) => {}
             FlowItem::Sequence(seq) => {
                 claim(&seq.id, diags);
             }
@@ -331,10 +328,7 @@ fn key_field<'s>(key: &ast::Ident, schema: &'s Schema, diags: &mut Diagnostics) 
 fn lower_threshold(t: &ast::Threshold, schema: &Schema, diags: &mut Diagnostics) -> Option<Threshold> {
     let window_ms = check_window(&t.window, diags);
     let keys: Vec<_> = t.by.iter().map(|k| key_field(k, schema, diags).map(|f| f.name.clone())).collect();
-    let distinct = match &t.distinct {
-        Some(f) => Some(key_field(f, schema, diags).map(|f| f.name.clone())),
-        None => None,
-    };
+    let distinct = t.distinct.as_ref().map(|f| key_field(f, schema, diags).map(|f| f.name.clone()));
     let min = match (t.op, t.value) {
         (ast::CmpOp::Gt, ast::Number::Int(n)) if n >= 1 => Some(n as u64 + 1),
         (ast::CmpOp::Ge, ast::Number::Int(n)) if n >= 2 => Some(n as u64),

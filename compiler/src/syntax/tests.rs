@@ -114,18 +114,34 @@ fn invalid_escape_and_numbers() {
     assert_eq!(codes(r#"flow "a\qb" "t" { }"#), vec![Code::InvalidEscape]);
     assert_eq!(codes(r#"flow "\u{110000}" "t" { }"#), vec![Code::InvalidEscape]);
     assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect a == 99999999999999999999 } }"#), vec![Code::InvalidNumber]);
-    assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect a == 1 threshold count > 5 within 99999999999999999d } }"#), vec![Code::InvalidNumber]);
+    assert_eq!(
+        codes(r#"flow "F" "t" { step s "t" { detect a == 1 threshold count > 5 within 99999999999999999d } }"#),
+        vec![Code::InvalidNumber]
+    );
 }
 
 #[test]
 fn hostile_inputs_get_diagnostics_not_panics() {
-    let deep_ok = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(100), ")".repeat(100));
+    let deep_ok =
+        format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(100), ")".repeat(100));
     assert!(codes(&deep_ok).is_empty(), "100 levels of parentheses parse");
-    let too_deep = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(5000), ")".repeat(5000));
+    let too_deep =
+        format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(5000), ")".repeat(5000));
     assert_eq!(codes(&too_deep), vec![Code::TooDeep]);
     let nots = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists }} }}", "not ".repeat(20_000));
     assert!(codes(&nots).is_empty(), "long `not` chains do not recurse");
-    for text in ["\0", "flow \0", "\"", "/", "(((", "}}}", "flow \"F\" \"t\" { step", "schema s { a enum( }", "é", "\u{202E}flow"] {
+    for text in [
+        "\0",
+        "flow \0",
+        "\"",
+        "/",
+        "(((",
+        "}}}",
+        "flow \"F\" \"t\" { step",
+        "schema s { a enum( }",
+        "é",
+        "\u{202E}flow",
+    ] {
         let found = codes(text);
         assert!(!found.is_empty(), "{text:?} should not parse");
     }
