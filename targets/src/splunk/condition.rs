@@ -180,3 +180,77 @@ fn number(n: Number) -> String {
 fn float(f: f64) -> String {
     format!("{f:?}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scalpel_compiler::ir::Ordering;
+    use scalpel_compiler::schema::FieldType;
+
+    fn test(ty: FieldType, cased: bool, op: TestOp) -> Cond {
+        Cond::Test(Test { field: "f".into(), ty, cased, op, span: Default::default() })
+    }
+
+    fn spl(cond: &Cond) -> Spl {
+        condition(cond, &SplunkSettings::default())
+    }
+
+    fn s(v: &str) -> Scalar {
+        Scalar::Str(v.into())
+    }
+
+    #[test]
+    fn exact_search_forms() {
+        let search = |c: Cond| match spl(&c) {
+            Spl::Search(text) => text,
+            other => panic!("expected search terms, got {other:?}"),
+        };
+        assert_eq!(search(test(FieldType::String, false, TestOp::Eq(s("Ab\"c")))), r#"f="Ab\"c""#);
+        assert_eq!(search(test(FieldType::String, false, TestOp::OneOf(vec![s("a"), s("b")]))), r#"(f="a" OR f="b")"#);
+        assert_eq!(search(test(FieldType::Int, false, TestOp::Cmp(Ordering::Ge, Number::Int(5)))), "f>=5");
+        assert_eq!(search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Lt, Number::Float(2.0)))), "f<2.0");
+        let contains = TestOp::Text { kind: TextKind::Contains, values: vec!["x".into(), "y".into()], all: true };
+        assert_eq!(search(test(FieldType::String, false, contains)), r#"(f="*x*" AND f="*y*")"#);
+        let cidr = TestOp::Cidr(vec!["10.0.0.0/8".parse().expect("cidr")]);
+        assert_eq!(search(test(FieldType::Ip, false, cidr)), r#"f="10.0.0.0/8""#);
+        assert_eq!(search(test(FieldType::String, false, TestOp::Exists)), "f=*");
+        let not = Cond::Not(Box::new(test(FieldType::String, false, TestOp::Eq(s("a")))));
+        assert_eq!(search(not), r#"NOT f="a""#, "NOT f=v is true for a missing f, like ir::eval");
+    }
+
+    #[test]
+    fn where_forms_are_guarded_against_missing_fields() {
+        let expr = |c: Cond| match spl(&c) {
+            Spl::Where(text) => text,
+            other => panic!("expected where, got {other:?}"),
+        };
+        assert_eq!(
+            expr(test(FieldType::String, false, TestOp::Eq(s("a*b")))),
+            r#"(isnotnull('f') AND match('f', "(?i)^(?:a\\*b)\\z"))"#
+        );
+        assert_eq!(
+            expr(test(FieldType::String, true, TestOp::Eq(s("A")))),
+            r#"(isnotnull('f') AND match('f', "^(?:A)\\z"))"#
+        );
+        let regex = TestOp::Regex { pattern: r"^v1\.[0-9]+$".into(), case_insensitive: true };
+        assert_eq!(
+            expr(test(FieldType::String, false, regex)),
+            r#"(isnotnull('f') AND match('f', "(?i)^v1\\.[0-9]+$"))"#
+        );
+        let v6 = TestOp::Cidr(vec!["fd00::/8".parse().expect("cidr")]);
+        assert_eq!(expr(test(FieldType::Ip, false, v6)), r#"(isnotnull('f') AND cidrmatch("fd00::/8", 'f'))"#);
+        let ends = TestOp::Text { kind: TextKind::EndsWith, values: vec!["a\nb".into()], all: false };
+        assert_eq!(
+            expr(test(FieldType::String, false, ends)),
+            r#"(isnotnull('f') AND match('f', "(?i)(?:a\\x{a}b\\z)"))"#
+        );
+    }
+
+    #[test]
+    fn non_ascii_case_folding_is_flagged() {
+        let Cond::Test(t) = test(FieldType::String, false, TestOp::Eq(s("Écho"))) else { unreachable!() };
+        assert!(folds_non_ascii(&t));
+        let Cond::Test(t) = test(FieldType::String, true, TestOp::Eq(s("Écho"))) else { unreachable!() };
+        assert!(!folds_non_ascii(&t));
+    }
+}
