@@ -42,7 +42,7 @@ impl Backend for Sigma {
             references: references(step, flow),
             author: settings.author.clone(),
             date: settings.date.clone(),
-            tags: tags(std::slice::from_ref(step)),
+            tags: tags([step]),
             logsource: LogSource { product: settings.product.clone(), service: source.to_string() },
             detection: detection::detection(cond, settings),
             falsepositives: false_positives(step),
@@ -84,7 +84,6 @@ impl Backend for Sigma {
             (names, Some(aliases))
         };
         let id = rule_id(ctx.tree, &flow.id, &sequence.id, Target::Sigma);
-        let owned: Vec<Step> = steps.iter().map(|s| (*s).clone()).collect();
         let rule = CorrelationRule {
             title: sequence.title.clone(),
             id: id.to_string(),
@@ -92,7 +91,7 @@ impl Backend for Sigma {
             description: format!("Detects the steps {} of flow {} in this order", rules.join(", "), flow.id),
             author: settings.author.clone(),
             date: settings.date.clone(),
-            tags: tags(&owned),
+            tags: tags(steps.iter().copied()),
             correlation: Correlation {
                 kind: "temporal_ordered",
                 rules,
@@ -104,7 +103,7 @@ impl Backend for Sigma {
             level: sequence.severity.as_str().to_string(),
         };
         let text = to_yaml(&rule);
-        let techniques = owned.iter().flat_map(technique_ids).fold(Vec::new(), |mut acc, t| {
+        let techniques = steps.iter().flat_map(|s| technique_ids(s)).fold(Vec::new(), |mut acc, t| {
             if !acc.contains(&t) {
                 acc.push(t);
             }
@@ -148,7 +147,7 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
         ),
         author: settings.author.clone(),
         date: settings.date.clone(),
-        tags: tags(std::slice::from_ref(step)),
+        tags: tags([step]),
         correlation: Correlation {
             kind,
             rules: vec![rule_name(flow, &step.id)],
@@ -189,11 +188,11 @@ fn references(step: &Step, flow: &Flow) -> Vec<String> {
 }
 
 /// `attack.t1565.002` for each technique, then `attack.<tactic>` for each tactic.
-fn tags(steps: &[Step]) -> Vec<String> {
+fn tags<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let techniques = steps.iter().flat_map(|s| &s.techniques);
-    let tactics = techniques.clone().flat_map(|t| &t.tactics).map(|t| format!("attack.{}", t.shortname));
-    for tag in techniques.map(|t| format!("attack.{}", t.id)).chain(tactics) {
+    let techniques: Vec<_> = steps.into_iter().flat_map(|s| &s.techniques).collect();
+    let tactics = techniques.iter().flat_map(|t| &t.tactics).map(|t| format!("attack.{}", t.shortname));
+    for tag in techniques.iter().map(|t| format!("attack.{}", t.id)).chain(tactics) {
         let tag = tag.to_lowercase();
         if !out.contains(&tag) {
             out.push(tag);
