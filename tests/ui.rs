@@ -8,15 +8,29 @@
 
 use scalpel_compiler::diag::{render, Code};
 use scalpel_compiler::project;
+use scalpel_targets::templates::Templates;
+use scalpel_targets::{build, Settings, Target};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const PRELUDE: &str = "tests/ui/_prelude.det";
 
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
-/// temporary folder's path replaced by `<tmp>`.
-fn render_run(paths: &[PathBuf], tmp: Option<&Path>) -> (String, Vec<Code>) {
-    let compiled = project::compile(paths, &[]);
+/// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
+/// from a build to every target, with `templates` (built-in ones when `None`).
+fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -> (String, Vec<Code>) {
+    let mut compiled = project::compile(paths, &[]);
+    if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
+        let (tree, settings) = Settings::for_project(&compiled.project);
+        match (settings, Templates::load(templates)) {
+            (Ok(settings), Ok(templates)) => {
+                compiled.diags.extend(build(program, &tree, &settings, Target::ALL, &templates, &|| ()).diags)
+            }
+            (settings, templates) => {
+                settings.err().into_iter().chain(templates.err()).for_each(|d| compiled.diags.push(d))
+            }
+        }
+    }
     let diags = compiled.diags.into_sorted();
     let mut text: String = diags.iter().map(|d| render::human(d, &compiled.project.sources, false) + "\n").collect();
     if let Some(tmp) = tmp {
@@ -47,7 +61,7 @@ fn file_cases() {
     assert!(!cases.is_empty());
     for case in cases {
         let name = case.file_stem().unwrap().to_str().unwrap().to_string();
-        let (rendered, codes) = render_run(&[PathBuf::from(PRELUDE), case.clone()], None);
+        let (rendered, codes) = render_run(&[PathBuf::from(PRELUDE), case.clone()], None, None);
         let want = expected_code(&name);
         assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
         snapshot(&name, &rendered);
@@ -58,11 +72,12 @@ fn file_cases() {
 fn filesystem_cases() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let run = |name: &str, paths: Vec<PathBuf>, want: Code| {
-        let (rendered, codes) = render_run(&paths, Some(root));
+    let run_with = |name: &str, paths: Vec<PathBuf>, templates: Option<&Path>, want: Code| {
+        let (rendered, codes) = render_run(&paths, Some(root), templates);
         assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
         snapshot(name, &rendered);
     };
+    let run = |name: &str, paths: Vec<PathBuf>, want: Code| run_with(name, paths, None, want);
 
     run("E0001_missing_path", vec![root.join("nowhere")], Code::Io);
 
@@ -89,6 +104,17 @@ fn filesystem_cases() {
     std::fs::write(bundle_tree.join("scalpel.toml"), "name = \"t\"\nattack_bundles = [\"missing.json\"]\n").unwrap();
     std::fs::copy(PRELUDE, bundle_tree.join("schemas.det")).unwrap();
     run("E0405_attack_bundle", vec![bundle_tree], Code::AttackBundle);
+
+    let settings_tree = root.join("settings");
+    std::fs::create_dir(&settings_tree).unwrap();
+    std::fs::write(settings_tree.join("scalpel.toml"), "name = \"t\"\n[targets.splunk]\nindx = \"ras\"\n").unwrap();
+    std::fs::copy(PRELUDE, settings_tree.join("schemas.det")).unwrap();
+    run("E0505_unknown_setting", vec![settings_tree], Code::InvalidTargetSettings);
+
+    let templates = root.join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
+    run_with("E0506_template_syntax", vec![PathBuf::from(PRELUDE)], Some(&templates), Code::Template);
 }
 
 /// Every code has a case; a code without one fails here until a case is added.
@@ -98,7 +124,7 @@ fn every_code_has_a_ui_test() {
         .unwrap()
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
-    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0405"].map(String::from));
+    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0405", "E0505", "E0506"].map(String::from));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -117,6 +143,8 @@ fn no_orphan_ui_snapshots() {
                 "E0009_invalid_config",
                 "W0010_no_input",
                 "E0405_attack_bundle",
+                "E0505_unknown_setting",
+                "E0506_template_syntax",
             ]
             .map(String::from),
         )

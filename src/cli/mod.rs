@@ -4,6 +4,7 @@
 //! errors (bad flags, unknown code).
 
 mod attack;
+mod build;
 mod check;
 mod debug;
 mod explain;
@@ -34,6 +35,8 @@ struct Cli {
 enum Command {
     /// Check detections: syntax, names, types, ATT&CK ids
     Check(CheckArgs),
+    /// Compile detections to SIEM rules, one file per rule per target
+    Build(BuildArgs),
     /// Show an intermediate stage of the compiler
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -84,6 +87,34 @@ struct CheckArgs {
     deny_warnings: bool,
 }
 
+#[derive(clap::Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Targets to compile to, comma-separated (all targets when absent)
+    #[arg(long = "target", value_delimiter = ',', value_parser = parse_target)]
+    targets: Vec<scalpel_targets::Target>,
+    /// Output folder; replaced as a whole when the build succeeds
+    #[arg(long, short, default_value = "build")]
+    out: PathBuf,
+    /// Folder of handlebars templates overriding the built-in ones (`savedsearches.conf.hbs`)
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Treat warnings as errors
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+fn parse_target(text: &str) -> Result<scalpel_targets::Target, String> {
+    scalpel_targets::Target::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = scalpel_targets::Target::ALL.iter().map(|t| t.name()).collect();
+        format!("unknown target `{text}`; targets are {}", names.join(", "))
+    })
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum MessageFormat {
     /// rustc-style text on stderr
@@ -125,6 +156,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Build(args) => build::run(args),
         Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
         Command::Explain { code } => explain::run(code.as_deref()),

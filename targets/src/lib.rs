@@ -1,1 +1,75 @@
-//! Scalpel back ends (added per target).
+//! Scalpel back ends: the checked IR → one rule file per step, threshold and
+//! sequence for each target, plus the packaged files a SIEM imports.
+//!
+//! | stage | module | input → output |
+//! |---|---|---|
+//! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
+//! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
+//! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
+//! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
+//!
+//! Invariants: output depends only on the program, the settings and the templates
+//! (never on the clock, thread count or hash order); every value reaches a query
+//! through its target's one escaping function; what a target cannot express exactly
+//! is reported as a coded diagnostic, never dropped.
+
+pub mod backend;
+pub mod build;
+pub mod ids;
+pub mod infix;
+pub mod settings;
+pub mod sigma;
+pub mod splunk;
+pub mod templates;
+
+pub use backend::{Backend, Emitted, OutFile, RuleMeta};
+pub use build::{build, BuildOutput};
+pub use settings::Settings;
+
+use scalpel_compiler::ir::Program;
+use std::fmt;
+
+/// A query language users can compile to (`--target sigma,splunk`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Sigma,
+    Splunk,
+}
+
+impl Target {
+    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk];
+
+    /// The lowercase name used on the command line, in settings and as the output folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Sigma => "sigma",
+            Target::Splunk => "splunk",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Target> {
+        Target::ALL.iter().copied().find(|t| t.name().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The back end that emits this target.
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            Target::Sigma => &sigma::Sigma,
+            Target::Splunk => &splunk::Splunk,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What every back end reads besides the IR.
+pub struct Context<'a> {
+    pub program: &'a Program,
+    /// The detection tree's name (`name` in `scalpel.toml`), part of every rule id.
+    pub tree: &'a str,
+    pub settings: &'a Settings,
+}

@@ -141,6 +141,21 @@ codes! {
         "MITRE deprecated this technique without a replacement. It still resolves, but\nnavigator layers and SIEM mappings may no longer show it.";
     AttackBundle = "E0405", Error, "ATT&CK bundle cannot be loaded",
         "A STIX 2.1 bundle given with `--attack-bundle` could not be read or holds no\nATT&CK techniques.";
+
+    ApproximateWindow = "W0501", Warning, "target approximates a sliding time window",
+        "Scalpel thresholds count events in a sliding window `[t, t + window)`. Some targets\nonly approximate that: Splunk's `streamstats time_window=...` slides over the\nevents it sees (boundaries inclusive, at most `max_stream_window` events per\nwindow, 10000 by default). The rule is emitted; review it for high-volume sources.";
+    ApproximateSequence = "W0502", Warning, "target approximates an ordered sequence",
+        "Scalpel sequences need events `e1 ... en` in strictly increasing time order, with\nequal keys, within the window. Splunk's rule compares, per key, the earliest time\nof each step with the latest time of the next one and the overall span: it can\nfire when the steps occurred in another interleaving, and can miss a match when\nthe key has events spread over more than the window. Review its alerts.";
+    RoundedWindow = "W0503", Warning, "window rounded to the target's time unit",
+        "The target writes windows in whole seconds, so a window such as `1500ms` is rounded\nup to the next second. Use whole seconds in the detection to keep it exact.";
+    OutputCollision = "E0504", Error, "two rules would be written to the same file",
+        "Output file names are derived from flow and step ids, with characters other than\nletters, digits, `.`, `_` and `-` replaced by `_`. Two ids that differ only in\nsuch characters collide; rename one of them.";
+    InvalidTargetSettings = "E0505", Error, "invalid `[targets.*]` settings in `scalpel.toml`",
+        "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nThe diagnostic names the key that is wrong. `docs/targets.md` lists every key.";
+    Template = "E0506", Error, "a packaging template cannot be used",
+        "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
+    TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
+        "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
 }
 
 impl Code {

@@ -1,0 +1,121 @@
+//! The build: a checked [`Program`] × targets → every output file, in parallel.
+//!
+//! Each (target, step or sequence) is one unit of work; rayon runs them and
+//! collects in input order, then each target packages its rules. Invariants: the
+//! files and diagnostics are the same, byte for byte, whatever the thread count;
+//! two rules never share a path (E0504); capability gaps become warnings
+//! ([`crate::backend::step_capability_warnings`]).
+
+use crate::backend::{sequence_capability_warnings, step_capability_warnings, Emitted};
+use crate::templates::Templates;
+use crate::{Context, Settings, Target};
+use rayon::prelude::*;
+use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
+use scalpel_compiler::ir::{Flow, Program};
+use scalpel_compiler::source::Span;
+use std::collections::BTreeMap;
+
+/// Files relative to the output folder (`<target>/…`, `/`-separated), in a fixed order.
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    pub files: Vec<(String, String)>,
+    pub diags: Diagnostics,
+}
+
+enum Item<'a> {
+    Step(&'a scalpel_compiler::ir::Step),
+    Sequence(&'a scalpel_compiler::ir::Sequence),
+}
+
+struct Unit<'a> {
+    target: Target,
+    flow: &'a Flow,
+    item: Item<'a>,
+}
+
+impl Unit<'_> {
+    fn span(&self) -> Span {
+        match self.item {
+            Item::Step(step) => step.span,
+            Item::Sequence(sequence) => sequence.span,
+        }
+    }
+}
+
+/// Compiles every detectable step and every sequence of `program` to each target.
+/// `tick` is called once per unit done (for a progress bar).
+pub fn build(
+    program: &Program,
+    tree: &str,
+    settings: &Settings,
+    targets: &[Target],
+    templates: &Templates,
+    tick: &(dyn Fn() + Sync),
+) -> BuildOutput {
+    let ctx = Context { program, tree, settings };
+    let units = units(program, targets);
+    let emitted: Vec<Emitted> = units
+        .par_iter()
+        .map(|unit| {
+            let backend = unit.target.backend();
+            let mut out = match unit.item {
+                Item::Step(step) => backend.emit_step(&ctx, unit.flow, step),
+                Item::Sequence(sequence) => backend.emit_sequence(&ctx, unit.flow, sequence),
+            };
+            out.diags.extend(match unit.item {
+                Item::Step(step) => step_capability_warnings(backend, step),
+                Item::Sequence(sequence) => sequence_capability_warnings(backend, sequence),
+            });
+            tick();
+            out
+        })
+        .collect();
+
+    let mut output = BuildOutput::default();
+    let mut owners: BTreeMap<String, Span> = BTreeMap::new();
+    for &target in targets {
+        let mut rules = Vec::new();
+        for (unit, out) in units.iter().zip(&emitted).filter(|(u, _)| u.target == target) {
+            for file in &out.files {
+                let path = format!("{target}/{}", file.path);
+                if let Some(first) = owners.insert(path.clone(), unit.span()) {
+                    output.diags.push(
+                        Diagnostic::new(Code::OutputCollision, format!("two rules would be written to `{path}`"))
+                            .primary(unit.span(), "this rule")
+                            .secondary(first, "and this one"),
+                    );
+                    continue;
+                }
+                output.files.push((path, file.text.clone()));
+            }
+            rules.extend(out.rules.iter().cloned());
+            out.diags.iter().cloned().for_each(|d| output.diags.push(d));
+        }
+        match target.backend().package(&ctx, &rules, templates) {
+            Ok(files) => output.files.extend(files.into_iter().map(|f| (format!("{target}/{}", f.path), f.text))),
+            Err(diag) => output.diags.push(diag),
+        }
+    }
+    output
+}
+
+/// Units in a fixed order: target, then flow, then steps and sequences as declared.
+fn units<'a>(program: &'a Program, targets: &[Target]) -> Vec<Unit<'a>> {
+    let mut out = Vec::new();
+    for &target in targets {
+        for flow in &program.flows {
+            for step in flow.steps.iter().filter(|s| s.detection.condition().is_some()) {
+                out.push(Unit { target, flow, item: Item::Step(step) });
+            }
+            for sequence in &flow.sequences {
+                out.push(Unit { target, flow, item: Item::Sequence(sequence) });
+            }
+        }
+    }
+    out
+}
+
+/// How many units [`build`] will run, for sizing a progress bar.
+pub fn unit_count(program: &Program, targets: &[Target]) -> usize {
+    units(program, targets).len()
+}

@@ -1,0 +1,97 @@
+//! The shared printer for boolean logic: `All`/`Any`/`Not` over leaves → infix text.
+//!
+//! Back ends give their spellings ([`Spelling`]) and a printer for leaves; the
+//! printer adds parentheses exactly where precedence needs them (`not` binds
+//! tightest, then `and`, then `or`), so every target reads the tree the IR holds.
+
+use scalpel_compiler::ir::Cond;
+
+/// How a target writes the connectives.
+#[derive(Debug, Clone, Copy)]
+pub struct Spelling {
+    pub and: &'static str,
+    pub or: &'static str,
+    pub not: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Precedence {
+    Or,
+    And,
+    Not,
+}
+
+/// Prints `cond`, calling `leaf` for each test (left to right). Leaves are treated
+/// as atoms: a leaf printer returning a compound expression must parenthesise it.
+pub fn print(cond: &Cond, spelling: Spelling, leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String) -> String {
+    print_at(cond, spelling, leaf, Precedence::Or)
+}
+
+fn print_at(
+    cond: &Cond,
+    spelling: Spelling,
+    leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String,
+    context: Precedence,
+) -> String {
+    let (own, text) = match cond {
+        Cond::Test(test) => return leaf(test),
+        Cond::Not(inner) => {
+            (Precedence::Not, format!("{} {}", spelling.not, print_at(inner, spelling, leaf, Precedence::Not)))
+        }
+        Cond::All(parts) => (Precedence::And, join(parts, spelling.and, spelling, leaf, Precedence::And)),
+        Cond::Any(parts) => (Precedence::Or, join(parts, spelling.or, spelling, leaf, Precedence::Or)),
+    };
+    // A `not` operand is parenthesised unless it is itself a leaf or a `not`.
+    let needs_parens = own < context || (context == Precedence::Not && own != Precedence::Not);
+    if needs_parens {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+fn join(
+    parts: &[Cond],
+    connective: &str,
+    spelling: Spelling,
+    leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String,
+    own: Precedence,
+) -> String {
+    let printed: Vec<String> = parts.iter().map(|p| print_at(p, spelling, leaf, own)).collect();
+    printed.join(&format!(" {connective} "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scalpel_compiler::ir::{Test, TestOp};
+    use scalpel_compiler::schema::FieldType;
+
+    const WORDS: Spelling = Spelling { and: "and", or: "or", not: "not" };
+
+    fn t(name: &str) -> Cond {
+        Cond::Test(Test {
+            field: name.into(),
+            ty: FieldType::String,
+            cased: false,
+            op: TestOp::Exists,
+            span: Default::default(),
+        })
+    }
+
+    fn show(c: &Cond) -> String {
+        print(c, WORDS, &mut |t| t.field.clone())
+    }
+
+    #[test]
+    fn parentheses_follow_precedence() {
+        let or = Cond::Any(vec![t("a"), t("b")]);
+        let and = Cond::All(vec![t("a"), t("b")]);
+        assert_eq!(show(&Cond::All(vec![or.clone(), t("c")])), "(a or b) and c");
+        assert_eq!(show(&Cond::Any(vec![and.clone(), t("c")])), "a and b or c");
+        assert_eq!(show(&Cond::Not(Box::new(or))), "not (a or b)");
+        assert_eq!(show(&Cond::Not(Box::new(and))), "not (a and b)");
+        assert_eq!(show(&Cond::Not(Box::new(t("a")))), "not a");
+        assert_eq!(show(&Cond::All(vec![Cond::Not(Box::new(t("a"))), t("b")])), "not a and b");
+    }
+}

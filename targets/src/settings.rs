@@ -1,0 +1,153 @@
+//! Per-target settings: the `[targets.*]` tables of `scalpel.toml` → typed values
+//! with defaults, so that an empty table (or none) gives working rules.
+//!
+//! Invariant: unknown keys are errors (a typo must not silently fall back to a
+//! default); every default is a constant, never the clock or the environment.
+
+use crate::Target;
+use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::project::Project;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub sigma: SigmaSettings,
+    pub splunk: SplunkSettings,
+}
+
+/// `[targets.sigma]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SigmaSettings {
+    pub author: String,
+    /// `stable`, `test`, `experimental`, `deprecated` or `unsupported`.
+    pub status: String,
+    /// `YYYY-MM-DD`, written as every rule's `date`; fixed so builds are reproducible.
+    pub date: String,
+    /// `logsource.product`.
+    pub product: String,
+    /// Field renames: detection field → Sigma field.
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Default for SigmaSettings {
+    fn default() -> Self {
+        SigmaSettings {
+            author: "Scalpel".into(),
+            status: "experimental".into(),
+            date: "2026-01-01".into(),
+            product: "ras".into(),
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[targets.splunk]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SplunkSettings {
+    pub index: String,
+    /// Schema → sourcetype; a schema not listed reads sourcetype `ras:<schema>`.
+    pub sourcetypes: BTreeMap<String, String>,
+    /// Field renames: detection field → Splunk field.
+    pub fields: BTreeMap<String, String>,
+    /// The app label that starts every saved-search stanza name.
+    pub app: String,
+    /// ES security domain of the notable events (`threat`, `endpoint`, ...).
+    pub security_domain: String,
+    pub cron_schedule: String,
+    pub earliest_time: String,
+    pub latest_time: String,
+}
+
+impl Default for SplunkSettings {
+    fn default() -> Self {
+        SplunkSettings {
+            index: "ras".into(),
+            sourcetypes: BTreeMap::new(),
+            fields: BTreeMap::new(),
+            app: "Scalpel".into(),
+            security_domain: "threat".into(),
+            cron_schedule: "*/10 * * * *".into(),
+            earliest_time: "-70m@m".into(),
+            latest_time: "-10m@m".into(),
+        }
+    }
+}
+
+impl SplunkSettings {
+    pub fn sourcetype(&self, schema: &str) -> String {
+        self.sourcetypes.get(schema).cloned().unwrap_or_else(|| format!("ras:{schema}"))
+    }
+
+    pub fn field<'a>(&'a self, name: &'a str) -> &'a str {
+        self.fields.get(name).map_or(name, String::as_str)
+    }
+}
+
+impl SigmaSettings {
+    pub fn field<'a>(&'a self, name: &'a str) -> &'a str {
+        self.fields.get(name).map_or(name, String::as_str)
+    }
+}
+
+impl Settings {
+    /// Reads the `[targets]` table; the error names the table and the key.
+    /// The tree's name and settings from its `scalpel.toml` (defaults without one).
+    pub fn for_project(project: &Project) -> (String, Result<Settings, Diagnostic>) {
+        match &project.config {
+            Some((_, config)) => (
+                config.name.clone(),
+                Settings::from_table(&config.targets).map_err(|err| {
+                    Diagnostic::new(Code::InvalidTargetSettings, "invalid target settings in `scalpel.toml`").note(err)
+                }),
+            ),
+            None => ("scalpel".to_string(), Ok(Settings::default())),
+        }
+    }
+
+    pub fn from_table(table: &toml::Table) -> Result<Settings, String> {
+        let mut settings = Settings::default();
+        for (name, value) in table {
+            let invalid = |err: toml::de::Error| format!("[targets.{name}]: {}", err.message().trim());
+            match Target::parse(name) {
+                Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
+                Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+                None => {
+                    let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                    return Err(format!("[targets.{name}]: unknown target; targets are {}", known.join(", ")));
+                }
+            }
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let table: toml::Table = toml::from_str(
+            "[splunk]\nindex = \"or\"\nsourcetypes = { biosensor = \"bio\" }\n[sigma]\nauthor = \"SOC\"",
+        )
+        .expect("valid toml");
+        let settings = Settings::from_table(&table).expect("valid settings");
+        assert_eq!(settings.splunk.index, "or");
+        assert_eq!(settings.splunk.sourcetype("biosensor"), "bio");
+        assert_eq!(settings.splunk.sourcetype("auth"), "ras:auth");
+        assert_eq!(settings.sigma.author, "SOC");
+        assert_eq!(settings.sigma.status, "experimental");
+    }
+
+    #[test]
+    fn unknown_keys_and_targets_are_errors() {
+        let table: toml::Table = toml::from_str("[splunk]\nindx = \"or\"").expect("valid toml");
+        let err = Settings::from_table(&table).expect_err("typo");
+        assert!(err.contains("[targets.splunk]") && err.contains("indx"), "{err}");
+        let table: toml::Table = toml::from_str("[qradar]\nx = 1").expect("valid toml");
+        assert!(Settings::from_table(&table).expect_err("unknown").contains("unknown target"));
+    }
+}

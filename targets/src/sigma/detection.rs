@@ -1,0 +1,100 @@
+//! A condition → Sigma `detection`: one selection per test, and the boolean
+//! structure as the `condition` string (printed by the shared infix printer).
+//!
+//! Invariants: selections are named `sel1`, `sel2`, ... in the order of the tests,
+//! so output is stable; a test on a missing field is false in Sigma as in
+//! `ir::eval`, and `not sel` is plain boolean negation, so `!=` and `not in` are
+//! emitted as `not` over the positive selection.
+
+use super::escape::escape;
+use crate::infix::{self, Spelling};
+use crate::settings::SigmaSettings;
+use scalpel_compiler::ir::{Cond, Ordering, Scalar, Test, TestOp, TextKind};
+use serde_norway::{Mapping, Value};
+
+const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not" };
+
+/// The `detection` mapping of a rule.
+pub fn detection(cond: &Cond, settings: &SigmaSettings) -> Mapping {
+    let mut selections = Mapping::new();
+    let condition = infix::print(cond, SPELLING, &mut |test| {
+        let name = format!("sel{}", selections.len() + 1);
+        let (key, value) = selection(test, settings);
+        let mut selection = Mapping::new();
+        selection.insert(Value::String(key), value);
+        selections.insert(Value::String(name.clone()), Value::Mapping(selection));
+        name
+    });
+    selections.insert("condition".into(), Value::String(condition));
+    selections
+}
+
+/// One test → the field key with its modifiers, and the value(s).
+fn selection(test: &Test, settings: &SigmaSettings) -> (String, Value) {
+    let field = settings.field(&test.field);
+    let cased = if test.cased { "|cased" } else { "" };
+    match &test.op {
+        TestOp::Eq(scalar) => scalar_selection(field, cased, std::slice::from_ref(scalar)),
+        TestOp::OneOf(scalars) => scalar_selection(field, cased, scalars),
+        TestOp::Cmp(ord, bound) => {
+            let modifier = match ord {
+                Ordering::Lt => "lt",
+                Ordering::Le => "lte",
+                Ordering::Gt => "gt",
+                Ordering::Ge => "gte",
+            };
+            let value = match bound {
+                scalpel_compiler::ir::Number::Int(i) => Value::from(*i),
+                scalpel_compiler::ir::Number::Float(f) => Value::from(*f),
+            };
+            (format!("{field}|{modifier}"), value)
+        }
+        TestOp::Text { kind, values, all } => {
+            let modifier = match kind {
+                TextKind::Contains => "contains",
+                TextKind::StartsWith => "startswith",
+                TextKind::EndsWith => "endswith",
+            };
+            let all = if *all && values.len() > 1 { "|all" } else { "" };
+            let values: Vec<Value> = values.iter().map(|v| Value::String(escape(v))).collect();
+            (format!("{field}|{modifier}{all}{cased}"), one_or_list(values))
+        }
+        TestOp::Regex { pattern, case_insensitive } => {
+            let flag = if *case_insensitive { "|i" } else { "" };
+            (format!("{field}|re{flag}"), Value::String(pattern.clone()))
+        }
+        TestOp::Cidr(blocks) => {
+            (format!("{field}|cidr"), one_or_list(blocks.iter().map(|b| Value::String(b.to_string())).collect()))
+        }
+        TestOp::Exists => (format!("{field}|exists"), Value::Bool(true)),
+    }
+}
+
+/// Equality with one or more constants. IP addresses compare by value, which Sigma
+/// expresses as membership of a one-address block.
+fn scalar_selection(field: &str, cased: &str, scalars: &[Scalar]) -> (String, Value) {
+    let is_ip = scalars.iter().all(|s| matches!(s, Scalar::Ip(_)));
+    let values: Vec<Value> = scalars
+        .iter()
+        .map(|scalar| match scalar {
+            Scalar::Str(s) | Scalar::Enum(s) => Value::String(escape(s)),
+            Scalar::Int(i) => Value::from(*i),
+            Scalar::Float(f) => Value::from(*f),
+            Scalar::Bool(b) => Value::Bool(*b),
+            Scalar::Ip(ip) => {
+                let bits = if ip.is_ipv4() { 32 } else { 128 };
+                Value::String(format!("{ip}/{bits}"))
+            }
+        })
+        .collect();
+    let key = if is_ip { format!("{field}|cidr") } else { format!("{field}{cased}") };
+    (key, one_or_list(values))
+}
+
+fn one_or_list(mut values: Vec<Value>) -> Value {
+    if values.len() == 1 {
+        values.remove(0)
+    } else {
+        Value::Sequence(values)
+    }
+}

@@ -1,0 +1,120 @@
+//! Splunk packaging: emitted rules → `savedsearches.conf` (ES correlation searches,
+//! format d1 of `shared/design/FORMATS.md`), rendered from a template.
+//!
+//! Invariants: stanza names are unique and at most [`MAX_STANZA`] characters, so
+//! that ES's clone name `<domain> - <stanza> - Rule` stays within 99; values are
+//! stripped and line breaks continued with ` \`; JSON values are compact with keys
+//! sorted (the form the ES GUI writes).
+
+use crate::backend::RuleMeta;
+use crate::templates::Templates;
+use crate::Context;
+use scalpel_compiler::diag::Diagnostic;
+use serde::Serialize;
+use serde_json::json;
+
+/// ES prefixes the longest security domain (`endpoint - `, 11 characters) and
+/// appends ` - Rule` (7) when it clones a search; the result must fit in 99.
+pub const MAX_STANZA: usize = 99 - 11 - 7;
+
+#[derive(Serialize)]
+struct Package<'a> {
+    tree: &'a str,
+    date: &'a str,
+    cron_schedule: &'a str,
+    earliest_time: &'a str,
+    latest_time: &'a str,
+    security_domain: &'a str,
+    rules: Vec<Stanza>,
+}
+
+#[derive(Serialize)]
+struct Stanza {
+    stanza: String,
+    title: String,
+    description: String,
+    mappings: String,
+    annotations: String,
+    metadata: String,
+    false_positives: String,
+    analytic_story: String,
+    severity: &'static str,
+    search: String,
+}
+
+pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -> Result<String, Diagnostic> {
+    let settings = &ctx.settings.splunk;
+    let publish_time = scalpel_compiler::ir::time::parse_rfc3339(&format!("{}T00:00:00Z", ctx.settings.sigma.date))
+        .map_or(0, |ms| ms / 1000);
+    let stanzas = rules
+        .iter()
+        .map(|rule| {
+            let story = vec![format!("{} {}", rule.flow_id, rule.flow_title)];
+            Stanza {
+                stanza: stanza_name(&settings.app, rule),
+                title: conf_value(&rule.title),
+                description: conf_value(&rule.description),
+                mappings: json!({ "mitre_attack": rule.techniques }).to_string(),
+                annotations: json!({
+                    "analytic_story": story,
+                    "mitre_attack": rule.techniques,
+                    "type": "TTP",
+                    "type_list": ["TTP"],
+                })
+                .to_string(),
+                metadata: json!({
+                    "deprecated": "0",
+                    "detection_id": rule.id.to_string(),
+                    "detection_version": "1",
+                    "publish_time": publish_time,
+                })
+                .to_string(),
+                false_positives: conf_value(&rule.false_positives.join("; ")),
+                analytic_story: json!(story).to_string(),
+                severity: rule.severity.as_str(),
+                search: conf_value(&rule.query),
+            }
+        })
+        .collect();
+    let package = Package {
+        tree: ctx.tree,
+        date: &ctx.settings.sigma.date,
+        cron_schedule: &settings.cron_schedule,
+        earliest_time: &settings.earliest_time,
+        latest_time: &settings.latest_time,
+        security_domain: &settings.security_domain,
+        rules: stanzas,
+    };
+    templates.render("savedsearches.conf", &package)
+}
+
+/// `<app> - <flow>.<item> <title>`, cut to [`MAX_STANZA`] characters; brackets and
+/// control characters become `_`. When even the ids do not fit, the rule id stands in.
+pub fn stanza_name(app: &str, rule: &RuleMeta) -> String {
+    let clean = |s: &str| -> String {
+        s.chars().map(|c| if c.is_control() || c == '[' || c == ']' { '_' } else { c }).collect()
+    };
+    let prefix = clean(&format!("{app} - {}.{}", rule.flow_id, rule.item_id));
+    let prefix = if prefix.chars().count() > MAX_STANZA - 1 {
+        clean(&format!("{} - {}", app.chars().take(MAX_STANZA - 40).collect::<String>(), rule.id))
+    } else {
+        prefix
+    };
+    let full = format!("{prefix} {}", clean(&rule.title));
+    full.chars().take(MAX_STANZA).collect::<String>().trim_end().to_string()
+}
+
+/// A `.conf` value: stripped, each line break continued with ` \`.
+pub fn conf_value(text: &str) -> String {
+    text.trim().replace("\r\n", "\n").replace('\r', "\n").replace('\n', " \\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conf_values_continue_lines() {
+        assert_eq!(conf_value(" a\nb \n"), "a \\\nb");
+    }
+}

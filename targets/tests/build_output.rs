@@ -1,0 +1,42 @@
+//! Snapshots of every emitted file, and determinism across thread counts.
+
+mod common;
+
+use scalpel_targets::templates::Templates;
+use scalpel_targets::{build, BuildOutput, Target};
+
+fn build_with_threads(threads: usize) -> BuildOutput {
+    let (program, settings) = common::fixture();
+    let templates = Templates::load(None).expect("built-in templates");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    pool.install(|| build(&program, "fixture", &settings, Target::ALL, &templates, &|| {}))
+}
+
+#[test]
+fn one_and_four_threads_give_identical_bytes() {
+    let one = build_with_threads(1);
+    let four = build_with_threads(4);
+    assert_eq!(one.files, four.files);
+    assert_eq!(one.diags.into_sorted(), four.diags.into_sorted());
+}
+
+#[test]
+fn every_emitted_file_is_snapshotted() {
+    let output = build_with_threads(2);
+    assert!(!output.diags.has_errors());
+    for (path, text) in &output.files {
+        let name = path.replace('/', "__");
+        insta::with_settings!({ snapshot_path => "../../snapshots/targets", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+#[test]
+fn splunk_approximations_are_reported() {
+    let output = build_with_threads(1);
+    let codes: Vec<&str> = output.diags.iter().map(|d| d.code.as_str()).collect();
+    assert!(codes.contains(&"W0501"), "{codes:?}");
+    assert!(codes.contains(&"W0502"), "{codes:?}");
+    assert!(codes.contains(&"W0507"), "{codes:?}");
+}
