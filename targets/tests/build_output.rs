@@ -30,6 +30,14 @@ fn every_emitted_file_is_snapshotted() {
             insta::assert_snapshot!(name, text);
         });
     }
+    // A snapshot whose file is no longer emitted is an orphan: it would pass forever unread.
+    let emitted: std::collections::BTreeSet<String> =
+        output.files.iter().map(|(path, _)| format!("{}.snap", path.replace('/', "__"))).collect();
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/targets");
+    for entry in std::fs::read_dir(folder).expect("snapshots/targets") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".new") || emitted.contains(&name), "orphan snapshot snapshots/targets/{name}");
+    }
 }
 
 #[test]

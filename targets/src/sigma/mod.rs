@@ -99,6 +99,8 @@ impl Backend for Sigma {
                 timespan: crate::backend::window_text(sequence.window_ms, 1000).0,
                 condition: None,
                 aliases,
+                // Each step is a detection of its own; the sequence is one more.
+                generate: true,
             },
             level: sequence.severity.as_str().to_string(),
         };
@@ -155,6 +157,8 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
             timespan: crate::backend::window_text(threshold.window_ms, 1000).0,
             condition: Some(CorrelationCondition { gte: threshold.min, field }),
             aliases: None,
+            // A threshold step alerts on the count only, never on one event.
+            generate: false,
         },
         level: step.severity.as_str().to_string(),
     }
@@ -165,8 +169,11 @@ pub fn rule_name(flow: &Flow, step: &str) -> String {
     format!("{}.{}", file_safe(&flow.id), file_safe(step)).to_lowercase()
 }
 
+/// `<flow>/<flow>_<item>.yml`, lower case: Sigma tooling wants file names unique across a
+/// collection and 10 to 90 characters long, so the flow id is repeated in the name.
 fn rule_path(flow: &Flow, item: &str) -> String {
-    format!("{}/{}.yml", file_safe(&flow.id), file_safe(item))
+    let flow_id = file_safe(&flow.id);
+    format!("{flow_id}/{}_{}.yml", flow_id.to_lowercase(), file_safe(item).to_lowercase())
 }
 
 fn description(step: &Step, flow: &Flow) -> String {

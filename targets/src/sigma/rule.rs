@@ -52,6 +52,10 @@ pub struct Correlation {
     pub timespan: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<CorrelationCondition>,
+    /// Whether the referenced rules also alert on their own. Sigma's default (false) suppresses
+    /// them, and one correlation with `false` suppresses a rule for every correlation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub generate: bool,
 }
 
 #[derive(Serialize)]

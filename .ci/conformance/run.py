@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Conformance stage: every artifact of `scalpel build detections/`, checked by engines nobody on
+this project wrote, on the synthetic events whose answer our reference evaluator knows.
+
+usage: python3 .ci/conformance/run.py [--oracles DIR] [--out DIR] [--scalpel CMD]
+
+Each check yields rows {artifact, kind, engine, ok, detail}. A row that is not ok must match an
+entry of known-differences.toml (engine, kind, a piece of the detail, and the reason); an entry
+that matches nothing is stale and fails too, so the file stays true. Prints the agreement matrix
+(artifact kind × engine: checked, agreed, known differences, disagreed) and writes every row to
+OUT/report.json. Exit 1 on any unexplained disagreement.
+"""
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+import checks  # noqa: E402  (the per-engine checks, next to this file)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--oracles", default=os.environ.get("ORACLES", str(Path.home() / ".cache/scalpel-oracles")))
+    parser.add_argument("--out", default=str(ROOT / "target/conformance"))
+    parser.add_argument("--scalpel", default="cargo run --quiet --release --")
+    args = parser.parse_args()
+    out = Path(args.out)
+    build = out / "build"
+    run = checks.Runner(oracles=Path(args.oracles), root=ROOT, work=out)
+
+    command = shlex.split(args.scalpel) + ["build", "detections", "--out", str(build)]
+    subprocess.run(command, cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+
+    rows = []
+    for check in checks.ALL:
+        found = check(run, build)
+        print(f"  {check.__name__}: {len(found)} results", flush=True)
+        rows.extend(found)
+
+    known = tomllib.loads((HERE / "known-differences.toml").read_text())["difference"]
+    used = [0] * len(known)
+    for row in rows:
+        row["status"] = "agreed" if row["ok"] else "disagreed"
+        if row["ok"]:
+            continue
+        for index, entry in enumerate(known):
+            if entry["engine"] == row["engine"] and entry["kind"] == row["kind"] and entry["detail"] in row["detail"]:
+                row["status"], row["reason"] = "known", entry["reason"]
+                used[index] += 1
+                break
+
+    print_matrix(rows)
+    (out / "report.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False))
+    failures = [r for r in rows if r["status"] == "disagreed"]
+    for row in failures[:40]:
+        print(f"DISAGREED {row['engine']} on {row['kind']} {row['artifact']}: {row['detail']}")
+    stale = [entry for entry, n in zip(known, used) if n == 0]
+    for entry in stale:
+        print(f"STALE known difference (matches nothing, remove it): {entry['engine']} / {entry['kind']} / {entry['detail']}")
+    if failures or stale:
+        print(f"conformance: FAILED ({len(failures)} disagreements, {len(stale)} stale known differences)")
+        return 1
+    print(f"conformance: ok ({len(rows)} checks)")
+    return 0
+
+
+def print_matrix(rows):
+    cells = defaultdict(lambda: {"agreed": 0, "known": 0, "disagreed": 0})
+    for row in rows:
+        cells[(row["kind"], row["engine"])][row["status"]] += 1
+    width = max(len(k) for k, _ in cells) + 2, max(len(e) for _, e in cells) + 2
+    print()
+    print(f"{'artifact kind':<{width[0]}}{'engine':<{width[1]}}{'checked':>8}{'agreed':>8}{'known':>7}{'disagreed':>10}")
+    for (kind, engine), c in sorted(cells.items()):
+        total = c["agreed"] + c["known"] + c["disagreed"]
+        print(f"{kind:<{width[0]}}{engine:<{width[1]}}{total:>8}{c['agreed']:>8}{c['known']:>7}{c['disagreed']:>10}")
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
