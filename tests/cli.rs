@@ -120,3 +120,47 @@ fn imports_an_attack_flow_file_that_then_checks() {
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     assert_eq!(scalpel(&["import", "attack-flow", "compiler/tests/fixtures/afb/invalid.afb"]).status.code(), Some(1));
 }
+
+#[test]
+fn build_writes_every_target_then_check_finds_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rules");
+    let out_str = out.to_str().unwrap();
+    let case = "tests/ui/W0502_splunk_sequence.det";
+
+    let built = scalpel(&["build", GOOD, case, "--out", out_str]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    assert!(stderr(&built).contains("warning[W0502]"), "{}", stderr(&built));
+    assert!(out.join("sigma/UI/ui_login.yml").is_file());
+    assert!(out.join("splunk/savedsearches.conf").is_file());
+
+    let clean = scalpel(&["build", "--check", GOOD, case, "--out", out_str]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    assert!(stderr(&clean).ends_with("is up to date\n"), "{}", stderr(&clean));
+
+    std::fs::write(out.join("sigma/UI/ui_login.yml"), "edited by hand\n").unwrap();
+    std::fs::remove_file(out.join("splunk/UI/spoof.spl")).unwrap();
+    let drifted = scalpel(&["build", "--check", GOOD, case, "--out", out_str]);
+    assert_eq!(drifted.status.code(), Some(1));
+    let diff = stdout(&drifted);
+    assert!(diff.contains("--- a/sigma/UI/ui_login.yml\n+++ b/sigma/UI/ui_login.yml\n"), "{diff}");
+    assert!(diff.contains("-edited by hand\n"), "{diff}");
+    assert!(diff.contains("--- /dev/null\n+++ b/splunk/UI/spoof.spl\n"), "{diff}");
+    assert!(stderr(&drifted).contains("out of date: 1 changed, 1 missing, 0 extra"), "{}", stderr(&drifted));
+    assert_eq!(std::fs::read_to_string(out.join("sigma/UI/ui_login.yml")).unwrap(), "edited by hand\n");
+}
+
+#[test]
+fn failed_build_leaves_the_previous_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rules");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("previous.txt"), "kept").unwrap();
+    let failed = scalpel(&["build", GOOD, BAD, "--out", out.to_str().unwrap()]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stderr(&failed).ends_with("error: build failed, nothing written: 1 error\n"), "{}", stderr(&failed));
+    let names: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["previous.txt"]);
+    let siblings = std::fs::read_dir(tmp.path()).unwrap().count();
+    assert_eq!(siblings, 1, "no staging folder left behind");
+}

@@ -1,9 +1,7 @@
-//! `scalpel build`: front end, then every requested target, then an atomic write.
-//!
-//! The output is written into a temporary folder next to `--out` and renamed into
-//! place only when everything succeeded, so a failed build leaves the previous
-//! output untouched and never a half-written one.
+//! `scalpel build`: front end, then every requested target, then an atomic write
+//! (or, with `--check`, a comparison with what is already there; see [`super::out_dir`]).
 
+use super::out_dir::{self, Comparison};
 use super::{report, BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::diag::{Code, Diagnostic};
@@ -11,7 +9,6 @@ use scalpel_compiler::project;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{build, Settings, Target};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(mut args: BuildArgs) -> ExitCode {
@@ -23,6 +20,7 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
     let mut written = None;
+    let mut stale = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
         let templates = Templates::load(args.templates.as_deref());
@@ -34,10 +32,15 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
                 diags.extend(output.diags);
                 let denied = args.deny_warnings && !diags.is_empty();
                 if !diags.has_errors() && !denied {
-                    match write_atomically(&args.out, &output.files) {
+                    let result = if args.check {
+                        out_dir::compare(&args.out, &output.files).map(|c| stale = Some(c))
+                    } else {
+                        out_dir::write_atomically(&args.out, &output.files)
+                    };
+                    match result {
                         Ok(()) => written = Some(output.files.len()),
                         Err(err) => diags.push(
-                            Diagnostic::new(Code::Io, format!("cannot write `{}`", args.out.display())).note(err),
+                            Diagnostic::new(Code::Io, format!("cannot access `{}`", args.out.display())).note(err),
                         ),
                     }
                 }
@@ -48,6 +51,9 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         }
     }
     let sorted = report::emit(diags, &compiled.project.sources, args.message_format);
+    if let Some(comparison) = stale {
+        return report_comparison(&args.out, &comparison);
+    }
     if matches!(args.message_format, MessageFormat::Human) {
         match written {
             Some(n) if sorted.is_empty() => eprintln!("ok: wrote {n} files to {}", args.out.display()),
@@ -73,34 +79,19 @@ fn progress_bar(len: usize) -> ProgressBar {
     bar
 }
 
-/// Writes `files` into a fresh folder beside `out`, then swaps it into place.
-fn write_atomically(out: &Path, files: &[(String, String)]) -> Result<(), String> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| e.to_string())?;
-    let staging = tempfile::Builder::new().prefix(".scalpel-build-").tempdir_in(&parent).map_err(|e| e.to_string())?;
-    for (relative, text) in files {
-        let path = staging.path().join(relative);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+/// `--check`: the diff on stdout, a one-line verdict on stderr, exit 1 when out of date.
+fn report_comparison(out: &std::path::Path, comparison: &Comparison) -> ExitCode {
+    if comparison.is_clean() {
+        eprintln!("ok: {} is up to date", out.display());
+        return ExitCode::SUCCESS;
     }
-    let old = tempfile::Builder::new().prefix(".scalpel-old-").tempdir_in(&parent).map_err(|e| e.to_string())?;
-    let backup = old.path().join("previous");
-    let had_previous = out.exists();
-    if had_previous {
-        std::fs::rename(out, &backup).map_err(|e| format!("{}: {e}", out.display()))?;
-    }
-    if let Err(err) = std::fs::rename(staging.path(), out) {
-        if had_previous {
-            std::fs::rename(&backup, out).ok();
-        }
-        return Err(format!("{}: {err}", out.display()));
-    }
-    // The staging folder is now `out`; keep tempfile from deleting it.
-    let _ = staging.keep();
-    Ok(())
+    print!("{}", comparison.diff);
+    eprintln!(
+        "error: {} is out of date: {} changed, {} missing, {} extra; run `scalpel build` without `--check` to update it",
+        out.display(),
+        comparison.changed,
+        comparison.missing,
+        comparison.extra
+    );
+    ExitCode::from(1)
 }

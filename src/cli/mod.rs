@@ -10,6 +10,7 @@ mod debug;
 mod explain;
 mod files;
 mod import;
+mod out_dir;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -97,6 +98,9 @@ struct BuildArgs {
     /// Output folder; replaced as a whole when the build succeeds
     #[arg(long, short, default_value = "build")]
     out: PathBuf,
+    /// Write nothing; show a diff and fail when the output folder is not what this build makes
+    #[arg(long)]
+    check: bool,
     /// Folder of handlebars templates overriding the built-in ones (`savedsearches.conf.hbs`)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
