@@ -105,6 +105,12 @@ fn filesystem_cases() {
     std::fs::copy(PRELUDE, bundle_tree.join("schemas.det")).unwrap();
     run("E0405_attack_bundle", vec![bundle_tree], Code::AttackBundle);
 
+    let many = root.join("many.det");
+    let steps: String =
+        (0..=project::MAX_RULES).map(|n| format!("step s{n} \"t\" {{ undetectable \"x\" }}\n")).collect();
+    std::fs::write(&many, format!("flow \"F\" \"many\" {{\n{steps}}}\n")).unwrap();
+    run("E0011_too_many_rules", vec![many], Code::TooManyRules);
+
     let settings_tree = root.join("settings");
     std::fs::create_dir(&settings_tree).unwrap();
     std::fs::write(settings_tree.join("scalpel.toml"), "name = \"t\"\n[targets.splunk]\nindx = \"ras\"\n").unwrap();
@@ -124,7 +130,7 @@ fn every_code_has_a_ui_test() {
         .unwrap()
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
-    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0405", "E0505", "E0506"].map(String::from));
+    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506"].map(String::from));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -142,6 +148,7 @@ fn no_orphan_ui_snapshots() {
                 "E0007_file_too_large",
                 "E0009_invalid_config",
                 "W0010_no_input",
+                "E0011_too_many_rules",
                 "E0405_attack_bundle",
                 "E0505_unknown_setting",
                 "E0506_template_syntax",

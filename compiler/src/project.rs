@@ -19,6 +19,10 @@ use std::path::{Path, PathBuf};
 /// Largest `.det` file accepted.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Steps and sequences a tree may hold. Far above any real tree (the RAS content has 150),
+/// it bounds the work and output size of a generated or runaway input (E0011).
+pub const MAX_RULES: usize = 100_000;
+
 pub const CONFIG_FILE: &str = "scalpel.toml";
 
 /// `scalpel.toml`.
@@ -257,6 +261,21 @@ pub fn catalog(project: &Project, bundles: &[PathBuf], diags: &mut Diagnostics) 
     }
 }
 
+/// E0011 at the first step or sequence past [`MAX_RULES`], counted in load order.
+fn too_many_rules(asts: &[(FileId, ast::File)]) -> Option<Diagnostic> {
+    let rules =
+        asts.iter().flat_map(|(_, file)| &file.flows).flat_map(|flow| &flow.items).filter_map(|item| match item {
+            ast::FlowItem::Step(step) => Some(&step.id),
+            ast::FlowItem::Sequence(sequence) => Some(&sequence.id),
+            _ => None,
+        });
+    rules.enumerate().find(|(n, _)| *n == MAX_RULES).map(|(_, id)| {
+        Diagnostic::new(Code::TooManyRules, format!("more than {MAX_RULES} steps and sequences"))
+            .primary(id.span, format!("rule number {} is here", MAX_RULES + 1))
+            .note("split the tree, or check generated content for a runaway loop")
+    })
+}
+
 /// Load, parse and check: the whole front end.
 pub struct Compiled {
     pub project: Project,
@@ -269,6 +288,10 @@ pub fn compile(paths: &[PathBuf], bundles: &[PathBuf]) -> Compiled {
     let project = load(paths, &mut diags);
     let (asts, parse_diags) = parse_all(&project);
     diags.extend(parse_diags);
+    if let Some(diag) = too_many_rules(&asts) {
+        diags.push(diag);
+        return Compiled { project, program: None, diags };
+    }
     let program = catalog(&project, bundles, &mut diags).map(|catalog| {
         let (program, check_diags) = crate::sema::check(&asts, &project.sources, &catalog);
         diags.extend(check_diags);

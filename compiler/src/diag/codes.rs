@@ -61,6 +61,8 @@ codes! {
         "`scalpel.toml` marks the root of a detection tree:\n\n    name = \"ras\"\n    paths = [\"schemas\", \"flows\"]\n\nThe diagnostic says which key is wrong.";
     NoInput = "W0010", Warning, "no detection files found",
         "No `.det` file was found under the given paths.";
+    TooManyRules = "E0011", Error, "too many steps and sequences",
+        "A detection tree may hold up to 100,000 steps and sequences. Every rule becomes\nseveral files per target, so a tree past that is almost certainly generated input\ngone wrong. Split it into several trees.";
 
     UnknownSchema = "E0101", Error, "unknown schema",
         "A step's `source` names a schema that no `.det` file declares.\n\n    schema biosensor { ... }\n    step s \"...\" { source biosensor ... }";
