@@ -74,7 +74,7 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Writes `files` into a fresh folder beside `out`, then swaps it into place.
-fn write_atomically(out: &Path, files: &[(String, String)]) -> Result<(), String> {
+pub(super) fn write_atomically(out: &Path, files: &[(String, String)]) -> Result<(), String> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
