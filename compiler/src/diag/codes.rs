@@ -159,7 +159,7 @@ codes! {
         "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
 
     InvalidCoverageSettings = "E0601", Error, "invalid `[coverage]` settings in `scalpel.toml`",
-        "`scalpel coverage` counts a step as covered only when the schema its detection reads\nis collected. By default every declared schema is; list the ones your deployment\nreally collects to see the honest figure:\n\n    [coverage]\n    collected = [\"surgical_robot\", \"network\", \"ehr\"]\n\nEvery name must be a declared schema (a typo would silently lower coverage), and\n`collected` is the only key.";
+        "`scalpel coverage` counts a step as covered only when the schema its detection reads\nis collected. By default every declared schema is; list the ones your deployment\nreally collects to see the honest figure:\n\n    [coverage]\n    collected = [\"arm\", \"netflow\", \"ehr_audit\"]\n\nEvery name must be a declared schema (a typo would silently lower coverage), and\n`collected` is the only key.";
 }
 
 impl Code {

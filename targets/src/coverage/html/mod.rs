@@ -191,8 +191,10 @@ fn target_list(targets: &[TargetResult]) -> String {
         let (class, mark) = if t.emitted { ("ok", "✓") } else { ("no", "✗") };
         let title =
             if t.notes.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(&t.notes.join("\n"))) };
-        let notes = if t.notes.is_empty() { "" } else { " *" };
-        let _ = write!(out, "<li class=\"{class}\"{title}>{mark} {}{notes}</li>", escape(&t.target));
+        // The codes beside the target (`W0501`), the full messages on hover.
+        let codes: Vec<&str> = t.notes.iter().filter_map(|n| n.split(' ').next()).collect();
+        let codes = if codes.is_empty() { String::new() } else { format!(" ({})", escape(&codes.join(", "))) };
+        let _ = write!(out, "<li class=\"{class}\"{title}>{mark} {}{codes}</li>", escape(&t.target));
     }
     out.push_str("</ul>");
     out
