@@ -164,3 +164,46 @@ fn failed_build_leaves_the_previous_output() {
     let siblings = std::fs::read_dir(tmp.path()).unwrap().count();
     assert_eq!(siblings, 1, "no staging folder left behind");
 }
+
+#[test]
+fn coverage_writes_layers_html_and_markdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("coverage");
+    let out = scalpel(&["coverage", "detections", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("coverage: ") && err.contains("% of 110 steps"), "{err}");
+    assert!(!err.contains("warning["), "target warnings are counted, not printed: {err}");
+    for file in ["navigator/enterprise-attack.json", "navigator/ics-attack.json", "coverage.html", "coverage.md"] {
+        assert!(out_dir.join(file).is_file(), "{file} missing");
+    }
+    assert!(!out_dir.join("navigator/mobile-attack.json").exists(), "no layer for a domain without techniques");
+    let md = std::fs::read_to_string(out_dir.join("coverage.md")).unwrap();
+    assert!(md.starts_with("## ATT&CK coverage: "), "{md}");
+}
+
+#[test]
+fn coverage_fail_under_gates_ci() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("c");
+    let dir = out_dir.to_str().unwrap();
+    let pass = scalpel(&["coverage", "detections", "--out", dir, "--fail-under", "50"]);
+    assert_eq!(pass.status.code(), Some(0), "{}", stderr(&pass));
+    let fail = scalpel(&["coverage", "detections", "--out", dir, "--fail-under", "100%"]);
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(stderr(&fail).contains("is below --fail-under 100%"), "{}", stderr(&fail));
+    assert!(out_dir.join("coverage.md").is_file(), "the report is written even when the gate fails");
+    let usage = scalpel(&["coverage", "detections", "--out", dir, "--fail-under", "120"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(stderr(&usage).contains("not a percentage between 0 and 100"), "{}", stderr(&usage));
+}
+
+#[test]
+fn coverage_stops_on_errors_in_the_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("c");
+    let out = scalpel(&["coverage", GOOD, BAD, "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("error: coverage not computed: 1 error"), "{}", stderr(&out));
+    assert!(!out_dir.exists());
+}

@@ -8,6 +8,7 @@
 
 use scalpel_compiler::diag::{render, Code};
 use scalpel_compiler::project;
+use scalpel_targets::coverage::CoverageSettings;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{build, Settings, Target};
 use std::collections::BTreeSet;
@@ -17,14 +18,18 @@ const PRELUDE: &str = "tests/ui/_prelude.det";
 
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
 /// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
-/// from a build to every target, with `templates` (built-in ones when `None`).
+/// from a build to every target, with `templates` (built-in ones when `None`);
+/// coverage codes (E06xx) from reading the `[coverage]` settings.
 fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -> (String, Vec<Code>) {
     let mut compiled = project::compile(paths, &[]);
     if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
         match (settings, Templates::load(templates)) {
             (Ok(settings), Ok(templates)) => {
-                compiled.diags.extend(build(program, &tree, &settings, Target::ALL, &templates, &|| ()).diags)
+                compiled.diags.extend(build(program, &tree, &settings, Target::ALL, &templates, &|| ()).diags);
+                if let Err(diag) = CoverageSettings::for_project(&compiled.project, program) {
+                    compiled.diags.push(diag);
+                }
             }
             (settings, templates) => {
                 settings.err().into_iter().chain(templates.err()).for_each(|d| compiled.diags.push(d))
@@ -117,6 +122,12 @@ fn filesystem_cases() {
     std::fs::copy(PRELUDE, settings_tree.join("schemas.det")).unwrap();
     run("E0505_unknown_setting", vec![settings_tree], Code::InvalidTargetSettings);
 
+    let coverage_tree = root.join("coverage");
+    std::fs::create_dir(&coverage_tree).unwrap();
+    std::fs::write(coverage_tree.join("scalpel.toml"), "name = \"t\"\n[coverage]\ncollected = [\"vitls\"]\n").unwrap();
+    std::fs::copy(PRELUDE, coverage_tree.join("schemas.det")).unwrap();
+    run("E0601_unknown_collected_schema", vec![coverage_tree], Code::InvalidCoverageSettings);
+
     let templates = root.join("templates");
     std::fs::create_dir(&templates).unwrap();
     std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
@@ -130,7 +141,9 @@ fn every_code_has_a_ui_test() {
         .unwrap()
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
-    covered.extend(["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506"].map(String::from));
+    covered.extend(
+        ["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506", "E0601"].map(String::from),
+    );
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -152,6 +165,7 @@ fn no_orphan_ui_snapshots() {
                 "E0405_attack_bundle",
                 "E0505_unknown_setting",
                 "E0506_template_syntax",
+                "E0601_unknown_collected_schema",
             ]
             .map(String::from),
         )

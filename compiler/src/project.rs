@@ -40,6 +40,9 @@ pub struct Config {
     /// Per-target settings; read by the targets.
     #[serde(default)]
     pub targets: toml::Table,
+    /// Coverage settings (`collected = [...]`); read by `scalpel coverage`.
+    #[serde(default)]
+    pub coverage: toml::Table,
 }
 
 fn default_paths() -> Vec<String> {
@@ -106,7 +109,7 @@ fn load_tree(
             diags.push(
                 Diagnostic::new(Code::InvalidConfig, format!("invalid `{CONFIG_FILE}`"))
                     .primary(span, err.message().to_string())
-                    .note("keys are `name`, `paths`, `attack_bundles` and `[targets.*]`"),
+                    .note("keys are `name`, `paths`, `attack_bundles`, `[targets.*]` and `[coverage]`"),
             );
             return;
         }
@@ -281,6 +284,8 @@ pub struct Compiled {
     pub project: Project,
     pub program: Option<Program>,
     pub diags: Diagnostics,
+    /// The catalog the program was checked against (`None` when it failed to load).
+    pub catalog: Option<Cow<'static, Catalog>>,
 }
 
 pub fn compile(paths: &[PathBuf], bundles: &[PathBuf]) -> Compiled {
@@ -290,12 +295,13 @@ pub fn compile(paths: &[PathBuf], bundles: &[PathBuf]) -> Compiled {
     diags.extend(parse_diags);
     if let Some(diag) = too_many_rules(&asts) {
         diags.push(diag);
-        return Compiled { project, program: None, diags };
+        return Compiled { project, program: None, catalog: None, diags };
     }
-    let program = catalog(&project, bundles, &mut diags).map(|catalog| {
-        let (program, check_diags) = crate::sema::check(&asts, &project.sources, &catalog);
+    let catalog = catalog(&project, bundles, &mut diags);
+    let program = catalog.as_deref().map(|catalog| {
+        let (program, check_diags) = crate::sema::check(&asts, &project.sources, catalog);
         diags.extend(check_diags);
         program
     });
-    Compiled { project, program, diags }
+    Compiled { project, program, diags, catalog }
 }

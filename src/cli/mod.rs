@@ -6,6 +6,7 @@
 mod attack;
 mod build;
 mod check;
+mod coverage;
 mod debug;
 mod explain;
 mod files;
@@ -38,6 +39,8 @@ enum Command {
     Check(CheckArgs),
     /// Compile detections to SIEM rules, one file per rule per target
     Build(BuildArgs),
+    /// Report ATT&CK coverage: Navigator layers, an HTML report and a Markdown summary
+    Coverage(CoverageArgs),
     /// Show an intermediate stage of the compiler
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -112,6 +115,25 @@ struct BuildArgs {
     deny_warnings: bool,
 }
 
+#[derive(clap::Args)]
+struct CoverageArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`); replaced as a whole
+    #[arg(long, short, default_value = "coverage")]
+    out: PathBuf,
+    /// Exit with status 1 when the overall coverage is below this percentage
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    fail_under: Option<f64>,
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage between 0 and 100")),
+    }
+}
+
 fn parse_target(text: &str) -> Result<scalpel_targets::Target, String> {
     scalpel_targets::Target::parse(text).ok_or_else(|| {
         let names: Vec<&str> = scalpel_targets::Target::ALL.iter().map(|t| t.name()).collect();
@@ -161,6 +183,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
+        Command::Coverage(args) => coverage::run(args),
         Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
         Command::Explain { code } => explain::run(code.as_deref()),

@@ -20,6 +20,28 @@ use std::collections::BTreeMap;
 pub struct BuildOutput {
     pub files: Vec<(String, String)>,
     pub diags: Diagnostics,
+    /// What each (target, step or sequence) unit produced, in unit order; the
+    /// coverage report reads which targets emitted a rule without error.
+    pub units: Vec<UnitOutcome>,
+}
+
+/// The result of one unit: how many rules it emitted and its own diagnostics
+/// (an output collision included).
+#[derive(Debug, Clone)]
+pub struct UnitOutcome {
+    pub target: Target,
+    pub flow_id: String,
+    /// The step or sequence id.
+    pub item_id: String,
+    pub rules: usize,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl UnitOutcome {
+    /// A rule came out and nothing went wrong.
+    pub fn emitted(&self) -> bool {
+        self.rules > 0 && !self.diags.iter().any(Diagnostic::is_error)
+    }
 }
 
 enum Item<'a> {
@@ -38,6 +60,13 @@ impl Unit<'_> {
         match self.item {
             Item::Step(step) => step.span,
             Item::Sequence(sequence) => sequence.span,
+        }
+    }
+
+    fn item_id(&self) -> &str {
+        match self.item {
+            Item::Step(step) => &step.id,
+            Item::Sequence(sequence) => &sequence.id,
         }
     }
 }
@@ -76,10 +105,11 @@ pub fn build(
     for &target in targets {
         let mut rules = Vec::new();
         for (unit, out) in units.iter().zip(&emitted).filter(|(u, _)| u.target == target) {
+            let mut diags = out.diags.clone();
             for file in &out.files {
                 let path = format!("{target}/{}", file.path);
                 if let Some(first) = owners.insert(path.clone(), unit.span()) {
-                    output.diags.push(
+                    diags.push(
                         Diagnostic::new(Code::OutputCollision, format!("two rules would be written to `{path}`"))
                             .primary(unit.span(), "this rule")
                             .secondary(first, "and this one"),
@@ -89,7 +119,14 @@ pub fn build(
                 output.files.push((path, file.text.clone()));
             }
             rules.extend(out.rules.iter().cloned());
-            out.diags.iter().cloned().for_each(|d| output.diags.push(d));
+            diags.iter().cloned().for_each(|d| output.diags.push(d));
+            output.units.push(UnitOutcome {
+                target,
+                flow_id: unit.flow.id.clone(),
+                item_id: unit.item_id().to_string(),
+                rules: out.rules.len(),
+                diags,
+            });
         }
         match target.backend().package(&ctx, &rules, templates) {
             Ok(files) => output.files.extend(files.into_iter().map(|f| (format!("{target}/{}", f.path), f.text))),

@@ -7,6 +7,7 @@
 //! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
 //! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
+//! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //!
 //! Invariants: output depends only on the program, the settings and the templates
 //! (never on the clock, thread count or hash order); every value reaches a query
@@ -15,6 +16,7 @@
 
 pub mod backend;
 pub mod build;
+pub mod coverage;
 pub mod ids;
 pub mod infix;
 pub mod settings;
@@ -23,7 +25,7 @@ pub mod splunk;
 pub mod templates;
 
 pub use backend::{Backend, Emitted, OutFile, RuleMeta};
-pub use build::{build, BuildOutput};
+pub use build::{build, BuildOutput, UnitOutcome};
 pub use settings::Settings;
 
 use scalpel_compiler::ir::Program;

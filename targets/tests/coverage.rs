@@ -1,0 +1,261 @@
+//! Coverage of the shipped `detections/`: layer and Markdown snapshots, a strict
+//! DOM check of the HTML report, `[coverage] collected`, partial targets, and
+//! escaping of hostile titles.
+
+use scalpel_compiler::attack::Catalog;
+use scalpel_compiler::diag::Code;
+use scalpel_compiler::ir::Program;
+use scalpel_compiler::project::{self, Compiled};
+use scalpel_targets::coverage::{self, navigator, Coverage, CoverageSettings, Status};
+use scalpel_targets::templates::Templates;
+use scalpel_targets::{build, BuildOutput, Settings, Target};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn compile(path: &Path) -> Compiled {
+    let compiled = project::compile(&[path.to_path_buf()], &[]);
+    assert!(!compiled.diags.has_errors(), "{:#?}", compiled.diags.into_sorted());
+    compiled
+}
+
+fn build_all(compiled: &Compiled, threads: usize) -> BuildOutput {
+    let program = compiled.program.as_ref().expect("a program");
+    let (tree, settings) = Settings::for_project(&compiled.project);
+    let templates = Templates::load(None).expect("built-in templates");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    pool.install(|| build(program, &tree, &settings.expect("settings"), Target::ALL, &templates, &|| {}))
+}
+
+fn analyze(compiled: &Compiled, output: &BuildOutput, settings: &CoverageSettings) -> Coverage {
+    let program = compiled.program.as_ref().expect("a program");
+    let catalog: &Catalog = compiled.catalog.as_deref().expect("a catalog");
+    let (tree, _) = Settings::for_project(&compiled.project);
+    coverage::analyze(program, catalog, output, Target::ALL, &tree, settings)
+}
+
+fn shipped() -> (Compiled, Coverage) {
+    let compiled = compile(Path::new("../detections"));
+    let output = build_all(&compiled, 2);
+    let program = compiled.program.as_ref().expect("a program");
+    let settings = CoverageSettings::for_project(&compiled.project, program).expect("settings");
+    let coverage = analyze(&compiled, &output, &settings);
+    (compiled, coverage)
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ snapshot_path => "../../snapshots/coverage", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn shipped_layers_and_markdown_are_snapshotted() {
+    let (_, coverage) = shipped();
+    let layers = navigator::layers(&coverage);
+    let domains: Vec<&str> = layers.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(domains, coverage.domains.iter().map(|d| d.domain.as_str()).collect::<Vec<_>>());
+    for (domain, layer) in &layers {
+        let json: serde_json::Value = serde_json::from_str(&navigator::to_json(layer)).expect("valid JSON");
+        assert_eq!(json["versions"]["layer"], "4.5");
+        assert_eq!(json["domain"], domain.as_str());
+        for technique in json["techniques"].as_array().expect("techniques") {
+            let id = technique["techniqueID"].as_str().expect("id");
+            let known = Catalog::embedded().technique(id).expect("a catalog technique");
+            assert!(known.is_active(), "{id} is not active");
+            assert!(known.domains.iter().any(|d| d.stix_name() == domain), "{id} is not in {domain}");
+            assert!((0..=100).contains(&technique["score"].as_u64().expect("score")));
+        }
+        snapshot(&format!("navigator-{domain}"), &navigator::to_json(layer));
+    }
+    snapshot("coverage.md", &coverage::markdown::render(&coverage));
+}
+
+#[test]
+fn shipped_figures_are_consistent() {
+    let (compiled, coverage) = shipped();
+    let program = compiled.program.as_ref().expect("a program");
+    let steps: usize = program.flows.iter().map(|f| f.steps.len()).sum();
+    assert_eq!(coverage.steps.total(), steps);
+    let undetectable =
+        program.flows.iter().flat_map(|f| &f.steps).filter(|s| s.detection.condition().is_none()).count();
+    assert_eq!(coverage.steps.undetectable, undetectable);
+    // Every shipped detectable step compiles on every target, and every schema is collected.
+    assert_eq!(coverage.steps.detected, steps - undetectable);
+    let expected = ((steps - undetectable) as f64 * 1000.0 / steps as f64).round() / 10.0;
+    assert_eq!(coverage.score, expected);
+    let named: std::collections::BTreeSet<&str> =
+        program.flows.iter().flat_map(|f| &f.steps).flat_map(|s| &s.techniques).map(|t| t.id.as_str()).collect();
+    assert_eq!(coverage.techniques.len(), named.len());
+    for step in coverage.flows.iter().flat_map(|f| &f.steps) {
+        assert_eq!(step.targets.len(), if step.status == Status::Undetectable { 0 } else { Target::ALL.len() });
+        assert!(
+            !step.mitigations.is_empty()
+                || !step.data_components.is_empty()
+                || step.techniques.iter().all(|t| {
+                    let known = Catalog::embedded().technique(&t.id).expect("known");
+                    known.mitigations.is_empty() && known.data_components.is_empty()
+                })
+        );
+    }
+}
+
+/// Element attributes of a parsed report, by tag, in document order.
+fn elements<'a>(doc: &'a roxmltree::Document, tag: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants().filter(|n| n.is_element() && n.tag_name().name() == tag).collect()
+}
+
+fn classes<'a>(node: &roxmltree::Node<'a, 'a>) -> Vec<&'a str> {
+    node.attribute("class").unwrap_or_default().split_whitespace().collect()
+}
+
+#[test]
+fn html_report_is_well_formed_and_has_a_node_per_step() {
+    let (_, coverage) = shipped();
+    let html = coverage::html::render(&coverage);
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .expect("the report is well-formed XML");
+    let svgs: Vec<_> = elements(&doc, "svg").into_iter().filter(|n| classes(n).contains(&"flow-graph")).collect();
+    assert_eq!(svgs.len(), coverage.flows.len(), "one graph per flow");
+    for (svg, flow) in svgs.iter().zip(&coverage.flows) {
+        let steps: Vec<_> = svg.descendants().filter(|n| n.is_element() && classes(n).contains(&"step")).collect();
+        assert_eq!(steps.len(), flow.steps.len(), "{}", flow.id);
+        for (node, step) in steps.iter().zip(&flow.steps) {
+            assert_eq!(node.attribute("data-step"), Some(format!("{}/{}", flow.id, step.id).as_str()));
+            assert!(classes(node).contains(&step.status.as_str()), "{}/{}", flow.id, step.id);
+            let title = node.children().find(|c| c.tag_name().name() == "title").and_then(|t| t.text());
+            assert!(title.is_some_and(|t| t.contains(&step.title)), "hover text of {}/{}", flow.id, step.id);
+        }
+        let bands = svg.descendants().filter(|n| n.is_element() && classes(n).contains(&"sequence")).count();
+        assert_eq!(bands, flow.sequences.len(), "{}", flow.id);
+        let edges = svg.descendants().filter(|n| n.is_element() && classes(n).contains(&"edge")).count();
+        assert_eq!(edges, flow.steps.len().saturating_sub(1), "{}", flow.id);
+    }
+    // Self-contained: no script, no external resource; links only to anchors and ATT&CK.
+    assert!(
+        elements(&doc, "script").is_empty() && elements(&doc, "link").is_empty() && elements(&doc, "img").is_empty()
+    );
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        assert!(node.attribute("src").is_none());
+        if let Some(href) = node.attribute("href") {
+            assert!(href.starts_with('#') || href.starts_with("https://attack.mitre.org/"), "{href}");
+        }
+    }
+    let ids: Vec<&str> = doc.descendants().filter_map(|n| n.attribute("id")).collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "element ids are unique");
+    let technique_rows = elements(&doc, "table")
+        .into_iter()
+        .find(|t| classes(t).contains(&"techniques"))
+        .map(|t| t.descendants().filter(|n| n.tag_name().name() == "tr").count());
+    assert_eq!(technique_rows, Some(coverage.techniques.len() + 1), "a row per technique plus the header");
+}
+
+#[test]
+fn reports_do_not_depend_on_thread_count() {
+    let compiled = compile(Path::new("../detections"));
+    let program = compiled.program.as_ref().expect("a program");
+    let settings = CoverageSettings::all(program);
+    let render = |threads| {
+        let coverage = analyze(&compiled, &build_all(&compiled, threads), &settings);
+        let layers: Vec<String> = navigator::layers(&coverage).iter().map(|(_, l)| navigator::to_json(l)).collect();
+        (coverage::html::render(&coverage), coverage::markdown::render(&coverage), layers)
+    };
+    assert_eq!(render(1), render(4));
+}
+
+#[test]
+fn uncollected_telemetry_is_not_coverage() {
+    let compiled = compile(Path::new("../detections"));
+    let program = compiled.program.as_ref().expect("a program");
+    let table: toml::Table = toml::from_str("collected = [\"firmware\", \"arm\"]").expect("toml");
+    let settings = CoverageSettings::from_table(&table, program).expect("known schemas");
+    assert_eq!(settings.collected, ["firmware", "arm"], "in declaration order");
+    let coverage = analyze(&compiled, &build_all(&compiled, 1), &settings);
+    let full = analyze(&compiled, &build_all(&compiled, 1), &CoverageSettings::all(program));
+    assert!(coverage.score < full.score);
+    for step in coverage.flows.iter().flat_map(|f| &f.steps) {
+        if let Some(telemetry) = &step.telemetry {
+            let collected = settings.collected.contains(&telemetry.schema);
+            assert_eq!(telemetry.collected, collected);
+            assert_eq!(step.status == Status::Missing, !collected, "{}", step.id);
+            if !collected {
+                assert!(step.why.as_deref().is_some_and(|w| w.contains("not collected")));
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_collected_schemas_and_keys_are_e0601() {
+    let compiled = compile(Path::new("../detections"));
+    let program = compiled.program.as_ref().expect("a program");
+    let table: toml::Table = toml::from_str("collected = [\"firmwre\"]").expect("toml");
+    let err = CoverageSettings::from_table(&table, program).expect_err("unknown schema");
+    assert_eq!(err.code, Code::InvalidCoverageSettings);
+    assert!(err.help.iter().any(|h| h.contains("`firmware`")), "{err:?}");
+    let table: toml::Table = toml::from_str("colected = []").expect("toml");
+    let err = CoverageSettings::from_table(&table, program).expect_err("unknown key");
+    assert!(err.notes.iter().any(|n| n.contains("colected")), "{err:?}");
+}
+
+#[test]
+fn a_target_without_a_rule_makes_the_step_partial() {
+    let compiled = compile(Path::new("../detections"));
+    let program: &Program = compiled.program.as_ref().expect("a program");
+    let mut output = build_all(&compiled, 1);
+    let flow = &program.flows[0];
+    let step = flow.steps.iter().find(|s| s.detection.condition().is_some()).expect("a detectable step");
+    let unit = output
+        .units
+        .iter_mut()
+        .find(|u| u.target == Target::ALL[0] && u.flow_id == flow.id && u.item_id == step.id)
+        .expect("the unit");
+    unit.rules = 0;
+    let coverage = analyze(&compiled, &output, &CoverageSettings::all(program));
+    let covered = coverage.flows[0].steps.iter().find(|s| s.id == step.id).expect("the step");
+    let expected = if Target::ALL.len() == 1 { Status::Missing } else { Status::Partial };
+    assert_eq!(covered.status, expected);
+    let share = 100 * (Target::ALL.len() as u32 - 1);
+    assert_eq!(covered.score, (share + Target::ALL.len() as u32 / 2) / Target::ALL.len() as u32);
+    assert!(covered.why.as_deref().is_some_and(|w| w.contains(Target::ALL[0].name())));
+}
+
+#[test]
+fn hostile_titles_are_escaped_everywhere() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("scalpel.toml"), "name = \"t<b>\"\n[coverage]\ncollected = [\"vpn\"]\n")
+        .expect("write");
+    std::fs::write(
+        dir.path().join("flow.det"),
+        "schema vpn \"VPN\" {\n    time timestamp event_time\n    user.name string\n}\n\
+         flow \"F<1>\" \"</title><script>alert('x')</script> & | `md` \\\"q\\\"\" {\n    category \"<i>c</i>\"\n    origin theoretical\n\
+             step s1 \"<img src=x onerror=alert(1)>\" {\n        technique T1133\n        source vpn\n        severity high\n\
+                 detect user.name == \"</text><svg onload=alert(1)>\"\n    }\n\
+             step s2 \"second | step\" {\n        technique T1078\n        undetectable \"<b>offline</b> & \\\"quoted\\\"\"\n    }\n}\n",
+    )
+    .expect("write");
+    let compiled = compile(dir.path());
+    let program = compiled.program.as_ref().expect("a program");
+    let settings = CoverageSettings::for_project(&compiled.project, program).expect("settings");
+    let coverage = analyze(&compiled, &build_all(&compiled, 1), &settings);
+    let html = coverage::html::render(&coverage);
+    roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() })
+        .expect("still well-formed");
+    for raw in ["<script", "<img", "<svg onload", "<b>offline", "alert('x')"] {
+        assert!(!html.contains(raw), "`{raw}` reached the HTML unescaped");
+    }
+    let markdown = coverage::markdown::render(&coverage);
+    let row = markdown.lines().find(|l| l.starts_with("| F&lt;1&gt; | ")).expect("the flow's row");
+    assert!(row.contains("&lt;/title&gt;&lt;script&gt;") && row.contains("&amp; \\| \\`md\\`"), "{row}");
+    assert!(!markdown.contains("<b>") && !markdown.contains("<script"), "{markdown}");
+    let layers = navigator::layers(&coverage);
+    let json: serde_json::Value = serde_json::from_str(&navigator::to_json(&layers[0].1)).expect("valid JSON");
+    assert!(json["techniques"][0]["comment"].as_str().expect("comment").contains("F<1>"));
+    // Sanity on the statuses of this small tree.
+    let statuses: BTreeMap<&str, Status> = coverage.flows[0].steps.iter().map(|s| (s.id.as_str(), s.status)).collect();
+    assert_eq!(statuses["s1"], Status::Detected);
+    assert_eq!(statuses["s2"], Status::Undetectable);
+}
