@@ -68,4 +68,35 @@ def pysigma_convert(run, build):
     return run.rows_from([run.python("venv"), run.engine("sigma_convert.py"), str(build / "sigma")])
 
 
-ALL = [sigma_check, pysigma_convert]
+def navigator_layers(run, build):
+    """MITRE's layer loader reads every ATT&CK Navigator layer without losing anything."""
+    layers = build / "coverage/navigator"
+    if not layers.is_dir():
+        return []
+    return run.rows_from([run.python("venv-attack"), run.engine("navigator_load.py"), str(layers)])
+
+
+def html_report_renders(run, build):
+    """Chromium renders the coverage report with every flow graph and step node the file has."""
+    html = build / "coverage/coverage.html"
+    if not html.is_file():
+        return []
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             f"--user-data-dir={run.work / 'chromium-profile'}"]
+    done = run.run(["chromium", *flags, "--dump-dom", html.as_uri()], timeout=120)
+    source = html.read_text()
+    counts = []
+    for marker in ['<svg class="flow-graph"', '<g class="step ']:
+        counts.append((marker, source.count(marker), done.stdout.count(marker)))
+    ok = done.returncode == 0 and all(want == got and want > 0 for _, want, got in counts)
+    detail = ", ".join(f"{m!r}: {got} of {want}" for m, want, got in counts)
+    screenshot = run.run(["chromium", *flags, f"--screenshot={run.work / 'coverage.png'}",
+                          "--window-size=1400,2000", html.as_uri()], timeout=120)
+    png = run.work / "coverage.png"
+    if screenshot.returncode != 0 or not png.is_file() or png.stat().st_size < 20_000:
+        ok, detail = False, detail + f"; screenshot failed or blank: {screenshot.stderr[-300:]}"
+    return [{"artifact": str(html), "kind": "coverage report", "engine": "chromium", "ok": ok, "detail": detail}]
+
+
+ALL = [sigma_check, pysigma_convert, navigator_layers, html_report_renders]

@@ -40,4 +40,7 @@ if [ ! -f lucene/lucene-core.jar ]; then
 fi
 javac -nowarn -cp 'lucene/*' -d lucene "$here/engines/LuceneCheck.java"
 
+# Debian's Chromium renders the coverage report headless.
+command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 echo "engines installed in $ORACLES"

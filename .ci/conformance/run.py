@@ -37,8 +37,11 @@ def main():
     build = out / "build"
     run = checks.Runner(oracles=Path(args.oracles), root=ROOT, work=out)
 
-    command = shlex.split(args.scalpel) + ["build", "detections", "--out", str(build)]
-    subprocess.run(command, cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+    scalpel = shlex.split(args.scalpel)
+    subprocess.run(scalpel + ["build", "detections", "--out", str(build)], cwd=ROOT, check=True,
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(scalpel + ["coverage", "detections", "--out", str(build / "coverage")], cwd=ROOT,
+                   check=True, stderr=subprocess.DEVNULL)
 
     rows = []
     for check in checks.ALL:
