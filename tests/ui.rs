@@ -126,7 +126,7 @@ fn filesystem_cases() {
     std::fs::create_dir(&coverage_tree).unwrap();
     std::fs::write(coverage_tree.join("scalpel.toml"), "name = \"t\"\n[coverage]\ncollected = [\"vitls\"]\n").unwrap();
     std::fs::copy(PRELUDE, coverage_tree.join("schemas.det")).unwrap();
-    run("E0601_unknown_collected_schema", vec![coverage_tree], Code::InvalidCoverageSettings);
+    run("E0701_unknown_collected_schema", vec![coverage_tree], Code::InvalidCoverageSettings);
 
     let templates = root.join("templates");
     std::fs::create_dir(&templates).unwrap();
@@ -142,7 +142,7 @@ fn every_code_has_a_ui_test() {
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
     covered.extend(
-        ["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506", "E0601"].map(String::from),
+        ["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506", "E0701"].map(String::from),
     );
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
@@ -165,7 +165,7 @@ fn no_orphan_ui_snapshots() {
                 "E0405_attack_bundle",
                 "E0505_unknown_setting",
                 "E0506_template_syntax",
-                "E0601_unknown_collected_schema",
+                "E0701_unknown_collected_schema",
             ]
             .map(String::from),
         )

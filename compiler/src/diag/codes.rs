@@ -2,8 +2,7 @@
 //!
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
-//! coverage) and are
-//! never reused: a retired code stays here, documented as retired. Each one has an
+//! synthetic events, E07xx coverage) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -160,7 +159,7 @@ codes! {
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
         "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
 
-    InvalidCoverageSettings = "E0601", Error, "invalid `[coverage]` settings in `scalpel.toml`",
+    InvalidCoverageSettings = "E0701", Error, "invalid `[coverage]` settings in `scalpel.toml`",
         "`scalpel coverage` counts a step as covered only when the schema its detection reads\nis collected. By default every declared schema is; list the ones your deployment\nreally collects to see the honest figure:\n\n    [coverage]\n    collected = [\"arm\", \"netflow\", \"ehr_audit\"]\n\nEvery name must be a declared schema (a typo would silently lower coverage), and\n`collected` is the only key.";
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A rule over a source nobody collects is not coverage, so a hospital lists the
 //! schemas it ingests; without the table every declared schema counts as
-//! collected. Unknown keys and unknown schema names are errors (E0601): a typo
+//! collected. Unknown keys and unknown schema names are errors (E0701): a typo
 //! must not silently lower or raise the figure.
 
 use scalpel_compiler::diag::{suggest, Code, Diagnostic};
