@@ -1,4 +1,5 @@
-//! `scalpel build`: front end, then every requested target, then an atomic write.
+//! `scalpel build`: front end, then every requested target and the synthetic test
+//! events (`events/`, as `scalpel events` writes them), then an atomic write.
 //!
 //! The output is written into a temporary folder next to `--out` and renamed into
 //! place only when everything succeeded, so a failed build leaves the previous
@@ -29,9 +30,14 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         match (settings, templates) {
             (Ok(settings), Ok(templates)) => {
                 let bar = progress_bar(build::unit_count(program, &args.targets));
-                let output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
+                let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
                 bar.finish_and_clear();
                 diags.extend(output.diags);
+                // The synthetic test events of every rule, next to the rules.
+                let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
+                generated.diags.into_iter().for_each(|d| diags.push(d));
+                let events = scalpel_targets::replay::files(&generated.items, program, &settings);
+                output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
                 let denied = args.deny_warnings && !diags.is_empty();
                 if !diags.has_errors() && !denied {
                     match write_atomically(&args.out, &output.files) {
@@ -74,7 +80,7 @@ fn progress_bar(len: usize) -> ProgressBar {
 }
 
 /// Writes `files` into a fresh folder beside `out`, then swaps it into place.
-fn write_atomically(out: &Path, files: &[(String, String)]) -> Result<(), String> {
+pub(super) fn write_atomically(out: &Path, files: &[(String, String)]) -> Result<(), String> {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),

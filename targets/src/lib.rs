@@ -15,8 +15,10 @@
 
 pub mod backend;
 pub mod build;
+pub mod engines;
 pub mod ids;
 pub mod infix;
+pub mod replay;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;

@@ -1,9 +1,10 @@
 //! The registry of diagnostic codes.
 //!
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
-//! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets) and are
-//! never reused: a retired code stays here, documented as retired. Each one has an
-//! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
+//! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
+//! synthetic events) and are never reused: a retired code stays here, documented as
+//! retired. Each one has an explanation for `scalpel explain CODE` and at least one
+//! UI test in `tests/ui/`.
 
 use super::Severity;
 use serde::{Serialize, Serializer};
@@ -156,6 +157,11 @@ codes! {
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
         "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
+
+    NoPositiveEvent = "E0601", Error, "no valid event satisfies the detection",
+        "The event generator (`scalpel events`, `scalpel test`, `scalpel build`) builds, for\nevery way a condition can be true, an event that the schema allows (declared types,\nranges and enum values) and that the reference evaluator matches. For this step it\nfound none, so the rule could never fire on valid telemetry. Two causes:\n\n    detect heart_rate > 400                           // range 0..350: see W0204\n    detect cmd contains \"abc\" and not cmd contains \"b\"  // no string has both\n\nThe checker proves some contradictions (E0205) but not all of them; this is the\nlast line of defence.";
+    NoScenario = "E0602", Error, "no events make the threshold or sequence fire",
+        "A threshold needs enough matching events (or distinct values) in one group, and a\nsequence needs one event per step sharing the join keys. The generator could not\nbuild them, for example:\n\n    detect device.id == \"a\"\n    threshold distinct device.id >= 5 within 1m   // only one value matches\n\nor a join key that each step's condition pins to a different value. The rule would\nnever fire.";
 }
 
 impl Code {
