@@ -52,8 +52,8 @@ pub fn run(args: TestArgs) -> ExitCode {
             Err(diag) => diags.push(diag),
         }
     }
-    let format = if matches!(args.format, TestFormat::Human) { MessageFormat::Human } else { MessageFormat::Json };
-    let sorted = report::emit(diags, &compiled.project.sources, format);
+    // Diagnostics go to stderr in every format, so stdout holds only the report.
+    let sorted = report::emit(diags, &compiled.project.sources, MessageFormat::Human);
     let errors = sorted.iter().any(|d| d.is_error());
     match rendered {
         Some((text, failed)) => {

@@ -7,6 +7,8 @@
 //! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
 //! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
+//! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
+//! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |
 //!
 //! Invariants: output depends only on the program, the settings and the templates
 //! (never on the clock, thread count or hash order); every value reaches a query

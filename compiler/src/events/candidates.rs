@@ -81,10 +81,16 @@ fn text(lits: &[&Literal], style: Style) -> Vec<String> {
             _ => {}
         }
     }
+    // Text around the pieces first, so that a positive for `contains` is not also a
+    // positive for `==` (a target that mistranslates one as the other fails).
+    let lead = if prefix.is_empty() { "ras-" } else { "" };
+    let trail = if suffix.is_empty() { "-01" } else { "" };
     if !(prefix.is_empty() && middle.is_empty() && suffix.is_empty()) {
+        wanted.push(format!("{prefix}{lead}{middle}{trail}{suffix}"));
         wanted.push(format!("{prefix}{middle}{suffix}"));
     }
     for sample in &regex_samples {
+        wanted.push(format!("{lead}{sample}{trail}"));
         wanted.push(sample.clone());
         wanted.push(format!("{prefix}{middle}{sample}{suffix}"));
         wanted.push(format!("{sample}{middle}{suffix}"));
@@ -184,7 +190,7 @@ fn number(s: &Scalar) -> Option<Number> {
 }
 
 /// A constant and its nearest neighbours: ±1 for integers, ± one unit past the
-/// constant's last decimal for floats (`80.5` → 80.45 and 80.55).
+/// constant's last decimal for floats (`80.5` → 80.51 and 80.49).
 fn around(n: Number) -> Vec<f64> {
     match n {
         Number::Int(i) => vec![i as f64, (i as f64) + 1.0, (i as f64) - 1.0],
@@ -270,8 +276,8 @@ mod tests {
     }
 
     #[test]
-    fn float_neighbours_are_one_decimal_finer() {
-        assert_eq!(around(Number::Float(80.5)), vec![80.5, 80.55, 80.45]);
+    fn float_neighbours_are_one_digit_finer() {
+        assert_eq!(around(Number::Float(80.5)), vec![80.5, 80.51, 80.49]);
         assert_eq!(around(Number::Int(220)), vec![220.0, 221.0, 219.0]);
         assert_eq!(case_variants("Ward-7"), ["wARD-7", "WARD-7", "ward-7"]);
     }

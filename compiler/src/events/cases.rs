@@ -13,7 +13,7 @@ use super::rng::Rng;
 use super::solve::{self, Assignment};
 use super::{describe, Case};
 use crate::ir::eval::matches;
-use crate::ir::{Cond, TestOp};
+use crate::ir::{Cond, Test, TestOp};
 use crate::schema::{FieldType, Schema};
 use serde_json::Value;
 
@@ -89,6 +89,26 @@ fn near_miss_terms(term: &Term) -> Vec<(Term, String)> {
             format!("{} is true", describe::test(&lit.test))
         };
         out.push((changed, label));
+        // `contains all [a, b]`: also each value alone missing, the others present.
+        if let (true, TestOp::Text { kind, values, all: true }) = (lit.positive, &lit.test.op) {
+            for (j, value) in values.iter().enumerate().filter(|_| values.len() > 1) {
+                let with = |values: Vec<String>, positive| Literal {
+                    test: Test { op: TestOp::Text { kind: *kind, values, all: true }, ..lit.test.clone() },
+                    positive,
+                };
+                let others: Vec<String> =
+                    values.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, v)| v.clone()).collect();
+                let mut changed: Term =
+                    term.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, l)| l.clone()).collect();
+                changed.push(with(others, true));
+                changed.push(with(vec![value.clone()], false));
+                let single = Test {
+                    op: TestOp::Text { kind: *kind, values: vec![value.clone()], all: false },
+                    ..lit.test.clone()
+                };
+                out.push((changed, format!("{} is false", describe::test(&single))));
+            }
+        }
     }
     let mut fields: Vec<&str> = Vec::new();
     for lit in term.iter().filter(|l| l.positive && l.test.op != TestOp::Exists) {

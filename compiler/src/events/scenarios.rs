@@ -231,8 +231,10 @@ pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms:
 /// Values for key position `pos` that members `from..` all accept (type, range,
 /// condition), in order of preference: the members' own values, then filler.
 fn join_values(members: &[Member], bases: &[Value], pos: usize, from: usize, rng: &mut Rng) -> Vec<Value> {
-    let mut candidates: Vec<Value> =
-        members.iter().zip(bases).filter_map(|(m, b)| b.get(m.keys[pos].as_str()).cloned()).collect();
+    let own: Vec<Value> = members.iter().zip(bases).filter_map(|(m, b)| b.get(m.keys[pos].as_str()).cloned()).collect();
+    // Other spellings of the same text: conditions match them, joins do not.
+    let respelled = own.iter().filter_map(Value::as_str).flat_map(super::candidates::case_variants).map(Value::String);
+    let mut candidates: Vec<Value> = own.iter().cloned().chain(respelled.collect::<Vec<_>>()).collect();
     if let Some(field) = members[from].schema.field(&members[from].keys[pos]) {
         candidates.extend((0..16).map(|_| filler::value(field, rng, 0)));
     }
@@ -258,12 +260,13 @@ fn variants(event: &Value, field: &str, count: usize, cond: &Cond, schema: &Sche
     let Some(decl) = schema.field(field) else { return Vec::new() };
     let own = event.get(field).cloned();
     let mut candidates: Vec<Value> = own.iter().cloned().collect();
-    if let Some(Value::String(s)) = &own {
-        candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
-    }
     for i in 1..=count * 2 + 8 {
         candidates.extend(numbered(own.as_ref(), decl, i));
         candidates.push(filler::value(decl, rng, 0));
+    }
+    // Another spelling is a distinct key, but the last resort: SIEMs differ on it.
+    if let Some(Value::String(s)) = &own {
+        candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
     }
     let mut out: Vec<Value> = Vec::new();
     let mut keys: Vec<Vec<String>> = Vec::new();
