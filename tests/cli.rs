@@ -207,3 +207,65 @@ fn coverage_stops_on_errors_in_the_input() {
     assert!(stderr(&out).contains("error: coverage not computed: 1 error"), "{}", stderr(&out));
     assert!(!out_dir.exists());
 }
+
+#[test]
+fn test_passes_on_the_shipped_detections() {
+    let out = scalpel(&["test", "detections"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("rule "), "{text}");
+    assert!(text.contains("AF2-10/winrm_then_tamper"), "{text}");
+    assert!(text.contains("sigma-rust has no correlations"), "n/a is explained");
+    assert!(text.lines().last().is_some_and(|l| l.starts_with("test result: ok.")), "{text}");
+}
+
+#[test]
+fn test_json_and_junit_formats() {
+    let out = scalpel(&["test", "--format", "json", GOOD, "tests/ui/W0204_out_of_range.det"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(report["ok"], true);
+    let rule = &report["rules"][0];
+    assert_eq!(
+        (rule["flow"].as_str(), rule["item"].as_str(), rule["kind"].as_str()),
+        (Some("UI"), Some("s"), Some("step"))
+    );
+    assert_eq!(rule["engines"]["ir::eval"]["status"], "pass");
+    assert_eq!(rule["engines"]["sigma-rust"]["status"], "pass");
+
+    let out = scalpel(&["test", "--format", "junit", "detections"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let xml = stdout(&out);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scalpel test\""), "{xml}");
+    assert!(xml.contains("<testsuite name=\"ir::eval\" tests=\"167\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("<skipped message=\"sigma-rust has no correlations\"/>"));
+    assert!(!xml.contains("<failure"));
+}
+
+#[test]
+fn test_fails_when_a_detection_has_no_events() {
+    let out = scalpel(&["test", GOOD, "tests/ui/E0601_text_contradiction.det"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("error[E0601]"), "{}", stderr(&out));
+    let out = scalpel(&["test", "--format", "json", GOOD, "tests/ui/E0602_distinct_pinned.det"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("error[E0602]"), "diagnostics on stderr: {}", stderr(&out));
+    assert!(serde_json::from_str::<serde_json::Value>(&stdout(&out)).is_ok(), "stdout holds only the report");
+}
+
+#[test]
+fn events_are_written_and_deterministic() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = |dir: &str, seed: &str| {
+        let out_dir = tmp.path().join(dir);
+        let out = scalpel(&["events", "detections", "--seed", seed, "--out", out_dir.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("ok: 167 rules: "), "{}", stderr(&out));
+        std::fs::read_to_string(out_dir.join("AF2-10/tamper.jsonl")).expect("tamper events")
+    };
+    let (a, b, c) = (run("a", "1"), run("b", "1"), run("c", "2"));
+    assert_eq!(a, b, "same seed, same bytes");
+    assert_ne!(a, c, "the seed changes the filler");
+    assert!(tmp.path().join("a/AF2-10/winrm_then_tamper.sentinel-process_CL.json").is_file());
+    assert!(tmp.path().join("a/manifest.json").is_file());
+}

@@ -111,3 +111,48 @@ fn readme_flow_table_is_current() {
     let end = readme.find("<!-- flows:end -->").expect("README flow table ends");
     assert_eq!(&readme[start..end], table, "README flow table is stale; replace it with:\n{table}");
 }
+
+/// Every shipped detection has events that prove it: positives and near misses
+/// for each step, scenarios for each threshold and sequence, all valid for their
+/// schema and all confirmed by the reference evaluator.
+#[test]
+fn every_detection_has_positive_and_negative_events() {
+    use scalpel_compiler::events::{self, verify, ItemKind};
+    let program = shipped();
+    let generated = events::generate(&program, events::DEFAULT_SEED);
+    assert!(generated.diags.is_empty(), "{:#?}", generated.diags);
+    let detectable: usize =
+        program.flows.iter().flat_map(|f| &f.steps).filter(|s| s.detection.condition().is_some()).count();
+    let thresholds = program.flows.iter().flat_map(|f| &f.steps).filter(|s| s.detection.threshold().is_some()).count();
+    let sequences: usize = program.flows.iter().map(|f| f.sequences.len()).sum();
+    let count = |k: ItemKind| generated.items.iter().filter(|i| i.kind == k).count();
+    assert_eq!(
+        (count(ItemKind::Step), count(ItemKind::Threshold), count(ItemKind::Sequence)),
+        (detectable, thresholds, sequences)
+    );
+    for item in &generated.items {
+        let name = format!("{}/{}", item.flow, item.item);
+        assert!(verify::reference(&program, item).failures.is_empty(), "{name}");
+        match item.kind {
+            ItemKind::Step => {
+                assert!(item.cases.iter().any(|c| c.expect), "{name}: no positive");
+                assert!(item.cases.iter().any(|c| !c.expect), "{name}: no negative");
+            }
+            _ => {
+                assert!(item.scenarios.iter().any(|s| !s.expected.is_empty()), "{name}: no firing scenario");
+                assert!(
+                    item.scenarios.iter().filter(|s| s.expected.is_empty()).count() >= 2,
+                    "{name}: {:?}",
+                    item.notes
+                );
+            }
+        }
+        for line in item.lines() {
+            let schema = program.schema(line.source).expect("schema");
+            for (field, value) in line.event.as_object().expect("object") {
+                let decl = schema.field(field).unwrap_or_else(|| panic!("{name}: `{field}` not in {}", schema.name));
+                assert!(events::valid_for(decl, value), "{name}: {field} = {value} invalid");
+            }
+        }
+    }
+}

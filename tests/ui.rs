@@ -7,6 +7,7 @@
 //! in a temporary folder.
 
 use scalpel_compiler::diag::{render, Code};
+use scalpel_compiler::events;
 use scalpel_compiler::project;
 use scalpel_targets::coverage::CoverageSettings;
 use scalpel_targets::templates::Templates;
@@ -19,7 +20,8 @@ const PRELUDE: &str = "tests/ui/_prelude.det";
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
 /// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
 /// from a build to every target, with `templates` (built-in ones when `None`);
-/// coverage codes (E06xx) from reading the `[coverage]` settings.
+/// coverage codes (E07xx) from reading the `[coverage]` settings, event codes (E06xx)
+/// from generating the synthetic events.
 fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -> (String, Vec<Code>) {
     let mut compiled = project::compile(paths, &[]);
     if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
@@ -30,6 +32,7 @@ fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -
                 if let Err(diag) = CoverageSettings::for_project(&compiled.project, program) {
                     compiled.diags.push(diag);
                 }
+                events::generate(program, events::DEFAULT_SEED).diags.into_iter().for_each(|d| compiled.diags.push(d));
             }
             (settings, templates) => {
                 settings.err().into_iter().chain(templates.err()).for_each(|d| compiled.diags.push(d))

@@ -6,11 +6,13 @@
 //! | parse | [`syntax`] | text → [`syntax::ast::File`] |
 //! | check | [`sema`] | ASTs + [`attack`] catalog → [`ir::Program`] + diagnostics |
 //! | meaning | [`ir::eval`] | IR + events → matches (the reference semantics) |
+//! | events | [`events`] | IR → test events with expectations, checked with `ir::eval` |
 //!
 //! Diagnostics from every stage are [`diag::Diagnostic`] values.
 
 pub mod attack;
 pub mod diag;
+pub mod events;
 pub mod import;
 pub mod ir;
 pub mod project;

@@ -1,5 +1,6 @@
-//! `scalpel build`: front end, then every requested target, then an atomic write
-//! (or, with `--check`, a comparison with what is already there; see [`super::out_dir`]).
+//! `scalpel build`: front end, then every requested target and the synthetic test
+//! events (`events/`, as `scalpel events` writes them), then an atomic write (or, with
+//! `--check`, a comparison with what is already there; see [`super::out_dir`]).
 
 use super::out_dir::{self, Comparison};
 use super::{report, BuildArgs, MessageFormat};
@@ -27,9 +28,14 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         match (settings, templates) {
             (Ok(settings), Ok(templates)) => {
                 let bar = progress_bar(build::unit_count(program, &args.targets));
-                let output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
+                let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
                 bar.finish_and_clear();
                 diags.extend(output.diags);
+                // The synthetic test events of every rule, next to the rules.
+                let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
+                generated.diags.into_iter().for_each(|d| diags.push(d));
+                let events = scalpel_targets::replay::files(&generated.items, program, &settings);
+                output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
                 let denied = args.deny_warnings && !diags.is_empty();
                 if !diags.has_errors() && !denied {
                     let result = if args.check {

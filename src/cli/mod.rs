@@ -8,11 +8,13 @@ mod build;
 mod check;
 mod coverage;
 mod debug;
+mod events;
 mod explain;
 mod files;
 mod import;
 mod out_dir;
 mod report;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -41,6 +43,10 @@ enum Command {
     Build(BuildArgs),
     /// Report ATT&CK coverage: Navigator layers, an HTML report and a Markdown summary
     Coverage(CoverageArgs),
+    /// Generate synthetic test events for every rule (JSONL with expectations, SIEM replay files)
+    Events(EventsArgs),
+    /// Run every rule's generated events through the reference evaluator and sigma-rust
+    Test(TestArgs),
     /// Show an intermediate stage of the compiler
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -134,6 +140,43 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
+#[derive(clap::Args)]
+struct EventsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output folder; replaced as a whole when generation succeeds
+    #[arg(long, short, default_value = "events")]
+    out: PathBuf,
+    /// Seed of the generator: the same seed gives the same events
+    #[arg(long, default_value_t = scalpel_compiler::events::DEFAULT_SEED)]
+    seed: u64,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+}
+
+#[derive(clap::Args)]
+struct TestArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Seed of the event generator
+    #[arg(long, default_value_t = scalpel_compiler::events::DEFAULT_SEED)]
+    seed: u64,
+    /// Report format: a table, JSON, or JUnit XML for CI
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    format: TestFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TestFormat {
+    /// a rule × engine table, then the failing events
+    Human,
+    /// one JSON document
+    Json,
+    /// JUnit XML, one test suite per engine
+    Junit,
+}
+
 fn parse_target(text: &str) -> Result<scalpel_targets::Target, String> {
     scalpel_targets::Target::parse(text).ok_or_else(|| {
         let names: Vec<&str> = scalpel_targets::Target::ALL.iter().map(|t| t.name()).collect();
@@ -184,6 +227,8 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Events(args) => events::run(args),
+        Command::Test(args) => test::run(args),
         Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
         Command::Explain { code } => explain::run(code.as_deref()),

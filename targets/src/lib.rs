@@ -8,6 +8,8 @@
 //! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
+//! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
+//! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |
 //!
 //! Invariants: output depends only on the program, the settings and the templates
 //! (never on the clock, thread count or hash order); every value reaches a query
@@ -17,8 +19,10 @@
 pub mod backend;
 pub mod build;
 pub mod coverage;
+pub mod engines;
 pub mod ids;
 pub mod infix;
+pub mod replay;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;

@@ -161,6 +161,10 @@ codes! {
 
     InvalidCoverageSettings = "E0701", Error, "invalid `[coverage]` settings in `scalpel.toml`",
         "`scalpel coverage` counts a step as covered only when the schema its detection reads\nis collected. By default every declared schema is; list the ones your deployment\nreally collects to see the honest figure:\n\n    [coverage]\n    collected = [\"arm\", \"netflow\", \"ehr_audit\"]\n\nEvery name must be a declared schema (a typo would silently lower coverage), and\n`collected` is the only key.";
+    NoPositiveEvent = "E0601", Error, "no valid event satisfies the detection",
+        "The event generator (`scalpel events`, `scalpel test`, `scalpel build`) builds, for\nevery way a condition can be true, an event that the schema allows (declared types,\nranges and enum values) and that the reference evaluator matches. For this step it\nfound none, so the rule could never fire on valid telemetry. Two causes:\n\n    detect heart_rate > 400                           // range 0..350: see W0204\n    detect cmd contains \"abc\" and not cmd contains \"b\"  // no string has both\n\nThe checker proves some contradictions (E0205) but not all of them; this is the\nlast line of defence.";
+    NoScenario = "E0602", Error, "no events make the threshold or sequence fire",
+        "A threshold needs enough matching events (or distinct values) in one group, and a\nsequence needs one event per step sharing the join keys. The generator could not\nbuild them, for example:\n\n    detect device.id == \"a\"\n    threshold distinct device.id >= 5 within 1m   // only one value matches\n\nor a join key that each step's condition pins to a different value. The rule would\nnever fire.";
 }
 
 impl Code {

@@ -187,7 +187,8 @@ fn key_text(value: &Value) -> Option<String> {
     }
 }
 
-fn group_key(event: &Value, fields: &[String]) -> Option<GroupKey> {
+/// The group of an event: the canonical text of each key field; `None` when one is missing.
+pub fn group_key(event: &Value, fields: &[String]) -> Option<GroupKey> {
     fields.iter().map(|f| lookup(event, f).and_then(key_text)).collect()
 }
 
