@@ -4,8 +4,8 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
-//! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
-//! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
+//! | emit | [`sigma`], [`splunk`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
+//! | package | [`templates`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, `rules.ndjson`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
 //!
 //! Invariants: output depends only on the program, the settings and the templates
@@ -15,6 +15,7 @@
 
 pub mod backend;
 pub mod build;
+pub mod elastic;
 pub mod ids;
 pub mod infix;
 pub mod settings;
@@ -29,21 +30,23 @@ pub use settings::Settings;
 use scalpel_compiler::ir::Program;
 use std::fmt;
 
-/// A query language users can compile to (`--target sigma,splunk`).
+/// A query language users can compile to (`--target sigma,splunk,elastic`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
     Sigma,
     Splunk,
+    Elastic,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk];
+    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk, Target::Elastic];
 
     /// The lowercase name used on the command line, in settings and as the output folder.
     pub fn name(self) -> &'static str {
         match self {
             Target::Sigma => "sigma",
             Target::Splunk => "splunk",
+            Target::Elastic => "elastic",
         }
     }
 
@@ -56,6 +59,7 @@ impl Target {
         match self {
             Target::Sigma => &sigma::Sigma,
             Target::Splunk => &splunk::Splunk,
+            Target::Elastic => &elastic::Elastic,
         }
     }
 }

@@ -40,3 +40,19 @@ fn splunk_approximations_are_reported() {
     assert!(codes.contains(&"W0502"), "{codes:?}");
     assert!(codes.contains(&"W0507"), "{codes:?}");
 }
+
+#[test]
+fn lucene_rules_are_snapshotted() {
+    let (program, mut settings) = common::fixture();
+    settings.elastic.language = scalpel_targets::settings::ElasticLanguage::Lucene;
+    let templates = Templates::load(None).expect("built-in templates");
+    let output = build(&program, "fixture", &settings, &[Target::Elastic], &templates, &|| {});
+    assert!(!output.diags.has_errors());
+    let lucene: Vec<_> = output.files.iter().filter(|(path, _)| path.ends_with(".lucene")).collect();
+    assert_eq!(lucene.len(), 12, "one query rule per step without a threshold");
+    for (path, text) in lucene {
+        insta::with_settings!({ snapshot_path => "../../snapshots/targets", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(path.replace('/', "__"), text);
+        });
+    }
+}

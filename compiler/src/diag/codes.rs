@@ -156,6 +156,13 @@ codes! {
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
         "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
+
+    ElasticCaseFolding = "W0520", Warning, "Elastic folds case one character at a time",
+        "Scalpel compares text case-insensitively with full Unicode lower-casing. Elastic's\ncase-insensitive EQL (`:`, `in~`, `startsWith~`, ...) and the Lucene regexes Scalpel\nwrites for case-insensitive tests fold one character at a time, which agrees on\nASCII and on most letters but not on a few (`İ`, the Kelvin sign `K`, final `ς`).\nThe rule is emitted; add the variants with `in [...]`, or match `cased` if the data\nhas one spelling. ES|QL rules (thresholds) lower-case fully and are exact.";
+    ElasticRegexApproximated = "W0521", Warning, "regex assertion Lucene cannot express",
+        "Elasticsearch's regexes (EQL `regex`, ES|QL `RLIKE`, Lucene `/.../`) match the whole\nvalue and have no anchors or look-arounds. Scalpel turns a search for `re` into a\nwhole-value match (`.*re.*`) and lifts `^` and `$` that start or end a branch, so\n`/^v1\\./` and `/(^|\\.)key$/` stay exact. A word boundary (`\\b`), a multi-line\nanchor (`(?m)^`) or an anchor inside a repetition cannot be written; it is left\nout, so the rule matches more than the detection. Rewrite the regex without it,\ne.g. `(wget|curl)([^a-z0-9_]|$)` instead of `(wget|curl)\\b`.";
+    ElasticRegexTooLong = "W0522", Warning, "regex longer than Elasticsearch accepts by default",
+        "Elasticsearch rejects regexes longer than the index setting `index.max_regex_length`\n(1000 characters by default). Case-insensitive tests and Unicode classes (`\\w`, `\\s`)\ngrow when written out for Lucene, one class per letter. Raise the setting on the\nindices the rule reads, or shorten the value or the pattern.";
 }
 
 impl Code {
