@@ -1,7 +1,7 @@
 //! Conditions, steps and sequences → EQL.
 //!
-//! - case-insensitive text: `f : "v"` (a value without `*`/`?`, which `:` reads as
-//!   wildcards), `f in~ (…)`, `startsWith~`/`endsWith~`/`stringContains~`;
+//! - case-insensitive text: `f : "v"` (a value without `*`, `?` or `\`, which `:`
+//!   reads as wildcards and their escape), else `f in~ (…)`, `startsWith~`/`endsWith~`/`stringContains~`;
 //!   `cased`: `==`, `in`, and the functions without `~`;
 //! - regexes: `f regex "…"` with the whole-value Lucene form ([`super::regex`]);
 //! - IPs and CIDR blocks: `cidrMatch` (an address is its `/32` or `/128`);
@@ -81,7 +81,7 @@ fn leaf(test: &Test, f: &str, diags: &mut Vec<Diagnostic>) -> String {
     match &test.op {
         TestOp::Exists => format!("{f} != null"),
         TestOp::Eq(Scalar::Ip(ip)) => format!("cidrMatch({f}, {})", eql_string(&host_block(ip))),
-        TestOp::Eq(Scalar::Str(v) | Scalar::Enum(v)) if !test.cased && !v.contains(['*', '?']) => {
+        TestOp::Eq(Scalar::Str(v) | Scalar::Enum(v)) if !test.cased && !v.contains(['*', '?', '\\']) => {
             format!("{f} : {}", eql_string(v))
         }
         TestOp::Eq(scalar) => one_of(test, f, std::slice::from_ref(scalar), text),
@@ -182,6 +182,7 @@ mod tests {
         let text = FieldType::String;
         assert_eq!(eql(&t(text.clone(), false, TestOp::Eq(s("Ward-7")))), r#"f : "Ward-7""#);
         assert_eq!(eql(&t(text.clone(), false, TestOp::Eq(s("a*b")))), r#"f in~ ("a*b")"#);
+        assert_eq!(eql(&t(text.clone(), false, TestOp::Eq(s(r"C:\t")))), r#"f in~ ("C:\\t")"#);
         assert_eq!(eql(&t(text.clone(), true, TestOp::Eq(s("V1")))), r#"f == "V1""#);
         assert_eq!(eql(&t(text.clone(), false, TestOp::OneOf(vec![s("a"), s("B")]))), r#"f in~ ("a", "B")"#);
         assert_eq!(eql(&t(text.clone(), true, TestOp::OneOf(vec![s("a"), s("B")]))), r#"f in ("a", "B")"#);
