@@ -89,7 +89,7 @@ impl Choices<'_> {
                 self.condition(0)
             ));
             if self.byte() % 4 == 0 {
-                text.push_str(&format!("        threshold count > {} within {}s by a\n", 1 + self.byte() % 9, 1 + self.byte()));
+                text.push_str(&format!("        threshold count > {} within {}s by a\n", 1 + self.byte() % 9, 1 + u32::from(self.byte())));
             }
             text.push_str("    }\n");
         }

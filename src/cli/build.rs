@@ -26,7 +26,10 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         let (tree, settings) = Settings::for_project(&compiled.project);
         let templates = Templates::load(args.templates.as_deref());
         match (settings, templates) {
-            (Ok(settings), Ok(templates)) => {
+            (Ok(mut settings), Ok(templates)) => {
+                if let Some(language) = args.elastic_language {
+                    settings.elastic.language = language;
+                }
                 let bar = progress_bar(build::unit_count(program, &args.targets));
                 let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
                 bar.finish_and_clear();

@@ -113,6 +113,9 @@ struct BuildArgs {
     /// Folder of handlebars templates overriding the built-in ones (`savedsearches.conf.hbs`)
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Language of Elastic rules for single steps, overriding `[targets.elastic] language`
+    #[arg(long, value_name = "eql|lucene", value_parser = parse_elastic_language)]
+    elastic_language: Option<scalpel_targets::settings::ElasticLanguage>,
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
@@ -175,6 +178,13 @@ enum TestFormat {
     Json,
     /// JUnit XML, one test suite per engine
     Junit,
+}
+
+fn parse_elastic_language(text: &str) -> Result<scalpel_targets::settings::ElasticLanguage, String> {
+    use scalpel_targets::settings::ElasticLanguage;
+    ElasticLanguage::parse(text).ok_or_else(|| {
+        format!("unknown language `{text}`; Elastic languages are {}", ElasticLanguage::NAMES.join(", "))
+    })
 }
 
 fn parse_target(text: &str) -> Result<scalpel_targets::Target, String> {

@@ -4,8 +4,8 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
-//! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
-//! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
+//! | emit | [`sigma`], [`splunk`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
+//! | package | [`templates`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, `rules.ndjson`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
@@ -19,6 +19,7 @@
 pub mod backend;
 pub mod build;
 pub mod coverage;
+pub mod elastic;
 pub mod engines;
 pub mod ids;
 pub mod infix;
@@ -35,21 +36,23 @@ pub use settings::Settings;
 use scalpel_compiler::ir::Program;
 use std::fmt;
 
-/// A query language users can compile to (`--target sigma,splunk`).
+/// A query language users can compile to (`--target sigma,splunk,elastic`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Target {
     Sigma,
     Splunk,
+    Elastic,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk];
+    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk, Target::Elastic];
 
     /// The lowercase name used on the command line, in settings and as the output folder.
     pub fn name(self) -> &'static str {
         match self {
             Target::Sigma => "sigma",
             Target::Splunk => "splunk",
+            Target::Elastic => "elastic",
         }
     }
 
@@ -62,6 +65,7 @@ impl Target {
         match self {
             Target::Sigma => &sigma::Sigma,
             Target::Splunk => &splunk::Splunk,
+            Target::Elastic => &elastic::Elastic,
         }
     }
 }

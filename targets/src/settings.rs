@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub struct Settings {
     pub sigma: SigmaSettings,
     pub splunk: SplunkSettings,
+    pub elastic: ElasticSettings,
 }
 
 /// `[targets.sigma]`
@@ -92,6 +93,8 @@ impl SigmaSettings {
     }
 }
 
+pub use crate::elastic::settings::{ElasticLanguage, ElasticSettings};
+
 impl Settings {
     /// Reads the `[targets]` table; the error names the table and the key.
     /// The tree's name and settings from its `scalpel.toml` (defaults without one).
@@ -114,6 +117,10 @@ impl Settings {
             match Target::parse(name) {
                 Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
                 Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+                Some(Target::Elastic) => {
+                    settings.elastic = value.clone().try_into().map_err(invalid)?;
+                    settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                }
                 None => {
                     let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
                     return Err(format!("[targets.{name}]: unknown target; targets are {}", known.join(", ")));

@@ -30,14 +30,27 @@ fn every_emitted_file_is_snapshotted() {
             insta::assert_snapshot!(name, text);
         });
     }
-    // A snapshot whose file is no longer emitted is an orphan: it would pass forever unread.
+}
+
+/// A snapshot whose file is no longer emitted is an orphan: it would pass forever unread.
+#[test]
+fn no_orphan_snapshots() {
+    let files = build_with_threads(1).files.into_iter().chain(lucene_build().files);
     let emitted: std::collections::BTreeSet<String> =
-        output.files.iter().map(|(path, _)| format!("{}.snap", path.replace('/', "__"))).collect();
+        files.map(|(path, _)| format!("{}.snap", path.replace('/', "__"))).collect();
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/targets");
     for entry in std::fs::read_dir(folder).expect("snapshots/targets") {
         let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
         assert!(name.ends_with(".new") || emitted.contains(&name), "orphan snapshot snapshots/targets/{name}");
     }
+}
+
+/// The fixture built for Elastic with Lucene query rules instead of EQL.
+fn lucene_build() -> BuildOutput {
+    let (program, mut settings) = common::fixture();
+    settings.elastic.language = scalpel_targets::settings::ElasticLanguage::Lucene;
+    let templates = Templates::load(None).expect("built-in templates");
+    build(&program, "fixture", &settings, &[Target::Elastic], &templates, &|| {})
 }
 
 #[test]
@@ -47,4 +60,17 @@ fn splunk_approximations_are_reported() {
     assert!(codes.contains(&"W0501"), "{codes:?}");
     assert!(codes.contains(&"W0502"), "{codes:?}");
     assert!(codes.contains(&"W0507"), "{codes:?}");
+}
+
+#[test]
+fn lucene_rules_are_snapshotted() {
+    let output = lucene_build();
+    assert!(!output.diags.has_errors());
+    let lucene: Vec<_> = output.files.iter().filter(|(path, _)| path.ends_with(".lucene")).collect();
+    assert_eq!(lucene.len(), 12, "one query rule per step without a threshold");
+    for (path, text) in lucene {
+        insta::with_settings!({ snapshot_path => "../../snapshots/targets", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(path.replace('/', "__"), text);
+        });
+    }
 }
