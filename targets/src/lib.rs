@@ -4,7 +4,7 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
-//! | emit | [`sigma`], [`splunk`] | one IR step or sequence → rule text + diagnostics |
+//! | emit | [`sigma`], [`splunk`], [`kql`] | one IR step or sequence → rule text + diagnostics |
 //! | package | [`templates`] | emitted rules → packaged files (`savedsearches.conf`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
 //!
@@ -17,6 +17,7 @@ pub mod backend;
 pub mod build;
 pub mod ids;
 pub mod infix;
+pub mod kql;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;
@@ -34,16 +35,18 @@ use std::fmt;
 pub enum Target {
     Sigma,
     Splunk,
+    Kql,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk];
+    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk, Target::Kql];
 
     /// The lowercase name used on the command line, in settings and as the output folder.
     pub fn name(self) -> &'static str {
         match self {
             Target::Sigma => "sigma",
             Target::Splunk => "splunk",
+            Target::Kql => "kql",
         }
     }
 
@@ -56,6 +59,7 @@ impl Target {
         match self {
             Target::Sigma => &sigma::Sigma,
             Target::Splunk => &splunk::Splunk,
+            Target::Kql => &kql::Kql,
         }
     }
 }
