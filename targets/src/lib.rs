@@ -4,8 +4,8 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
-//! | emit | [`sigma`], [`splunk`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
-//! | package | [`templates`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, `rules.ndjson`) |
+//! | emit | [`sigma`], [`splunk`], [`kql`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
+//! | package | [`templates`], [`kql`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, table schemas, `rules.ndjson`) |
 //! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
@@ -23,6 +23,7 @@ pub mod elastic;
 pub mod engines;
 pub mod ids;
 pub mod infix;
+pub mod kql;
 pub mod replay;
 pub mod settings;
 pub mod sigma;
@@ -41,17 +42,19 @@ use std::fmt;
 pub enum Target {
     Sigma,
     Splunk,
+    Kql,
     Elastic,
 }
 
 impl Target {
-    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk, Target::Elastic];
+    pub const ALL: &'static [Target] = &[Target::Sigma, Target::Splunk, Target::Kql, Target::Elastic];
 
     /// The lowercase name used on the command line, in settings and as the output folder.
     pub fn name(self) -> &'static str {
         match self {
             Target::Sigma => "sigma",
             Target::Splunk => "splunk",
+            Target::Kql => "kql",
             Target::Elastic => "elastic",
         }
     }
@@ -65,6 +68,7 @@ impl Target {
         match self {
             Target::Sigma => &sigma::Sigma,
             Target::Splunk => &splunk::Splunk,
+            Target::Kql => &kql::Kql,
             Target::Elastic => &elastic::Elastic,
         }
     }

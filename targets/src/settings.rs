@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub struct Settings {
     pub sigma: SigmaSettings,
     pub splunk: SplunkSettings,
+    pub kql: KqlSettings,
     pub elastic: ElasticSettings,
 }
 
@@ -77,6 +78,70 @@ impl Default for SplunkSettings {
     }
 }
 
+/// `[targets.kql]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KqlSettings {
+    /// Schema → Log Analytics table; a schema not listed reads `Ras<Schema>_CL`.
+    pub tables: BTreeMap<String, String>,
+    /// Field renames: detection field → column (default: `.` becomes `_`).
+    pub fields: BTreeMap<String, String>,
+    /// Sentinel `queryFrequency` (`5m` … `14d`).
+    pub query_frequency: String,
+    /// Sentinel `queryPeriod`; widened per rule to cover its window.
+    pub query_period: String,
+    /// `requiredDataConnectors[].connectorId`; its `dataTypes` are the rule's tables.
+    pub connector_id: String,
+}
+
+impl Default for KqlSettings {
+    fn default() -> Self {
+        KqlSettings {
+            tables: BTreeMap::new(),
+            fields: BTreeMap::new(),
+            query_frequency: "1h".into(),
+            query_period: "1h".into(),
+            connector_id: "CustomLogsAma".into(),
+        }
+    }
+}
+
+impl KqlSettings {
+    pub fn table(&self, schema: &str) -> String {
+        self.tables.get(schema).cloned().unwrap_or_else(|| crate::kql::default_table(schema))
+    }
+
+    /// The column a field is stored in (the event-time field is `TimeGenerated`,
+    /// decided by the caller, which knows the schema).
+    pub fn column(&self, field: &str) -> String {
+        self.fields.get(field).cloned().unwrap_or_else(|| field.replace('.', "_"))
+    }
+
+    /// Checks what Sentinel would reject: table and column names, and the schedule.
+    fn validate(&self) -> Result<(), String> {
+        for table in self.tables.values() {
+            if !crate::kql::escape::is_identifier(table) || !table.ends_with("_CL") {
+                return Err(format!("table `{table}` must be letters, digits and `_`, ending in `_CL`"));
+            }
+        }
+        if let Some(column) = self.fields.values().find(|c| !crate::kql::escape::is_identifier(c)) {
+            return Err(format!("column `{column}` must be letters, digits and `_`, starting with a letter"));
+        }
+        let frequency = crate::kql::duration_minutes(&self.query_frequency)
+            .ok_or_else(|| format!("query_frequency `{}` must be like `5m`, `1h` or `1d`", self.query_frequency))?;
+        let period = crate::kql::duration_minutes(&self.query_period)
+            .ok_or_else(|| format!("query_period `{}` must be like `5m`, `1h` or `1d`", self.query_period))?;
+        let range = crate::kql::MIN_SCHEDULE_MINUTES..=crate::kql::MAX_SCHEDULE_MINUTES;
+        if !range.contains(&frequency) || !range.contains(&period) {
+            return Err("query_frequency and query_period must be within 5m..14d".into());
+        }
+        if period < frequency {
+            return Err("query_period must be at least query_frequency".into());
+        }
+        Ok(())
+    }
+}
+
 impl SplunkSettings {
     pub fn sourcetype(&self, schema: &str) -> String {
         self.sourcetypes.get(schema).cloned().unwrap_or_else(|| format!("ras:{schema}"))
@@ -117,6 +182,11 @@ impl Settings {
             match Target::parse(name) {
                 Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
                 Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+                Some(Target::Kql) => {
+                    let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
+                    kql.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                    settings.kql = kql;
+                }
                 Some(Target::Elastic) => {
                     settings.elastic = value.clone().try_into().map_err(invalid)?;
                     settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
@@ -147,6 +217,29 @@ mod tests {
         assert_eq!(settings.splunk.sourcetype("auth"), "ras:auth");
         assert_eq!(settings.sigma.author, "SOC");
         assert_eq!(settings.sigma.status, "experimental");
+    }
+
+    #[test]
+    fn kql_settings_are_checked() {
+        let table: toml::Table =
+            toml::from_str("[kql]\ntables = { biosensor = \"Bio_CL\" }\nquery_period = \"2h\"").expect("valid toml");
+        let settings = Settings::from_table(&table).expect("valid settings");
+        assert_eq!(settings.kql.table("biosensor"), "Bio_CL");
+        assert_eq!(settings.kql.table("cloud_api"), "RasCloudApi_CL");
+        assert_eq!(settings.kql.column("device.id"), "device_id");
+        for bad in [
+            "tables = { biosensor = \"Bio\" }",
+            "tables = { biosensor = \"Bio-x_CL\" }",
+            "fields = { \"device.id\" = \"device.id\" }",
+            "query_frequency = \"2m\"",
+            "query_period = \"15d\"",
+            "query_frequency = \"2h\"",
+            "query_period = \"soon\"",
+        ] {
+            let table: toml::Table = toml::from_str(&format!("[kql]\n{bad}")).expect("valid toml");
+            let err = Settings::from_table(&table).expect_err(bad);
+            assert!(err.starts_with("[targets.kql]"), "{err}");
+        }
     }
 
     #[test]

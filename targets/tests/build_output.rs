@@ -63,6 +63,17 @@ fn splunk_approximations_are_reported() {
 }
 
 #[test]
+fn kql_is_exact_on_the_fixture_tree() {
+    let output = build_with_threads(1);
+    let kql: Vec<String> =
+        output.diags.iter().filter(|d| d.message.starts_with("kql")).map(|d| d.message.clone()).collect();
+    assert!(kql.is_empty(), "{kql:?}");
+    let tables: Vec<&str> =
+        output.files.iter().map(|(p, _)| p.as_str()).filter(|p| p.starts_with("kql/tables/")).collect();
+    assert_eq!(tables, ["kql/tables/RasBiosensor_CL.json", "kql/tables/RasConsole_CL.json"]);
+}
+
+#[test]
 fn lucene_rules_are_snapshotted() {
     let output = lucene_build();
     assert!(!output.diags.has_errors());

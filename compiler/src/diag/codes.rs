@@ -158,6 +158,16 @@ codes! {
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
         "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
+    KqlEmptyString = "W0508", Warning, "KQL cannot tell an empty string from a missing field",
+        "Log Analytics has no null for `string` columns: a missing field reads as `\"\"`.\nScalpel says a test on a missing field is false, so the KQL target guards a\ncomparison with `\"\"` with `isnotempty(...)`, and it never matches. Test the field with\n`not f exists` to find events without a value.";
+    TargetRegex = "W0509", Warning, "target's regex engine reads the pattern differently",
+        "Scalpel regexes have Rust `regex` semantics, where `\\b` is a Unicode word boundary.\nThe target's engine (RE2 for KQL) has only an ASCII word boundary, so the rule\nmay miss or add matches next to non-ASCII letters. Spell the boundary out, e.g.\n`(wget|curl)([^a-z0-9_]|$)` instead of `(wget|curl)\\b`.";
+    SentinelQueryTooLong = "E0510", Error, "query longer than Microsoft Sentinel accepts",
+        "Sentinel rejects analytic rules whose query is longer than 10,000 characters.\nSplit the condition into several steps, or simplify long lists and patterns.";
+    KqlColumn = "E0511", Error, "field cannot be stored as a KQL column",
+        "Log Analytics columns are letters, digits and `_`, start with a letter and are\nunique per table regardless of case (`TimeGenerated` holds the event time). The KQL\ntarget names a field's column by replacing `.` with `_`; give another name with\n`[targets.kql] fields = { \"a.b\" = \"AB\" }` in `scalpel.toml`.";
+    SentinelPeriod = "W0512", Warning, "window longer than a Sentinel query period can cover",
+        "A scheduled Sentinel rule sees the last `queryPeriod` of data, at most 14 days. To\nsee every match, the KQL target sets the period to the rule's window plus\n`query_frequency`; when that exceeds 14 days the period is capped, and matches that\nspan more than 14 days minus the frequency are missed. Shorten the window, or lower\n`query_frequency` in `[targets.kql]`.";
 
     ElasticCaseFolding = "W0520", Warning, "Elastic folds case one character at a time",
         "Scalpel compares text case-insensitively with full Unicode lower-casing. Elastic's\ncase-insensitive EQL (`:`, `in~`, `startsWith~`, ...) and the Lucene regexes Scalpel\nwrites for case-insensitive tests fold one character at a time, which agrees on\nASCII and on most letters but not on a few (`İ`, the Kelvin sign `K`, final `ς`).\nThe rule is emitted; add the variants with `in [...]`, or match `cased` if the data\nhas one spelling. ES|QL rules (thresholds) lower-case fully and are exact.";

@@ -1,0 +1,441 @@
+//! Target `kql`: IR steps and sequences → Microsoft Sentinel scheduled analytic
+//! rules (`<flow>/<item>.yaml`, with the query also as `<flow>/<item>.kql`) and a
+//! custom-table schema per schema (`tables/<Table>.json`, [`package`]).
+//!
+//! - a step → its schema's table (`Ras<Schema>_CL` unless set), then `where` and its
+//!   condition ([`condition`]); the event-time field is `TimeGenerated`;
+//! - a threshold → exact sliding window: events sorted by keys and time, and
+//!   `prev(TimeGenerated, n - 1)` on the same keys less than the window earlier
+//!   means `n` events in the window; a distinct count joins each event with the
+//!   same keys' events of the preceding window and counts distinct values;
+//! - a sequence → exact: one `let` per step (keys and time), then one inner join per
+//!   step on the keys, keeping strictly later events within the window of the
+//!   first, and for each key and end time only the latest start (`ir::eval`'s own
+//!   algorithm, so exactness can be checked step by step; `scan`'s per-step state
+//!   machine would have to be shown equivalent across interleaved keys).
+//!
+//! Invariants: every literal passes through [`escape::quote`], every column through
+//! [`escape::column_ref`]; tests on missing fields are false and `not` is boolean,
+//! as in `ir::eval`.
+
+pub mod condition;
+pub mod escape;
+pub mod package;
+pub mod regex;
+
+use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
+use crate::ids::rule_id;
+use crate::settings::KqlSettings;
+use crate::templates::Templates;
+use crate::{Context, Target};
+use condition::Gap;
+use escape::column_ref;
+use package::RuleInput;
+use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::ir::{Cond, Flow, Program, Sequence, Step, Test, Threshold};
+use scalpel_compiler::schema::{FieldType, Schema};
+
+pub struct Kql;
+
+/// Sentinel's bounds on `queryFrequency` and `queryPeriod`: 5 minutes to 14 days.
+pub const MIN_SCHEDULE_MINUTES: u64 = 5;
+pub const MAX_SCHEDULE_MINUTES: u64 = 14 * 24 * 60;
+
+/// Sentinel rejects longer queries.
+const MAX_QUERY_CHARS: usize = 10_000;
+
+/// `Ras` + the schema name in PascalCase + `_CL` (`cloud_api` → `RasCloudApi_CL`).
+pub fn default_table(schema: &str) -> String {
+    let pascal: String = schema
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect();
+    format!("Ras{pascal}_CL")
+}
+
+/// `5m`, `2h`, `1d` → minutes.
+pub fn duration_minutes(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    let digits = &text[..text.len() - 1];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit)
+}
+
+fn minutes_text(minutes: u64) -> String {
+    match minutes {
+        m if m % (24 * 60) == 0 => format!("{}d", m / (24 * 60)),
+        m if m % 60 == 0 => format!("{}h", m / 60),
+        m => format!("{m}m"),
+    }
+}
+
+/// A KQL timespan literal, exact to the millisecond (`90s`, `10m`, `1500ms`).
+pub fn timespan(window_ms: u64) -> String {
+    [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")]
+        .iter()
+        .find(|(size, _)| window_ms.is_multiple_of(*size))
+        .map_or_else(|| format!("{window_ms}ms"), |(size, suffix)| format!("{}{suffix}", window_ms / size))
+}
+
+/// Maps a schema's fields to columns: the event-time field is `TimeGenerated`.
+struct Columns<'a> {
+    settings: &'a KqlSettings,
+    schema: Option<&'a Schema>,
+}
+
+impl Columns<'_> {
+    fn name(&self, field: &str) -> String {
+        match self.schema {
+            Some(schema) if schema.event_time_field().name == field => "TimeGenerated".into(),
+            _ => self.settings.column(field),
+        }
+    }
+
+    fn reference(&self, field: &str) -> String {
+        column_ref(&self.name(field))
+    }
+
+    fn ty(&self, field: &str) -> Option<&FieldType> {
+        self.schema.and_then(|s| s.field(field)).map(|f| &f.ty)
+    }
+
+    /// `isnotempty(c)` for string columns, `isnotnull(c)` for the others.
+    fn present(&self, field: &str) -> String {
+        let f = match self.ty(field) {
+            Some(FieldType::String | FieldType::Enum(_) | FieldType::Ip) | None => "isnotempty",
+            Some(_) => "isnotnull",
+        };
+        format!("{f}({})", self.reference(field))
+    }
+}
+
+impl Backend for Kql {
+    fn target(&self) -> Target {
+        Target::Kql
+    }
+
+    fn window_unit_ms(&self) -> u64 {
+        1
+    }
+
+    fn emit_step(&self, ctx: &Context, flow: &Flow, step: &Step) -> Emitted {
+        let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else {
+            return Emitted::default();
+        };
+        let settings = &ctx.settings.kql;
+        let columns = Columns { settings, schema: ctx.program.schema(source) };
+        let table = settings.table(source);
+        let (filter, mut diags) = filter(cond, &columns);
+        let base = format!("{}\n| where {filter}", column_ref(&table));
+        let (query, window_ms) = match step.detection.threshold() {
+            Some(threshold) => (threshold_query(&base, threshold, &columns), threshold.window_ms),
+            None => (base, 0),
+        };
+        let id = rule_id(ctx.tree, &flow.id, &step.id, Target::Kql);
+        let description = step.description.clone().unwrap_or_else(|| step.title.clone());
+        let input = RuleInput {
+            id: id.to_string(),
+            title: &step.title,
+            description: description.clone(),
+            severity: step.severity,
+            steps: vec![step],
+            tables: vec![table],
+            query_period: String::new(),
+        };
+        let (files, limit) = rule_files(flow, &step.id, input, &query, window_ms, settings);
+        diags.extend(limit.map(|d| d.primary(step.span, "this rule")));
+        let meta = RuleMeta {
+            id,
+            flow_id: flow.id.clone(),
+            flow_title: flow.title.clone(),
+            item_id: step.id.clone(),
+            title: step.title.clone(),
+            description,
+            severity: step.severity,
+            techniques: technique_ids(step),
+            false_positives: step.false_positives.clone(),
+            query,
+        };
+        Emitted { files, rules: vec![meta], diags }
+    }
+
+    fn emit_sequence(&self, ctx: &Context, flow: &Flow, sequence: &Sequence) -> Emitted {
+        let settings = &ctx.settings.kql;
+        let mut diags = Vec::new();
+        let mut lets = Vec::new();
+        let mut steps = Vec::new();
+        let mut tables: Vec<String> = Vec::new();
+        let key_count = sequence.steps.first().map_or(0, |s| s.keys.len());
+        let to_real = numeric_key_positions(ctx.program, flow, sequence);
+        for (position, member) in sequence.steps.iter().enumerate() {
+            let Some(step) = flow.step(&member.step) else { continue };
+            let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else { continue };
+            let columns = Columns { settings, schema: ctx.program.schema(source) };
+            let table = settings.table(source);
+            let (filter, gaps) = filter(cond, &columns);
+            diags.extend(gaps);
+            let mut present: Vec<String> = member.keys.iter().map(|k| columns.present(k)).collect();
+            if present.is_empty() {
+                present.push("true".into());
+            }
+            let mut keys: Vec<String> = member
+                .keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let column = columns.reference(k);
+                    let value = if to_real.contains(&i) { format!("toreal({column})") } else { column };
+                    format!("scalpel_key{} = {value}", i + 1)
+                })
+                .collect();
+            if keys.is_empty() {
+                keys.push("scalpel_key1 = 1".into());
+            }
+            lets.push(format!(
+                "let scalpel_step{} = {}\n| where {filter}\n| where {}\n| project {}, scalpel_t = TimeGenerated;",
+                position + 1,
+                column_ref(&table),
+                present.join(" and "),
+                keys.join(", ")
+            ));
+            if !tables.contains(&table) {
+                tables.push(table);
+            }
+            steps.push(step);
+        }
+        let keys: Vec<String> = (1..=key_count.max(1)).map(|i| format!("scalpel_key{i}")).collect();
+        let keys = keys.join(", ");
+        let window = timespan(sequence.window_ms);
+        let mut query = lets.join("\n");
+        query.push_str(&format!(
+            "\nscalpel_step1\n| distinct {keys}, scalpel_t\n| project {keys}, scalpel_start = scalpel_t, scalpel_end = scalpel_t"
+        ));
+        for position in 2..=lets.len() {
+            query.push_str(&format!(
+                "\n| join kind=inner scalpel_step{position} on {keys}\n| where scalpel_t > scalpel_end and scalpel_t - scalpel_start <= {window}\n| summarize scalpel_start = max(scalpel_start) by {keys}, scalpel_end = scalpel_t"
+            ));
+        }
+        query.push_str(&format!(
+            "\n| summarize scalpel_first = min(scalpel_start), scalpel_last = max(scalpel_end) by {keys}"
+        ));
+        let id = rule_id(ctx.tree, &flow.id, &sequence.id, Target::Kql);
+        let description = format!(
+            "Steps {} of flow {} in this order within {window}",
+            sequence.steps.iter().map(|s| s.step.as_str()).collect::<Vec<_>>().join(" -> "),
+            flow.id,
+        );
+        let mut techniques: Vec<String> = Vec::new();
+        for id in steps.iter().flat_map(|s| technique_ids(s)) {
+            if !techniques.contains(&id) {
+                techniques.push(id);
+            }
+        }
+        let input = RuleInput {
+            id: id.to_string(),
+            title: &sequence.title,
+            description: description.clone(),
+            severity: sequence.severity,
+            steps,
+            tables,
+            query_period: String::new(),
+        };
+        let (files, limit) = rule_files(flow, &sequence.id, input, &query, sequence.window_ms, settings);
+        diags.extend(limit.map(|d| d.primary(sequence.span, "this sequence")));
+        let meta = RuleMeta {
+            id,
+            flow_id: flow.id.clone(),
+            flow_title: flow.title.clone(),
+            item_id: sequence.id.clone(),
+            title: sequence.title.clone(),
+            description,
+            severity: sequence.severity,
+            techniques,
+            false_positives: Vec::new(),
+            query,
+        };
+        Emitted { files, rules: vec![meta], diags }
+    }
+
+    fn package(&self, ctx: &Context, _rules: &[RuleMeta], _templates: &Templates) -> Result<Vec<OutFile>, Diagnostic> {
+        let settings = &ctx.settings.kql;
+        ctx.program
+            .schemas
+            .iter()
+            .map(|schema| {
+                let table = settings.table(&schema.name);
+                let columns = Columns { settings, schema: Some(schema) };
+                let text = package::table_schema(schema, &table, &|f| columns.name(f))?;
+                Ok(OutFile { path: format!("tables/{table}.json"), text })
+            })
+            .collect()
+    }
+}
+
+/// The condition as a `where` expression, with a warning per inexact test.
+fn filter(cond: &Cond, columns: &Columns) -> (String, Vec<Diagnostic>) {
+    let (text, gaps) = condition::condition(cond, &|f| columns.name(f));
+    let diags = gaps.into_iter().map(|(test, gap)| gap_warning(test, &gap)).collect();
+    (text, diags)
+}
+
+fn gap_warning(test: &Test, gap: &Gap) -> Diagnostic {
+    match gap {
+        Gap::EmptyString => {
+            Diagnostic::new(Code::KqlEmptyString, "kql cannot tell an empty string from a missing field")
+                .primary(test.span, "compares with the empty string, which never matches in KQL")
+                .note("see `scalpel explain W0508`")
+        }
+        Gap::Regex(reason) => Diagnostic::new(Code::TargetRegex, "kql (RE2) reads this regular expression differently")
+            .primary(test.span, reason.to_string())
+            .note("see `scalpel explain W0509`"),
+    }
+}
+
+/// Positions of sequence keys whose steps disagree on `int` vs `float`: joined as `real`.
+fn numeric_key_positions(program: &Program, flow: &Flow, sequence: &Sequence) -> Vec<usize> {
+    let key_count = sequence.steps.first().map_or(0, |s| s.keys.len());
+    (0..key_count)
+        .filter(|&i| {
+            let types: Vec<&FieldType> = sequence
+                .steps
+                .iter()
+                .filter_map(|m| {
+                    let step = flow.step(&m.step)?;
+                    program.schema(step.source.as_deref()?)?.field(m.keys.get(i)?).map(|f| &f.ty)
+                })
+                .collect();
+            types.windows(2).any(|w| w[0] != w[1])
+        })
+        .collect()
+}
+
+/// The threshold's query, given the condition's (`base`: table and `where`).
+fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> String {
+    let keys: Vec<String> = threshold.group_by.iter().map(|k| columns.reference(k)).collect();
+    let mut present: Vec<String> = threshold.group_by.iter().map(|k| columns.present(k)).collect();
+    let window = timespan(threshold.window_ms);
+    let fired = "scalpel_fired_first = min(TimeGenerated), scalpel_fired_last = max(TimeGenerated)";
+    match &threshold.distinct {
+        None => {
+            let by = if keys.is_empty() { String::new() } else { format!(" by {}", keys.join(", ")) };
+            let mut out = base.to_string();
+            if !present.is_empty() {
+                out.push_str(&format!("\n| where {}", present.join(" and ")));
+            }
+            let mut order: Vec<String> = keys.iter().map(|k| format!("{k} asc")).collect();
+            order.push("TimeGenerated asc".into());
+            out.push_str(&format!("\n| sort by {}", order.join(", ")));
+            if threshold.min > 1 {
+                // Sorted by keys then time, the event `min - 1` rows back has the
+                // same keys only if every row between does.
+                let back = threshold.min - 1;
+                let mut checks: Vec<String> = keys.iter().map(|k| format!("prev({k}, {back}) == {k}")).collect();
+                checks.push(format!("TimeGenerated - prev(TimeGenerated, {back}) < {window}"));
+                out.push_str(&format!("\n| where {}", checks.join(" and ")));
+            }
+            out.push_str(&format!("\n| summarize {fired}{by}"));
+            out
+        }
+        Some(field) => {
+            present.push(columns.present(field));
+            let mut group = keys.clone();
+            let all = if keys.is_empty() {
+                group.push("scalpel_all".into());
+                "\n| extend scalpel_all = 1"
+            } else {
+                ""
+            };
+            let group = group.join(", ");
+            format!(
+                "let scalpel_events = {base}\n| where {}{all}\n| project TimeGenerated, {group}, scalpel_value = {};\nscalpel_events\n| distinct {group}, TimeGenerated\n| join kind=inner (scalpel_events | project {group}, scalpel_t = TimeGenerated, scalpel_value) on {group}\n| where scalpel_t <= TimeGenerated and TimeGenerated - scalpel_t < {window}\n| summarize by {group}, TimeGenerated, scalpel_value\n| summarize scalpel_distinct = count() by {group}, TimeGenerated\n| where scalpel_distinct >= {}\n| summarize scalpel_distinct = max(scalpel_distinct), {fired} by {group}",
+                present.join(" and "),
+                columns.reference(field),
+                threshold.min
+            )
+        }
+    }
+}
+
+/// The rule's `.kql` and `.yaml` files, and an error when it breaks a Sentinel limit.
+fn rule_files(
+    flow: &Flow,
+    item: &str,
+    mut input: RuleInput,
+    query: &str,
+    window_ms: u64,
+    settings: &KqlSettings,
+) -> (Vec<OutFile>, Option<Diagnostic>) {
+    let frequency = duration_minutes(&settings.query_frequency).unwrap_or(MIN_SCHEDULE_MINUTES);
+    let period = duration_minutes(&settings.query_period).unwrap_or(frequency);
+    // The period must hold every window that ends within the last run's interval.
+    let needed = period.max(frequency + window_ms.div_ceil(60_000));
+    let mut limit = None;
+    if needed > MAX_SCHEDULE_MINUTES {
+        limit = Some(
+            Diagnostic::new(
+                Code::SentinelPeriod,
+                format!(
+                    "kql caps the query period at 14d, short of the {} window plus the {} query frequency",
+                    timespan(window_ms),
+                    settings.query_frequency
+                ),
+            )
+            .note("matches spanning more than 14d minus the query frequency are missed"),
+        );
+    }
+    if query.chars().count() > MAX_QUERY_CHARS {
+        limit = Some(Diagnostic::new(
+            Code::SentinelQueryTooLong,
+            format!("kql query has {} characters, above Sentinel's {MAX_QUERY_CHARS}", query.chars().count()),
+        ));
+    }
+    input.query_period = minutes_text(needed.min(MAX_SCHEDULE_MINUTES));
+    let base = format!("{}/{}", file_safe(&flow.id), file_safe(item));
+    let yaml = package::analytic_rule(input, query, settings);
+    (
+        vec![
+            OutFile { path: format!("{base}.kql"), text: format!("{query}\n") },
+            OutFile { path: format!("{base}.yaml"), text: yaml },
+        ],
+        limit,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_durations() {
+        assert_eq!(default_table("biosensor"), "RasBiosensor_CL");
+        assert_eq!(default_table("cloud_api"), "RasCloudApi_CL");
+        assert_eq!(duration_minutes("5m"), Some(5));
+        assert_eq!(duration_minutes("2h"), Some(120));
+        assert_eq!(duration_minutes("14d"), Some(MAX_SCHEDULE_MINUTES));
+        for bad in ["", "m", "5", "5s", "-5m", "5 m", "99999999999999999999d"] {
+            assert_eq!(duration_minutes(bad), None, "{bad}");
+        }
+        assert_eq!(minutes_text(61), "61m");
+        assert_eq!(minutes_text(120), "2h");
+        assert_eq!(minutes_text(2880), "2d");
+    }
+
+    #[test]
+    fn windows_are_exact_to_the_millisecond() {
+        assert_eq!(timespan(90_000), "90s");
+        assert_eq!(timespan(600_000), "10m");
+        assert_eq!(timespan(7_200_000), "2h");
+        assert_eq!(timespan(86_400_000), "1d");
+        assert_eq!(timespan(1_500), "1500ms");
+    }
+}

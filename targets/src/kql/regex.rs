@@ -1,0 +1,265 @@
+//! A Scalpel regex (Rust `regex` syntax and semantics, see `ir::eval`) → an RE2
+//! pattern for KQL's `matches regex`, meaning the same.
+//!
+//! The pattern is parsed to regex-syntax's HIR, where `\d`, `\s`, `\w` and `.` are
+//! already the explicit Unicode classes Rust uses, and printed back in the RE2
+//! subset: classes as ranges (RE2's `\d\s\w` are ASCII-only, so they are never
+//! written), `^`/`$` as `\A`/`\z`, captures as plain groups. Case-insensitivity is
+//! a leading `(?i)` (RE2 folds case with the same Unicode simple folding); when the
+//! pattern sets flags inline, folding is expanded into the classes instead.
+//! Unicode word boundaries and a few other constructs have no RE2 form: they are
+//! printed as the nearest RE2 construct and reported ([`Re2::inexact`]).
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+/// An RE2 pattern and what it could not say exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Re2 {
+    pub pattern: String,
+    pub inexact: Vec<&'static str>,
+}
+
+/// RE2 refuses counted repetitions above this.
+const RE2_MAX_REPEAT: u32 = 1000;
+
+/// Translates a pattern `sema` accepted. `None` only if it no longer parses.
+pub fn to_re2(pattern: &str, case_insensitive: bool) -> Option<Re2> {
+    let inline_flags = sets_flags_inline(pattern);
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(case_insensitive && inline_flags)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let mut printer = Printer { out: String::new(), inexact: Vec::new() };
+    if case_insensitive && !inline_flags {
+        printer.out.push_str("(?i)");
+    }
+    printer.print(&hir, Context::Alternative);
+    printer.inexact.sort_unstable();
+    printer.inexact.dedup();
+    Some(Re2 { pattern: printer.out, inexact: printer.inexact })
+}
+
+/// Whether the pattern may hold `(?flags)` or `(?flags:…)`; a false positive
+/// (say, `\(?i`) only makes the output longer, never different in meaning.
+fn sets_flags_inline(pattern: &str) -> bool {
+    pattern.match_indices("(?").any(|(i, _)| pattern[i + 2..].starts_with(|c: char| "imsxuUR-".contains(c)))
+}
+
+/// Where a sub-expression is printed, i.e. how tightly it must bind.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Alternative,
+    Concat,
+    Repeated,
+}
+
+struct Printer {
+    out: String,
+    inexact: Vec<&'static str>,
+}
+
+impl Printer {
+    fn print(&mut self, hir: &Hir, ctx: Context) {
+        match hir.kind() {
+            HirKind::Empty => self.out.push_str("(?:)"),
+            HirKind::Literal(literal) => {
+                let text = String::from_utf8_lossy(&literal.0);
+                let group = ctx == Context::Repeated && text.chars().count() > 1;
+                self.group(group, |p| text.chars().for_each(|c| p.char(c)));
+            }
+            HirKind::Class(Class::Unicode(class)) => {
+                let mut negated = class.clone();
+                negated.negate();
+                let ranges = |c: &regex_syntax::hir::ClassUnicode| -> Vec<(char, char)> {
+                    c.iter().map(|r| (r.start(), r.end())).collect()
+                };
+                let (ranges, negate) = if negated.ranges().len() < class.ranges().len() {
+                    (ranges(&negated), true)
+                } else {
+                    (ranges(class), false)
+                };
+                self.class(&ranges, negate);
+            }
+            HirKind::Class(Class::Bytes(class)) => {
+                if class.ranges().iter().any(|r| r.end() > 0x7f) {
+                    self.inexact.push("a byte class (`(?-u)`) outside ASCII");
+                }
+                let ranges: Vec<(char, char)> =
+                    class.iter().map(|r| (char::from(r.start().min(0x7f)), char::from(r.end().min(0x7f)))).collect();
+                self.class(&ranges, false);
+            }
+            HirKind::Look(look) => self.look(*look),
+            HirKind::Repetition(repetition) => {
+                self.group(ctx == Context::Repeated, |p| {
+                    p.print(&repetition.sub, Context::Repeated);
+                    if repetition.min > RE2_MAX_REPEAT || repetition.max.is_some_and(|m| m > RE2_MAX_REPEAT) {
+                        p.inexact.push("a counted repetition above 1000");
+                    }
+                    let quantifier = match (repetition.min, repetition.max) {
+                        (0, Some(1)) => "?".to_string(),
+                        (0, None) => "*".to_string(),
+                        (1, None) => "+".to_string(),
+                        (min, None) => format!("{{{min},}}"),
+                        (min, Some(max)) if min == max => format!("{{{min}}}"),
+                        (min, Some(max)) => format!("{{{min},{max}}}"),
+                    };
+                    p.out.push_str(&quantifier);
+                    if !repetition.greedy {
+                        p.out.push('?');
+                    }
+                });
+            }
+            // Captures do not change what a search matches.
+            HirKind::Capture(capture) => self.print(&capture.sub, ctx),
+            HirKind::Concat(parts) => {
+                self.group(ctx == Context::Repeated, |p| parts.iter().for_each(|h| p.print(h, Context::Concat)));
+            }
+            HirKind::Alternation(parts) => self.group(ctx != Context::Alternative, |p| {
+                for (i, h) in parts.iter().enumerate() {
+                    if i > 0 {
+                        p.out.push('|');
+                    }
+                    p.print(h, Context::Alternative);
+                }
+            }),
+        }
+    }
+
+    fn group(&mut self, wrap: bool, body: impl FnOnce(&mut Self)) {
+        if wrap {
+            self.out.push_str("(?:");
+        }
+        body(self);
+        if wrap {
+            self.out.push(')');
+        }
+    }
+
+    fn class(&mut self, ranges: &[(char, char)], negate: bool) {
+        if ranges.is_empty() {
+            // Matches nothing: every character is excluded.
+            self.out.push_str(if negate { r"[\x{0}-\x{10ffff}]" } else { r"[^\x{0}-\x{10ffff}]" });
+            return;
+        }
+        self.out.push('[');
+        if negate {
+            self.out.push('^');
+        }
+        for &(start, end) in ranges {
+            self.char(start);
+            if end != start {
+                if u32::from(end) != u32::from(start) + 1 {
+                    self.out.push('-');
+                }
+                self.char(end);
+            }
+        }
+        self.out.push(']');
+    }
+
+    fn look(&mut self, look: Look) {
+        let (text, exact) = match look {
+            Look::Start => (r"\A", true),
+            Look::End => (r"\z", true),
+            Look::StartLF => ("(?m:^)", true),
+            Look::EndLF => ("(?m:$)", true),
+            Look::StartCRLF => ("(?m:^)", false),
+            Look::EndCRLF => ("(?m:$)", false),
+            Look::WordAscii => (r"\b", true),
+            Look::WordAsciiNegate => (r"\B", true),
+            Look::WordUnicodeNegate | Look::WordStartHalfUnicode | Look::WordEndHalfUnicode => (r"\B", false),
+            _ => (r"\b", false),
+        };
+        if !exact {
+            self.inexact.push(match look {
+                Look::StartCRLF | Look::EndCRLF => "CRLF-aware `^`/`$` (`(?R)`)",
+                _ => "a Unicode word boundary (RE2's `\\b` knows ASCII letters only)",
+            });
+        }
+        self.out.push_str(text);
+    }
+
+    /// One character: alphanumerics and visible non-ASCII as themselves, ASCII
+    /// punctuation backslash-escaped (RE2 reads `\` + punctuation as the literal),
+    /// anything else as `\x{…}` so the pattern holds no invisible character.
+    fn char(&mut self, c: char) {
+        if c.is_ascii_alphanumeric() || (!c.is_ascii() && !c.is_whitespace() && !super::escape::invisible(c)) {
+            self.out.push(c);
+        } else if c.is_ascii_punctuation() {
+            self.out.push('\\');
+            self.out.push(c);
+        } else {
+            self.out.push_str(&format!("\\x{{{:x}}}", u32::from(c)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn re2(pattern: &str, ci: bool) -> String {
+        let out = to_re2(pattern, ci).expect("parses");
+        assert!(out.inexact.is_empty(), "{pattern}: {:?}", out.inexact);
+        out.pattern
+    }
+
+    #[test]
+    fn anchors_and_groups() {
+        assert_eq!(re2(r"^v1\.[0-9]+$", false), r"\Av1\.[0-9]+\z");
+        assert_eq!(re2("adm", true), "(?i)adm");
+        assert_eq!(re2("(ab)+|c", false), "(?:ab)+|c");
+        assert_eq!(re2("a(bc|d)e", false), "a(?:bc|d)e");
+        assert_eq!(re2("(?m)^a$", false), "(?m:^)a(?m:$)");
+        assert_eq!(re2("x{2,5}?", false), "x{2,5}?");
+    }
+
+    #[test]
+    fn unicode_classes_are_explicit() {
+        // Rust's `.` is any character but `\n`; RE2's `\s` would be ASCII-only.
+        assert_eq!(re2("a.b", false), r"a[^\x{a}]b");
+        let spaces = re2(r"\s", false);
+        assert!(spaces.contains(r"\x{a0}") && spaces.contains(r"\x{3000}"), "{spaces}");
+        assert_eq!(re2(r"\d", false).chars().filter(|c| *c == '-').count(), 71, "every Unicode Nd range");
+    }
+
+    #[test]
+    fn inline_flags_expand_case_folding() {
+        assert_eq!(re2("a(?-i:b)", true), "[Aa]b");
+        assert_eq!(re2("(?i)k", false), "[Kk\u{212a}]");
+    }
+
+    #[test]
+    fn word_boundaries_are_reported() {
+        let out = to_re2(r"(wget|curl)\b", true).expect("parses");
+        assert_eq!(out.pattern, r"(?i)(?:wget|curl)\b");
+        assert_eq!(out.inexact.len(), 1);
+        assert!(to_re2(r"(?-u:\b)x", false).expect("parses").inexact.is_empty());
+    }
+
+    #[test]
+    fn invisible_and_special_characters_are_escaped() {
+        assert_eq!(re2("a\u{202e}\0\n b", false), r"a\x{202e}\x{0}\x{a}\x{20}b");
+        assert_eq!(re2(r"[\]\-^]", false), r"[\-\]\^]");
+        assert_eq!(re2("é", false), "é");
+    }
+
+    proptest! {
+        /// Printed patterns mean what the source means, checked with Rust's engine
+        /// (RE2 shares the printed syntax) on strings drawn from the pattern's alphabet.
+        #[test]
+        fn printed_patterns_match_the_same_strings(
+            pattern in "(\\^|\\$|[ab.]|\\\\d|\\\\s|\\(a\\|b\\)|\\[a-c\\]|[*+?]){1,8}",
+            text in "[abcé1 \n٣]{0,8}",
+            ci in any::<bool>(),
+        ) {
+            if let Ok(source) = regex::RegexBuilder::new(&pattern).case_insensitive(ci).build() {
+                let printed = to_re2(&pattern, ci).expect("parses").pattern;
+                let ours = regex::Regex::new(&printed).expect("printed pattern parses");
+                prop_assert_eq!(source.is_match(&text), ours.is_match(&text), "{} -> {}", pattern, printed);
+            }
+        }
+    }
+}
