@@ -266,6 +266,6 @@ fn events_are_written_and_deterministic() {
     let (a, b, c) = (run("a", "1"), run("b", "1"), run("c", "2"));
     assert_eq!(a, b, "same seed, same bytes");
     assert_ne!(a, c, "the seed changes the filler");
-    assert!(tmp.path().join("a/AF2-10/winrm_then_tamper.sentinel-process_CL.json").is_file());
+    assert!(tmp.path().join("a/AF2-10/winrm_then_tamper.sentinel-RasProcess_CL.json").is_file());
     assert!(tmp.path().join("a/manifest.json").is_file());
 }

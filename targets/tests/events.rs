@@ -95,9 +95,10 @@ fn replay_formats_have_their_shapes() {
         assert_eq!(pair[0]["create"]["_index"], "logs-ras.biosensor-default");
         assert!(pair[1]["@timestamp"].as_str().is_some_and(|t| t.starts_with("2026-01-01T")));
         assert!(pair[1].get("time").is_none(), "the event time moved to @timestamp");
+        assert_eq!(pair[1]["event.dataset"], "ras.biosensor", "sequence rules select steps by dataset");
     }
 
-    let rows: Vec<Value> = serde_json::from_str(get("OPS-1/login_then_flood.sentinel-console_CL.json")).unwrap();
+    let rows: Vec<Value> = serde_json::from_str(get("OPS-1/login_then_flood.sentinel-RasConsole_CL.json")).unwrap();
     assert_eq!(rows.len(), 4, "one login per scenario");
     assert!(rows
         .iter()

@@ -1,39 +1,47 @@
 //! Elasticsearch `_bulk` NDJSON: a `create` action line, then the document, per
 //! event (data streams accept `create` only), for `POST /_bulk`.
 //!
-//! Until the Elastic target's settings exist, the data stream is
-//! `logs-ras.<schema>-default` ([`index`]) and field names are kept as in the
-//! schema ([`field`]); the event time moves to `@timestamp`, which data streams
-//! require. These two functions are the place to point at
-//! `[targets.elastic]` settings.
+//! Names follow `[targets.elastic]` exactly as the rules read them: fields renamed
+//! by [`ElasticSettings::field`] (the event time becomes `@timestamp`), and
+//! `event.dataset` set, since sequence rules select each step's events by it. The
+//! data stream is the schema's index pattern with its `*` filled in as `default`.
 
 use super::Names;
+use crate::settings::ElasticSettings;
 use scalpel_compiler::events::ItemEvents;
 use scalpel_compiler::ir::time;
 use serde_json::json;
 
-/// The data stream events of `schema` are written to.
-pub fn index(schema: &str) -> String {
-    format!("logs-ras.{schema}-default")
-}
-
-/// The Elastic name of a schema field.
-pub fn field(name: &str) -> String {
-    name.to_string()
+/// The data stream events of `schema` are written to: `logs-ras.arm-*` → `logs-ras.arm-default`.
+pub fn data_stream(settings: &ElasticSettings, schema: &str) -> String {
+    settings.index(schema).replace('*', "default")
 }
 
 pub fn write(item: &ItemEvents, names: &Names) -> String {
+    let elastic = &names.settings.elastic;
     let mut text = String::new();
     for line in item.lines() {
-        let mut doc = super::renamed(line.event, field);
-        if let Some(name) = names.time_field(line.source) {
-            doc.remove(&field(name));
-        }
+        let schema = names.program.schema(line.source);
+        let mut doc = super::renamed(line.event, |f| elastic.field(schema, f));
         if let Some(ms) = names.millis(line.source, line.event) {
             doc.insert("@timestamp".into(), json!(time::format_rfc3339(ms)));
         }
-        let action = json!({ "create": { "_index": index(line.source) } });
+        doc.insert("event.dataset".into(), json!(elastic.dataset(line.source)));
+        let action = json!({ "create": { "_index": data_stream(elastic, line.source) } });
         text.push_str(&format!("{action}\n{}\n", serde_json::Value::Object(doc)));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_streams_fill_the_pattern() {
+        let mut settings = ElasticSettings::default();
+        assert_eq!(data_stream(&settings, "arm"), "logs-ras.arm-default");
+        settings.indices.insert("arm".into(), "robots-arm".into());
+        assert_eq!(data_stream(&settings, "arm"), "robots-arm");
+    }
 }

@@ -36,7 +36,7 @@ impl Names<'_> {
         scalpel_compiler::ir::eval::lookup(event, field).and_then(scalpel_compiler::ir::time::millis)
     }
 
-    /// The schema's event-time field name.
+    /// The schema's event-time field name (dropped from replay files that move it).
     fn time_field(&self, source: &str) -> Option<&str> {
         self.program.schema(source).map(|s| s.event_time_field().name.as_str())
     }
