@@ -1,6 +1,7 @@
 //! Target `elastic`: IR steps and sequences → Kibana detection rules, as query
 //! files for review (`<flow>/<item>.eql|.esql|.lucene`) and one
-//! `rules.ndjson` for `POST /api/detection_engine/rules/_import` ([`package`]).
+//! `rules.ndjson` for `POST /api/detection_engine/rules/_import` ([`package`]), plus an
+//! index template per schema ([`templates`]) mapping the fields as the rules assume.
 //!
 //! | item | rule type | query |
 //! |---|---|---|
@@ -22,6 +23,7 @@ pub mod lucene;
 mod package;
 pub mod regex;
 pub mod settings;
+pub mod templates;
 
 use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
 use crate::ids::rule_id;
@@ -186,7 +188,13 @@ impl Backend for Elastic {
     }
 
     fn package(&self, ctx: &Context, rules: &[RuleMeta], _templates: &Templates) -> Result<Vec<OutFile>, Diagnostic> {
-        Ok(vec![OutFile { path: "rules.ndjson".into(), text: package::ndjson(ctx, rules) }])
+        let mut files = vec![OutFile { path: "rules.ndjson".into(), text: package::ndjson(ctx, rules) }];
+        let settings = &ctx.settings.elastic;
+        files.extend(ctx.program.schemas.iter().map(|schema| OutFile {
+            path: format!("index-templates/{}.json", file_safe(&schema.name)),
+            text: templates::index_template(settings, schema),
+        }));
+        Ok(files)
     }
 }
 
