@@ -99,4 +99,70 @@ def html_report_renders(run, build):
     return [{"artifact": str(html), "kind": "coverage report", "engine": "chromium", "ok": ok, "detail": detail}]
 
 
-ALL = [sigma_check, pysigma_convert, navigator_layers, html_report_renders]
+def sigma_sqlite(run, build):
+    """pySigma 2's SQLite backend runs every Sigma rule and correlation on its events."""
+    if not (build / "sigma").is_dir():
+        return []
+    return run.rows_from([run.python("venv-sigma2"), run.engine("sigma_sqlite.py"), str(build)])
+
+
+def kusto(run, build):
+    """Kusto.Language analyses every KQL query against the custom tables we declare."""
+    kql = build / "kql"
+    if not kql.is_dir():
+        return []
+    return run.rows_from(["node", run.engine("kusto_check.js"), str(run.oracles / "npm"), str(kql)])
+
+
+def eql_and_esql(run, build):
+    """The `eql` engine parses and runs every EQL query on its events; ES|QL's grammar parses the rest."""
+    if not (build / "elastic").is_dir():
+        return []
+    return run.rows_from([run.python("venv"), run.engine("eql_esql.py"), str(build)])
+
+
+def lucene(run, build):
+    """Apache Lucene parses every Lucene query rule and runs it on its events (MemoryIndex)."""
+    queries = sorted((build / "lucene/elastic").glob("*/*.lucene"))
+    if not queries:
+        return []
+    types = {}
+    for template in sorted((build / "elastic/index-templates").glob("*.json")):
+        properties = json.loads(template.read_text())["template"]["mappings"]["properties"]
+        types[template.stem] = {name: spec["type"] for name, spec in properties.items()}
+    field = lambda v: "".join(f"%{ord(c):02X}" if c in "%\t\n\r" else c for c in v)
+    record = lambda *values: "\t".join(field(str(v)) for v in values) + "\n"
+    script, expected = [], {}
+    for path in queries:
+        canonical = build / "events" / path.parent.name / f"{path.stem}.jsonl"
+        bulk = build / "events" / path.parent.name / f"{path.stem}.elastic-bulk.ndjson"
+        lines = [json.loads(line) for line in canonical.read_text().splitlines()]
+        documents = [json.loads(line) for line in bulk.read_text().splitlines()[1::2]]
+        for name, kind in types.get(lines[0]["_source"], {}).items():
+            script.append(record("T", name, {"date": "keyword", "constant_keyword": "keyword"}.get(kind, kind)))
+        script.append(record("Q", path, path.read_text().rstrip("\n")))
+        for number, (line, document) in enumerate(zip(lines, documents), 1):
+            event_id = f"{path}:{number}"
+            expected[event_id] = (line["_expect"], line["_case"])
+            values = [v for name, value in document.items() if not name.startswith("@")
+                      for v in (name, "true" if value is True else "false" if value is False else value)]
+            script.append(record("E", event_id, *values))
+    done = run.run(["java", "-cp", f"{run.oracles / 'lucene'}/*:{run.oracles / 'lucene'}", "LuceneCheck"],
+                   input="".join(script))
+    if done.returncode != 0:
+        raise RuntimeError(f"LuceneCheck failed:\n{done.stderr[-2000:]}")
+    rows = []
+    for line in done.stdout.splitlines():
+        verdict, subject, rest = (line.split(" ", 2) + [""])[:3]
+        if verdict == "ERROR":
+            rows.append({"artifact": subject, "kind": "elastic lucene", "engine": "Apache Lucene", "ok": False,
+                         "detail": f"does not parse: {rest}"})
+        elif verdict == "MATCH":
+            expect, case = expected[subject]
+            got = rest == "true"
+            rows.append({"artifact": subject, "kind": "elastic lucene", "engine": "Apache Lucene",
+                         "ok": got == expect, "detail": f"({case}): expected {expect}, engine says {got}"})
+    return rows
+
+
+ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, eql_and_esql, lucene, navigator_layers, html_report_renders]

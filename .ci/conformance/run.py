@@ -40,6 +40,8 @@ def main():
     scalpel = shlex.split(args.scalpel)
     subprocess.run(scalpel + ["build", "detections", "--out", str(build)], cwd=ROOT, check=True,
                    stderr=subprocess.DEVNULL)
+    subprocess.run(scalpel + ["build", "detections", "--target", "elastic", "--elastic-language", "lucene",
+                              "--out", str(build / "lucene")], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
     subprocess.run(scalpel + ["coverage", "detections", "--out", str(build / "coverage")], cwd=ROOT,
                    check=True, stderr=subprocess.DEVNULL)
 

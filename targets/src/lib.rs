@@ -29,6 +29,7 @@ pub mod settings;
 pub mod sigma;
 pub mod splunk;
 pub mod templates;
+pub mod yaml;
 
 pub use backend::{Backend, Emitted, OutFile, RuleMeta};
 pub use build::{build, BuildOutput, UnitOutcome};

@@ -88,7 +88,7 @@ public class LuceneCheck {
 
     @Override
     protected Query getWildcardQuery(String field, String text) throws ParseException {
-      if ("*".equals(text)) return new TermQuery(new Term(EXISTS, field));
+      if ("*".equals(text) && !"*".equals(field)) return new TermQuery(new Term(EXISTS, field));
       return super.getWildcardQuery(field, text);
     }
 

@@ -6,7 +6,8 @@
 //! the same count spread so that the half-open window never holds it, and the
 //! count split across two group keys. Sequences: the steps in order inside the
 //! window (fires), reversed, with the last step one millisecond past the window,
-//! and with the later steps on another join key.
+//! and with the later steps on another join key, and on the same key in another case
+//! (keys join exactly).
 //!
 //! A scenario that must fire but cannot be built is an error for the caller
 //! (E0602); a negative one that cannot be built is left out with a note.
@@ -182,21 +183,43 @@ pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms:
         ("past the window: the last step 1ms after the window closes".to_string(), bases.clone(), past_window, false),
     ];
     let mut notes = Vec::new();
-    let other = if key_count > 0 && members.len() > 1 {
+    // Another join key, and (for text keys) the same key in another case: keys join
+    // exactly, so both must keep the sequence from firing.
+    let (other, other_case) = if key_count > 0 && members.len() > 1 {
         let own = bases[0].get(members[0].keys[0].as_str()).cloned();
-        join_values(members, &bases, 0, 1, rng).into_iter().find(|v| Some(v) != own.as_ref())
+        let folded = |v: &Value| v.as_str().map(str::to_lowercase);
+        let candidates = join_values(members, &bases, 0, 1, rng);
+        let differs = |v: &&Value| Some(*v) != own.as_ref();
+        let same_folded = |v: &&Value| own.as_ref().and_then(folded).is_some_and(|o| folded(v) == Some(o));
+        let other = candidates.iter().filter(differs).find(|v| !same_folded(v)).cloned();
+        let other_case = candidates.iter().filter(differs).find(same_folded).cloned();
+        (other, other_case)
     } else {
-        None
+        (None, None)
+    };
+    let with_key = |value: &Value| {
+        let mut events = bases.clone();
+        for (member, event) in members.iter().zip(events.iter_mut()).skip(1) {
+            event[member.keys[0].as_str()] = value.clone();
+        }
+        events
     };
     match other {
-        Some(other) => {
-            let mut events = bases.clone();
-            for (member, event) in members.iter().zip(events.iter_mut()).skip(1) {
-                event[member.keys[0].as_str()] = other.clone();
-            }
-            plans.push(("other keys: the later steps carry another join key".to_string(), events, in_order, false));
-        }
+        Some(other) => plans.push((
+            "other keys: the later steps carry another join key".to_string(),
+            with_key(&other),
+            in_order.clone(),
+            false,
+        )),
         None => notes.push("no second join-key value satisfies the later steps: no other-keys scenario".to_string()),
+    }
+    if let Some(other_case) = other_case {
+        plans.push((
+            "key case: the later steps carry the join key in another case".to_string(),
+            with_key(&other_case),
+            in_order,
+            false,
+        ));
     }
     let seq_members: Vec<SequenceMember> = members
         .iter()

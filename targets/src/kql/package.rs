@@ -110,7 +110,7 @@ pub fn analytic_rule(input: RuleInput, query: &str, settings: &KqlSettings) -> S
         version: "1.0.0",
         kind: "Scheduled",
     };
-    serde_norway::to_string(&rule).unwrap_or_default()
+    crate::yaml::to_string(&rule).unwrap_or_default()
 }
 
 /// Sentinel tactics and techniques of the steps: techniques (sub-techniques and

@@ -233,5 +233,5 @@ fn meta(flow: &Flow, step: &Step, id: uuid::Uuid, severity: scalpel_compiler::ir
 
 /// Serialising plain structs of strings, numbers and mappings cannot fail.
 fn to_yaml<T: serde::Serialize>(value: &T) -> String {
-    serde_norway::to_string(value).unwrap_or_else(|err| format!("# cannot serialise: {err}\n"))
+    crate::yaml::to_string(value).unwrap_or_else(|err| format!("# cannot serialise: {err}\n"))
 }
