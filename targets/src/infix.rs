@@ -3,6 +3,8 @@
 //! Back ends give their spellings ([`Spelling`]) and a printer for leaves; the
 //! printer adds parentheses exactly where precedence needs them (`not` binds
 //! tightest, then `and`, then `or`), so every target reads the tree the IR holds.
+//! A language whose precedence differs (Splunk's `search` evaluates OR before AND)
+//! sets [`Spelling::group_nested`] and gets every nested `and`/`or` parenthesised.
 
 use scalpel_compiler::ir::Cond;
 
@@ -12,10 +14,14 @@ pub struct Spelling {
     pub and: &'static str,
     pub or: &'static str,
     pub not: &'static str,
+    /// Parenthesise every `and`/`or` inside another, whatever the precedence.
+    pub group_nested: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Precedence {
+    /// The whole condition: nothing encloses it.
+    Top,
     Or,
     And,
     Not,
@@ -24,7 +30,7 @@ enum Precedence {
 /// Prints `cond`, calling `leaf` for each test (left to right). Leaves are treated
 /// as atoms: a leaf printer returning a compound expression must parenthesise it.
 pub fn print(cond: &Cond, spelling: Spelling, leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String) -> String {
-    print_at(cond, spelling, leaf, Precedence::Or)
+    print_at(cond, spelling, leaf, Precedence::Top)
 }
 
 fn print_at(
@@ -42,7 +48,8 @@ fn print_at(
         Cond::Any(parts) => (Precedence::Or, join(parts, spelling.or, spelling, leaf, Precedence::Or)),
     };
     // A `not` operand is parenthesised unless it is itself a leaf or a `not`.
-    let needs_parens = own < context || (context == Precedence::Not && own != Precedence::Not);
+    let nested = spelling.group_nested && own != Precedence::Not && context != Precedence::Top;
+    let needs_parens = own < context || (context == Precedence::Not && own != Precedence::Not) || nested;
     if needs_parens {
         format!("({text})")
     } else {
@@ -67,7 +74,7 @@ mod tests {
     use scalpel_compiler::ir::{Test, TestOp};
     use scalpel_compiler::schema::FieldType;
 
-    const WORDS: Spelling = Spelling { and: "and", or: "or", not: "not" };
+    const WORDS: Spelling = Spelling { and: "and", or: "or", not: "not", group_nested: false };
 
     fn t(name: &str) -> Cond {
         Cond::Test(Test {
@@ -93,5 +100,17 @@ mod tests {
         assert_eq!(show(&Cond::Not(Box::new(and))), "not (a and b)");
         assert_eq!(show(&Cond::Not(Box::new(t("a")))), "not a");
         assert_eq!(show(&Cond::All(vec![Cond::Not(Box::new(t("a"))), t("b")])), "not a and b");
+    }
+
+    #[test]
+    fn grouped_spelling_parenthesises_every_nested_compound() {
+        const GROUPED: Spelling = Spelling { and: "AND", or: "OR", not: "NOT", group_nested: true };
+        let show = |c: &Cond| print(c, GROUPED, &mut |t| t.field.clone());
+        let and = Cond::All(vec![t("b"), t("c")]);
+        assert_eq!(show(&Cond::Any(vec![t("a"), and.clone(), t("d")])), "a OR (b AND c) OR d");
+        assert_eq!(show(&Cond::All(vec![t("a"), Cond::Any(vec![t("b"), t("c")])])), "a AND (b OR c)");
+        assert_eq!(show(&and), "b AND c");
+        assert_eq!(show(&Cond::Not(Box::new(and))), "NOT (b AND c)");
+        assert_eq!(show(&Cond::Any(vec![Cond::Not(Box::new(t("a"))), t("b")])), "NOT a OR b");
     }
 }

@@ -19,7 +19,7 @@ use scalpel_compiler::diag::Diagnostic;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
 
-const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not" };
+const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not", group_nested: false };
 
 /// `cond` as an EQL expression; `field` maps detection fields to Elastic ones.
 pub fn condition(cond: &Cond, field: &dyn Fn(&str) -> String, diags: &mut Vec<Diagnostic>) -> String {

@@ -15,7 +15,7 @@ use crate::infix::{self, Spelling};
 use scalpel_compiler::diag::Diagnostic;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind, Threshold};
 
-const SPELLING: Spelling = Spelling { and: "AND", or: "OR", not: "NOT" };
+const SPELLING: Spelling = Spelling { and: "AND", or: "OR", not: "NOT", group_nested: false };
 
 /// `cond` as an ES|QL boolean expression.
 pub fn condition(cond: &Cond, field: &dyn Fn(&str) -> String, diags: &mut Vec<Diagnostic>) -> String {

@@ -21,7 +21,7 @@ use scalpel_compiler::ir::{eval, Cond, Number, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
 use std::net::IpAddr;
 
-const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not" };
+const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not", group_nested: false };
 
 /// What a test cannot say exactly in KQL, for the caller's diagnostics.
 #[derive(Debug, Clone, PartialEq, Eq)]

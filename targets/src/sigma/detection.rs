@@ -12,7 +12,7 @@ use crate::settings::SigmaSettings;
 use scalpel_compiler::ir::{Cond, Ordering, Scalar, Test, TestOp, TextKind};
 use serde_norway::{Mapping, Value};
 
-const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not" };
+const SPELLING: Spelling = Spelling { and: "and", or: "or", not: "not", group_nested: false };
 
 /// The `detection` mapping of a rule.
 pub fn detection(cond: &Cond, settings: &SigmaSettings) -> Mapping {

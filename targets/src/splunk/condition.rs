@@ -13,7 +13,10 @@ use crate::infix::{self, Spelling};
 use crate::settings::SplunkSettings;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind};
 
-const SPELLING: Spelling = Spelling { and: "AND", or: "OR", not: "NOT" };
+/// The `search` command evaluates OR before AND, so every nested group is written out.
+const SEARCH: Spelling = Spelling { and: "AND", or: "OR", not: "NOT", group_nested: true };
+/// `where` (eval) evaluates AND before OR, as the printer's precedence assumes.
+const WHERE: Spelling = Spelling { and: "AND", or: "OR", not: "NOT", group_nested: false };
 
 /// How a condition is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +30,9 @@ pub enum Spl {
 pub fn condition(cond: &Cond, settings: &SplunkSettings) -> Spl {
     let tests = cond.tests();
     if tests.iter().all(|t| search_term(t, settings).is_some()) {
-        Spl::Search(infix::print(cond, SPELLING, &mut |t| search_term(t, settings).unwrap_or_default()))
+        Spl::Search(infix::print(cond, SEARCH, &mut |t| search_term(t, settings).unwrap_or_default()))
     } else {
-        Spl::Where(infix::print(cond, SPELLING, &mut |t| where_test(t, settings)))
+        Spl::Where(infix::print(cond, WHERE, &mut |t| where_test(t, settings)))
     }
 }
 
@@ -244,6 +247,17 @@ mod tests {
             expr(test(FieldType::String, false, ends)),
             r#"(isnotnull('f') AND match('f', "(?i)(?:a\\x{a}b\\z)"))"#
         );
+    }
+
+    #[test]
+    fn search_groups_every_nested_and_because_or_binds_first() {
+        let eq = |v: &str| test(FieldType::String, false, TestOp::Eq(s(v)));
+        let cond = Cond::Any(vec![eq("a"), Cond::All(vec![eq("b"), eq("c")]), eq("d")]);
+        match spl(&cond) {
+            // Unparenthesised, Splunk's search would read `(f="a" OR f="b") AND (f="c" OR f="d")`.
+            Spl::Search(text) => assert_eq!(text, r#"f="a" OR (f="b" AND f="c") OR f="d""#),
+            other => panic!("expected search terms, got {other:?}"),
+        }
     }
 
     #[test]
