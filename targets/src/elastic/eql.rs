@@ -96,7 +96,7 @@ fn leaf(test: &Test, f: &str, diags: &mut Vec<Diagnostic>) -> String {
             let tilde = if test.cased { "" } else { "~" };
             let calls: Vec<String> =
                 values.iter().map(|v| format!("{function}{tilde}({f}, {})", eql_string(v))).collect();
-            group(&calls, if *all { " and " } else { " or " })
+            super::parenthesised(&calls, if *all { " and " } else { " or " })
         }
         TestOp::Regex { pattern, case_insensitive } => {
             let lucene = exact_regex(test, pattern, *case_insensitive, diags);
@@ -151,13 +151,6 @@ fn number(n: Number) -> String {
 /// The block holding exactly one address, so addresses compare by value.
 pub fn host_block(ip: &std::net::IpAddr) -> String {
     format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 })
-}
-
-fn group(terms: &[String], connective: &str) -> String {
-    match terms {
-        [one] => one.clone(),
-        _ => format!("({})", terms.join(connective)),
-    }
 }
 
 #[cfg(test)]

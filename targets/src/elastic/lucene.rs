@@ -67,7 +67,7 @@ fn leaf(test: &Test, f: &str, diags: &mut Vec<Diagnostic>) -> String {
                 })
                 .collect();
             if *all {
-                join(&terms, " AND ")
+                super::parenthesised(&terms, " AND ")
             } else {
                 any_of(&terms)
             }
@@ -111,14 +111,7 @@ fn number(n: Number) -> String {
 }
 
 fn any_of(terms: &[String]) -> String {
-    join(terms, " OR ")
-}
-
-fn join(terms: &[String], connective: &str) -> String {
-    match terms {
-        [one] => one.clone(),
-        _ => format!("({})", terms.join(connective)),
-    }
+    super::parenthesised(terms, " OR ")
 }
 
 #[cfg(test)]

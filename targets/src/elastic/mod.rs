@@ -202,6 +202,14 @@ fn rule_path(flow: &Flow, item: &str, kind: RuleKind) -> String {
     format!("{}/{}.{}", file_safe(&flow.id), file_safe(item), kind.language())
 }
 
+/// Terms joined by `connective`, in parentheses unless there is only one.
+fn parenthesised(terms: &[String], connective: &str) -> String {
+    match terms {
+        [one] => one.clone(),
+        _ => format!("({})", terms.join(connective)),
+    }
+}
+
 /// A window as EQL's `maxspan` writes it: the largest exact unit, or milliseconds.
 pub fn window_literal(window_ms: u64) -> String {
     if window_ms.is_multiple_of(1000) {
