@@ -1,13 +1,15 @@
 //! Snapshots of everything the shipped content compiles to: the IR of every flow, every
-//! file of `scalpel build detections/` for every target, and the build's diagnostics (what
-//! a target can only approximate). Reviewed once, then any change in the compiler that
+//! file of `scalpel build detections/` for every target, the synthetic events of every rule
+//! (canonical JSONL), and the build's diagnostics (what a target can only approximate). Reviewed once, then any change in the compiler that
 //! moves a byte of the shipped output shows up here. Orphans fail: a snapshot whose file
 //! is no longer produced must be deleted.
 
 use scalpel_compiler::diag::render;
+use scalpel_compiler::events;
+use scalpel_compiler::ir::Program;
 use scalpel_compiler::project;
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
+use scalpel_targets::{build, replay, BuildOutput, Settings, Target};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -19,15 +21,31 @@ fn snapshot(name: &str, text: &str) {
     });
 }
 
-#[test]
-fn shipped_build_ir_and_diagnostics_match_their_snapshots() {
+/// The shipped tree built for every target on a pool of `threads` threads.
+fn shipped_build(threads: usize) -> (project::Compiled, BuildOutput) {
     let compiled = project::compile(&[PathBuf::from("detections")], &[]);
     assert!(!compiled.diags.has_errors());
-    let program = compiled.program.as_ref().expect("program");
+    let program: &Program = compiled.program.as_ref().expect("program");
     let (tree, settings) = Settings::for_project(&compiled.project);
     let settings = settings.expect("shipped settings");
     let templates = Templates::load(None).expect("templates");
-    let output = build(program, &tree, &settings, Target::ALL, &templates, &|| {});
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let output = pool.install(|| build(program, &tree, &settings, Target::ALL, &templates, &|| {}));
+    (compiled, output)
+}
+
+#[test]
+fn the_whole_corpus_builds_to_the_same_bytes_on_one_and_four_threads() {
+    let (_, one) = shipped_build(1);
+    let (_, four) = shipped_build(4);
+    assert_eq!(one.files, four.files);
+    assert_eq!(one.diags.into_sorted(), four.diags.into_sorted());
+}
+
+#[test]
+fn shipped_build_ir_events_and_diagnostics_match_their_snapshots() {
+    let (compiled, output) = shipped_build(2);
+    let program = compiled.program.as_ref().expect("program");
     assert!(!output.diags.has_errors());
 
     let mut expected = BTreeSet::new();
@@ -41,6 +59,11 @@ fn shipped_build_ir_and_diagnostics_match_their_snapshots() {
     }
     for (path, text) in &output.files {
         check(path.replace('/', "__"), text);
+    }
+    let generated = events::generate(program, events::DEFAULT_SEED);
+    assert!(generated.diags.iter().all(|d| !d.is_error()), "{:?}", generated.diags);
+    for item in &generated.items {
+        check(format!("events__{}.jsonl", replay::stem(item).replace('/', "__")), &replay::canonical(item));
     }
     let rendered: String =
         output.diags.into_sorted().iter().map(|d| render::human(d, &compiled.project.sources, false) + "\n").collect();
