@@ -161,7 +161,7 @@ codes! {
     KqlEmptyString = "W0508", Warning, "KQL cannot tell an empty string from a missing field",
         "Log Analytics has no null for `string` columns: a missing field reads as `\"\"`.\nScalpel says a test on a missing field is false, so the KQL target guards a\ncomparison with `\"\"` with `isnotempty(...)`, and it never matches. Test the field with\n`not f exists` to find events without a value.";
     TargetRegex = "W0509", Warning, "target's regex engine reads the pattern differently",
-        "Scalpel regexes have Rust `regex` semantics, where `\\b` is a Unicode word boundary.\nThe target's engine (RE2 for KQL) has only an ASCII word boundary, so the rule\nmay miss or add matches next to non-ASCII letters. Spell the boundary out, e.g.\n`(wget|curl)([^a-z0-9_]|$)` instead of `(wget|curl)\\b`.";
+        "Scalpel regexes have Rust `regex` semantics, where `\\b` is a Unicode word boundary.\nThe target's engine (RE2 for KQL, PCRE for Splunk) has only an ASCII word boundary, so the rule\nmay miss or add matches next to non-ASCII letters. Spell the boundary out, e.g.\n`(wget|curl)([^a-z0-9_]|$)` instead of `(wget|curl)\\b`.";
     SentinelQueryTooLong = "E0510", Error, "query longer than Microsoft Sentinel accepts",
         "Sentinel rejects analytic rules whose query is longer than 10,000 characters.\nSplit the condition into several steps, or simplify long lists and patterns.";
     KqlColumn = "E0511", Error, "field cannot be stored as a KQL column",

@@ -174,7 +174,7 @@ impl Printer {
         if !exact {
             self.inexact.push(match look {
                 Look::StartCRLF | Look::EndCRLF => "CRLF-aware `^`/`$` (`(?R)`)",
-                _ => "a Unicode word boundary (RE2's `\\b` knows ASCII letters only)",
+                _ => "a Unicode word boundary (RE2's and PCRE's `\\b` know ASCII letters only)",
             });
         }
         self.out.push_str(text);

@@ -6,10 +6,12 @@
 //! as `ir::eval` says. `where` is case-sensitive and three-valued, so each `where`
 //! test is guarded with `isnotnull(field) AND …` (false, not null, on a missing
 //! field, which keeps `NOT` boolean) and text is matched with `match()` on an
-//! escaped, anchored regex, `(?i)` unless the test is `cased`.
+//! escaped, anchored regex, `(?i)` unless the test is `cased`; a detection's own
+//! regex is reprinted so that PCRE reads it as Rust does ([`pcre`]).
 
 use super::escape::{quote, regex_literal};
 use crate::infix::{self, Spelling};
+use crate::kql::regex::{to_re2, Re2};
 use crate::settings::SplunkSettings;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind};
 
@@ -146,15 +148,25 @@ fn where_test(test: &Test, settings: &SplunkSettings) -> String {
                 matching(format!("{flags}(?:{})", alternatives.join("|")))
             }
         }
-        TestOp::Regex { pattern, case_insensitive } => {
-            matching(format!("{}{pattern}", if *case_insensitive { "(?i)" } else { "" }))
-        }
+        TestOp::Regex { pattern, case_insensitive } => matching(pcre(pattern, *case_insensitive).pattern),
         TestOp::Cidr(blocks) => {
             any_of(&blocks.iter().map(|b| format!("cidrmatch({}, {field})", quote(&b.to_string()))).collect::<Vec<_>>())
         }
         TestOp::Exists => return format!("isnotnull({field})"),
     };
     format!("(isnotnull({field}) AND {body})")
+}
+
+/// A Scalpel regex (Rust semantics) for `match()`, whose engine is PCRE2. Passed
+/// verbatim, `$` would also match before a final newline and `\d`, `\w`, `\s`
+/// would be ASCII-only. The RE2 printer's output is read by PCRE2 with Rust's
+/// meaning: anchors as `\A`/`\z`, classes as explicit ranges, `(?m:$)` alike;
+/// what it reports inexact (Unicode word boundaries) is ASCII in PCRE too (W0509).
+pub fn pcre(pattern: &str, case_insensitive: bool) -> Re2 {
+    to_re2(pattern, case_insensitive).unwrap_or_else(|| Re2 {
+        pattern: format!("{}{pattern}", if case_insensitive { "(?i)" } else { "" }),
+        inexact: vec!["a pattern the regex parser no longer reads"],
+    })
 }
 
 fn any_of(terms: &[String]) -> String {
@@ -238,7 +250,8 @@ mod tests {
         let regex = TestOp::Regex { pattern: r"^v1\.[0-9]+$".into(), case_insensitive: true };
         assert_eq!(
             expr(test(FieldType::String, false, regex)),
-            r#"(isnotnull('f') AND match('f', "(?i)^v1\\.[0-9]+$"))"#
+            r#"(isnotnull('f') AND match('f', "(?i)\\Av1\\.[0-9]+\\z"))"#,
+            "PCRE's `$` would also match `v1.2\\n`"
         );
         let v6 = TestOp::Cidr(vec!["fd00::/8".parse().expect("cidr")]);
         assert_eq!(expr(test(FieldType::Ip, false, v6)), r#"(isnotnull('f') AND cidrmatch("fd00::/8", 'f'))"#);
@@ -247,6 +260,15 @@ mod tests {
             expr(test(FieldType::String, false, ends)),
             r#"(isnotnull('f') AND match('f', "(?i)(?:a\\x{a}b\\z)"))"#
         );
+    }
+
+    #[test]
+    fn regexes_are_reprinted_for_pcre() {
+        let digits = pcre(r"^\d+$", false);
+        assert!(!digits.pattern.contains(r"\d") && digits.pattern.starts_with(r"\A[0-9"), "{}", digits.pattern);
+        assert!(digits.pattern.ends_with(r"]+\z") && digits.inexact.is_empty(), "{digits:?}");
+        assert_eq!(pcre(r"(?m)^a$", false).pattern, "(?m:^)a(?m:$)");
+        assert!(!pcre(r"curl\b", true).inexact.is_empty(), "Unicode \\b is ASCII in PCRE: W0509");
     }
 
     #[test]

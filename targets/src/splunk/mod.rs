@@ -25,7 +25,7 @@ use crate::{Context, Target};
 use condition::Spl;
 use escape::quote;
 use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::ir::{Cond, Flow, Sequence, Step, Threshold};
+use scalpel_compiler::ir::{Cond, Flow, Sequence, Step, TestOp, Threshold};
 
 pub struct Splunk;
 
@@ -67,7 +67,7 @@ impl Backend for Splunk {
         Emitted {
             files: vec![OutFile { path: rule_path(flow, &step.id), text: format!("{query}\n") }],
             rules: vec![meta],
-            diags: case_folding_warnings(cond),
+            diags: condition_warnings(cond),
         }
     }
 
@@ -80,7 +80,7 @@ impl Backend for Splunk {
         for (position, member) in sequence.steps.iter().enumerate() {
             let Some(step) = flow.step(&member.step) else { continue };
             let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else { continue };
-            diags.extend(case_folding_warnings(cond));
+            diags.extend(condition_warnings(cond));
             let keys: Vec<String> = member
                 .keys
                 .iter()
@@ -183,15 +183,27 @@ fn threshold_pipeline(threshold: &Threshold, settings: &SplunkSettings) -> Strin
     out
 }
 
-fn case_folding_warnings(cond: &Cond) -> Vec<Diagnostic> {
-    cond.tests()
-        .into_iter()
-        .filter(|t| condition::folds_non_ascii(t))
-        .map(|t| {
-            Diagnostic::new(Code::TargetCaseFolding, "splunk folds case for ASCII letters only")
-                .primary(t.span, "case-insensitive test with non-ASCII letters")
-        })
-        .collect()
+/// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently.
+fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for test in cond.tests() {
+        if condition::folds_non_ascii(test) {
+            diags.push(
+                Diagnostic::new(Code::TargetCaseFolding, "splunk folds case for ASCII letters only")
+                    .primary(test.span, "case-insensitive test with non-ASCII letters"),
+            );
+        }
+        if let TestOp::Regex { pattern, case_insensitive } = &test.op {
+            for reason in condition::pcre(pattern, *case_insensitive).inexact {
+                diags.push(
+                    Diagnostic::new(Code::TargetRegex, "splunk (PCRE) reads this regular expression differently")
+                        .primary(test.span, reason)
+                        .note("see `scalpel explain W0509`"),
+                );
+            }
+        }
+    }
+    diags
 }
 
 fn rule_path(flow: &Flow, item: &str) -> String {
