@@ -13,24 +13,17 @@
 //! Invariant: whatever a value holds (quotes, backslashes, wildcards, line breaks,
 //! NUL, bidi controls), it reads back unchanged and cannot end its literal early.
 
+use crate::quote::{backslash_quoted, invisible};
+
 /// `"…"` for EQL. Control, bidi and other invisible characters are written as
 /// `\u{…}` so that a rule under review shows what it matches.
 pub fn eql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if invisible(c) => out.push_str(&format!("\\u{{{:02X}}}", c as u32)),
-            c => out.push(c),
+    backslash_quoted(value, |c, out| {
+        invisible(c) && {
+            out.push_str(&format!("\\u{{{:02X}}}", c as u32));
+            true
         }
-    }
-    out.push('"');
-    out
+    })
 }
 
 /// Reads an EQL string literal as Elasticsearch does; `None` if it is not exactly one.
@@ -70,20 +63,7 @@ pub fn eql_unquote(literal: &str) -> Option<String> {
 /// `"…"` for ES|QL, whose strings know only `\" \\ \n \r \t`; anything else is
 /// written as it is (ES|QL has no code-point escape).
 pub fn esql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    backslash_quoted(value, |_, _| false)
 }
 
 /// Reads an ES|QL string literal as its grammar does; `None` if it is not exactly one.
@@ -260,15 +240,6 @@ fn plain(segment: &str, at_start: bool) -> bool {
 /// names hold no backtick or line break (see `ElasticSettings::validate`).
 fn quote_segments(name: &str, needs: impl Fn(&str) -> bool) -> String {
     name.split('.').map(|s| if needs(s) { format!("`{s}`") } else { s.to_string() }).collect::<Vec<_>>().join(".")
-}
-
-/// Characters a reviewer cannot see: controls, bidi and zero-width formatting,
-/// line and paragraph separators, tag characters.
-fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0xAD | 0x61C | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-            | 0xE0000..=0xE007F)
 }
 
 #[cfg(test)]

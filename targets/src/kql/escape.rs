@@ -8,38 +8,20 @@
 //! character. The proof is the round-trip property test against [`unquote`], which
 //! decodes as Kusto.Language's `KustoFacts.DecodeEscapes` does.
 
+use crate::quote::backslash_quoted;
+pub use crate::quote::invisible;
+
 /// `"…"` holding exactly `literal`.
 pub fn quote(literal: &str) -> String {
-    let mut out = String::with_capacity(literal.len() + 2);
-    out.push('"');
-    for c in literal.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if invisible(c) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
+    backslash_quoted(literal, |c, out| {
+        invisible(c) && {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
             }
-            c => out.push(c),
+            true
         }
-    }
-    out.push('"');
-    out
-}
-
-/// Characters that would not show as themselves in a query: controls, format
-/// characters (bidirectional overrides, zero-width joiners, BOM) and separators.
-pub fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
-            | 0x2060..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0x110bd | 0x1bca0..=0x1bca3
-            | 0x1d173..=0x1d17a | 0xe0000..=0xe007f)
+    })
 }
 
 /// Reads a double-quoted KQL string as Kusto does; `None` when `text` is not
