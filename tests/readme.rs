@@ -2,10 +2,7 @@
 //! found, as written, in the file it names (the shipped detection, or what a build of
 //! `detections/` writes for that target).
 
-use scalpel_compiler::project;
-use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
-use std::path::PathBuf;
+mod common;
 
 /// `(file, block)` for every fenced block between the example markers.
 fn example_blocks(readme: &str) -> Vec<(String, String)> {
@@ -32,11 +29,7 @@ fn readme_example_is_what_the_compiler_writes() {
     let blocks = example_blocks(&readme);
     assert_eq!(blocks.len(), 5, "the detection and one block per target");
 
-    let compiled = project::compile(&[PathBuf::from("detections")], &[]);
-    let program = compiled.program.as_ref().expect("shipped program");
-    let (tree, settings) = Settings::for_project(&compiled.project);
-    let templates = Templates::load(None).expect("templates");
-    let output = build(program, &tree, &settings.expect("settings"), Target::ALL, &templates, &|| {});
+    let (_, output) = common::shipped_build(1);
 
     for (file, block) in blocks {
         let text = if file.starts_with("detections/") {

@@ -1,17 +1,18 @@
 //! Snapshots of everything the shipped content compiles to: the IR of every flow, every
 //! file of `scalpel build detections/` for every target, the synthetic events of every rule
-//! (canonical JSONL), and the build's diagnostics (what a target can only approximate). Reviewed once, then any change in the compiler that
-//! moves a byte of the shipped output shows up here. Orphans fail: a snapshot whose file
+//! (canonical JSONL), and the build's diagnostics (what a target can only approximate).
+//! Reviewed once, then any change in the compiler that moves a byte of the shipped output
+//! shows up here. Orphans fail: a snapshot whose file
 //! is no longer produced must be deleted.
 
+use common::shipped_build;
 use scalpel_compiler::diag::render;
 use scalpel_compiler::events;
-use scalpel_compiler::ir::Program;
-use scalpel_compiler::project;
-use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, replay, BuildOutput, Settings, Target};
+use scalpel_targets::replay;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+mod common;
 
 const SNAPSHOTS: &str = "snapshots/shipped";
 
@@ -19,19 +20,6 @@ fn snapshot(name: &str, text: &str) {
     insta::with_settings!({ snapshot_path => "../snapshots/shipped", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, text);
     });
-}
-
-/// The shipped tree built for every target on a pool of `threads` threads.
-fn shipped_build(threads: usize) -> (project::Compiled, BuildOutput) {
-    let compiled = project::compile(&[PathBuf::from("detections")], &[]);
-    assert!(!compiled.diags.has_errors());
-    let program: &Program = compiled.program.as_ref().expect("program");
-    let (tree, settings) = Settings::for_project(&compiled.project);
-    let settings = settings.expect("shipped settings");
-    let templates = Templates::load(None).expect("templates");
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
-    let output = pool.install(|| build(program, &tree, &settings, Target::ALL, &templates, &|| {}));
-    (compiled, output)
 }
 
 #[test]

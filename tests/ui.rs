@@ -17,6 +17,20 @@ use std::path::{Path, PathBuf};
 
 const PRELUDE: &str = "tests/ui/_prelude.det";
 
+/// The cases made in a temporary folder by [`filesystem_cases`], in the order it runs them.
+const FILESYSTEM_CASES: &[&str] = &[
+    "E0001_missing_path",
+    "E0002_invalid_utf8",
+    "E0007_file_too_large",
+    "E0009_invalid_config",
+    "W0010_no_input",
+    "E0405_attack_bundle",
+    "E0011_too_many_rules",
+    "E0505_unknown_setting",
+    "E0701_unknown_collected_schema",
+    "E0506_template_syntax",
+];
+
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
 /// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
 /// from a build to every target, with `templates` (built-in ones when `None`);
@@ -80,7 +94,9 @@ fn file_cases() {
 fn filesystem_cases() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
+    let ran = std::cell::RefCell::new(Vec::new());
     let run_with = |name: &str, paths: Vec<PathBuf>, templates: Option<&Path>, want: Code| {
+        ran.borrow_mut().push(name.to_string());
         let (rendered, codes) = render_run(&paths, Some(root), templates);
         assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
         snapshot(name, &rendered);
@@ -135,6 +151,8 @@ fn filesystem_cases() {
     std::fs::create_dir(&templates).unwrap();
     std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
     run_with("E0506_template_syntax", vec![PathBuf::from(PRELUDE)], Some(&templates), Code::Template);
+
+    assert_eq!(ran.into_inner(), FILESYSTEM_CASES, "keep FILESYSTEM_CASES in step with the cases above");
 }
 
 /// Every code has a case; a code without one fails here until a case is added.
@@ -144,9 +162,7 @@ fn every_code_has_a_ui_test() {
         .unwrap()
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
-    covered.extend(
-        ["E0001", "E0002", "E0007", "E0009", "W0010", "E0011", "E0405", "E0505", "E0506", "E0701"].map(String::from),
-    );
+    covered.extend(FILESYSTEM_CASES.iter().map(|name| name.split('_').next().unwrap_or_default().to_string()));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -157,21 +173,7 @@ fn no_orphan_ui_snapshots() {
     let cases: BTreeSet<String> = std::fs::read_dir("tests/ui")
         .unwrap()
         .filter_map(|e| e.unwrap().path().file_stem().and_then(|s| s.to_str()).map(str::to_string))
-        .chain(
-            [
-                "E0001_missing_path",
-                "E0002_invalid_utf8",
-                "E0007_file_too_large",
-                "E0009_invalid_config",
-                "W0010_no_input",
-                "E0011_too_many_rules",
-                "E0405_attack_bundle",
-                "E0505_unknown_setting",
-                "E0506_template_syntax",
-                "E0701_unknown_collected_schema",
-            ]
-            .map(String::from),
-        )
+        .chain(FILESYSTEM_CASES.iter().map(|name| name.to_string()))
         .collect();
     for entry in std::fs::read_dir("snapshots/ui").into_iter().flatten() {
         let name = entry.unwrap().file_name().to_str().unwrap().to_string();

@@ -275,20 +275,8 @@ fn junit(rows: &[Row]) -> String {
     out
 }
 
-/// Text safe inside XML attributes and elements.
+/// Text safe inside XML attributes and elements; line breaks as `&#10;`, which an
+/// attribute would otherwise fold into a space.
 fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            c if (c as u32) < 0x20 && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    scalpel_targets::markup::escape(text).replace('\n', "&#10;")
 }

@@ -24,6 +24,7 @@ pub mod engines;
 pub mod ids;
 pub mod infix;
 pub mod kql;
+pub mod markup;
 pub mod quote;
 pub mod replay;
 pub mod settings;

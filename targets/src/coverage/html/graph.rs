@@ -5,8 +5,8 @@
 //! browsers show on hover. The layout is arithmetic on indices: the same flow gives
 //! the same bytes.
 
-use super::escape::escape;
 use crate::coverage::{FlowCoverage, SequenceCoverage, Status, StepCoverage};
+use crate::markup::escape;
 use std::fmt::Write;
 
 const PER_ROW: usize = 5;

@@ -1,5 +1,6 @@
-//! The one escaping function for text in the HTML report (element content,
-//! attribute values and SVG text alike).
+//! The one escaping function for text in markup we write: the coverage report's
+//! HTML (element content, attribute values and SVG text alike) and `scalpel test`'s
+//! JUnit XML.
 //!
 //! All five XML-special characters become entities, so a value can neither close
 //! an attribute (`"`, `'`) nor open markup (`<`, `&`); the result is also
