@@ -8,7 +8,7 @@
 use common::shipped_build;
 use scalpel_compiler::diag::render;
 use scalpel_compiler::events;
-use scalpel_targets::replay;
+use scalpel_driver::replay;
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -9,9 +9,10 @@
 use scalpel_compiler::diag::{render, Code};
 use scalpel_compiler::events;
 use scalpel_compiler::project;
-use scalpel_targets::coverage::CoverageSettings;
+use scalpel_driver::build;
+use scalpel_driver::coverage::CoverageSettings;
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
+use scalpel_targets::{Settings, Target};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

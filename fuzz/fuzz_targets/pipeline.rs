@@ -9,7 +9,8 @@ use scalpel_compiler::attack::Catalog;
 use scalpel_compiler::source::SourceMap;
 use scalpel_compiler::{sema, syntax};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
+use scalpel_driver::build;
+use scalpel_targets::{Settings, Target};
 
 const SCHEMA: &str = r#"schema s "fuzz" {
     t timestamp event_time

@@ -1,14 +1,15 @@
 //! `scalpel build`: front end, then every requested target and the synthetic test
 //! events (`events/`, as `scalpel events` writes them), then an atomic write (or, with
-//! `--check`, a comparison with what is already there; see [`super::out_dir`]).
+//! `--check`, a comparison with what is already there; see [`scalpel_driver::out_dir`]).
 
-use super::out_dir::{self, Comparison};
 use super::{report, BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project;
+use scalpel_driver::build;
+use scalpel_driver::out_dir::{self, Comparison};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
+use scalpel_targets::{Settings, Target};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -37,7 +38,7 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
                 // The synthetic test events of every rule, next to the rules.
                 let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
                 generated.diags.into_iter().for_each(|d| diags.push(d));
-                let events = scalpel_targets::replay::files(&generated.items, program, &settings);
+                let events = scalpel_driver::replay::files(&generated.items, program, &settings);
                 output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
                 let denied = args.deny_warnings && !diags.is_empty();
                 if !diags.has_errors() && !denied {

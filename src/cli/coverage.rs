@@ -7,12 +7,14 @@
 //! since the report lists them per step and target. The output folder is replaced
 //! as a whole, like `scalpel build`'s.
 
-use super::{out_dir::write_atomically, report, CoverageArgs};
+use super::{report, CoverageArgs};
 use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
 use scalpel_compiler::project;
-use scalpel_targets::coverage::{self, navigator, Coverage, CoverageSettings};
+use scalpel_driver::build;
+use scalpel_driver::coverage::{self, navigator, Coverage, CoverageSettings};
+use scalpel_driver::out_dir::write_atomically;
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, Settings, Target};
+use scalpel_targets::{Settings, Target};
 use std::process::ExitCode;
 
 pub fn run(args: CoverageArgs) -> ExitCode {

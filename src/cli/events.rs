@@ -1,12 +1,13 @@
 //! `scalpel events`: front end, then the synthetic test events of every rule,
 //! written like `scalpel build` writes rules (atomically, into `--out`).
 
-use super::out_dir::write_atomically;
 use super::{report, EventsArgs, MessageFormat};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::events::{self, ItemEvents};
 use scalpel_compiler::project;
-use scalpel_targets::{replay, Settings};
+use scalpel_driver::out_dir::write_atomically;
+use scalpel_driver::replay;
+use scalpel_targets::Settings;
 use std::process::ExitCode;
 
 pub fn run(args: EventsArgs) -> ExitCode {

@@ -12,7 +12,6 @@ mod events;
 mod explain;
 mod files;
 mod import;
-mod out_dir;
 mod report;
 mod test;
 

@@ -6,10 +6,6 @@
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
 //! | emit | [`sigma`], [`splunk`], [`kql`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
 //! | package | [`templates`], [`kql`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, table schemas, `rules.ndjson`) |
-//! | build | [`build`] | [`Program`] × targets → every output file, in a fixed order |
-//! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
-//! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
-//! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |
 //!
 //! Invariants: output depends only on the program, the settings and the templates
 //! (never on the clock, thread count or hash order); every value reaches a query
@@ -17,16 +13,12 @@
 //! is reported as a coded diagnostic, never dropped.
 
 pub mod backend;
-pub mod build;
-pub mod coverage;
 pub mod elastic;
-pub mod engines;
 pub mod ids;
 pub mod infix;
 pub mod kql;
 pub mod markup;
 pub mod quote;
-pub mod replay;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;
@@ -34,7 +26,6 @@ pub mod templates;
 pub mod yaml;
 
 pub use backend::{Backend, Emitted, OutFile, RuleMeta};
-pub use build::{build, BuildOutput, UnitOutcome};
 pub use settings::Settings;
 
 use scalpel_compiler::ir::Program;

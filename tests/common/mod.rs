@@ -2,8 +2,9 @@
 
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project;
+use scalpel_driver::{build, BuildOutput};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, BuildOutput, Settings, Target};
+use scalpel_targets::{Settings, Target};
 use std::path::PathBuf;
 
 /// The shipped tree built for every target on a pool of `threads` threads.

@@ -4,7 +4,7 @@
 //! `scalpel test` reports one [`Outcome`] per item and engine. The reference
 //! engine re-checks what generation already checked, so on a generated suite it
 //! only fails when the generator has a bug; other engines (sigma-rust, in
-//! `scalpel_targets::engines`) are the second opinion.
+//! `scalpel_driver::engines`) are the second opinion.
 
 use super::{ItemEvents, ItemKind};
 use crate::ir::eval::{matches, sequence_groups, threshold_groups, SequenceMember, SourcedEvent};

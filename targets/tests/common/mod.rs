@@ -6,7 +6,8 @@ use scalpel_targets::Settings;
 use std::path::PathBuf;
 
 pub fn fixture_tree() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tree")
+    // Both `targets` and `driver` include this module; each sits one level below the root.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../targets/tests/fixtures/tree")
 }
 
 /// The fixture tree's program and settings; panics on any error (fixtures are ours).

@@ -3,7 +3,7 @@
 //! Custom-<Table>?api-version=2023-01-01`.
 //!
 //! Tables and columns are the ones the KQL rules read (`[targets.kql]`:
-//! [`KqlSettings::table`](crate::settings::KqlSettings::table) and `column`); the
+//! [`KqlSettings::table`](scalpel_targets::settings::KqlSettings::table) and `column`); the
 //! event time goes to `TimeGenerated`, which every table has.
 
 use super::Names;

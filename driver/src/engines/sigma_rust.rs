@@ -9,13 +9,13 @@
 //!   float (or the reverse) is skipped;
 //! - no correlations: thresholds and sequences are not applicable.
 
-use crate::backend::Backend;
-use crate::sigma::Sigma;
-use crate::Context;
 use scalpel_compiler::events::verify::{verdict, Failure, Outcome};
 use scalpel_compiler::events::{ItemEvents, ItemKind};
 use scalpel_compiler::ir::eval::lookup;
 use scalpel_compiler::ir::{Cond, Number, Scalar, TestOp};
+use scalpel_targets::backend::Backend;
+use scalpel_targets::sigma::Sigma;
+use scalpel_targets::Context;
 use serde_json::{Map, Value};
 
 pub const NAME: &str = "sigma-rust";

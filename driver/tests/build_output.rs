@@ -1,9 +1,11 @@
 //! Snapshots of every emitted file, and determinism across thread counts.
 
+#[path = "../../targets/tests/common/mod.rs"]
 mod common;
 
+use scalpel_driver::{build, BuildOutput};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, BuildOutput, Target};
+use scalpel_targets::Target;
 
 fn build_with_threads(threads: usize) -> BuildOutput {
     let (program, settings) = common::fixture();

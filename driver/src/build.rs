@@ -4,15 +4,15 @@
 //! collects in input order, then each target packages its rules. Invariants: the
 //! files and diagnostics are the same, byte for byte, whatever the thread count;
 //! two rules never share a path (E0504); capability gaps become warnings
-//! ([`crate::backend::step_capability_warnings`]).
+//! ([`scalpel_targets::backend::step_capability_warnings`]).
 
-use crate::backend::{sequence_capability_warnings, step_capability_warnings, Emitted};
-use crate::templates::Templates;
-use crate::{Context, Settings, Target};
 use rayon::prelude::*;
 use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
 use scalpel_compiler::ir::{Flow, Program};
 use scalpel_compiler::source::Span;
+use scalpel_targets::backend::{sequence_capability_warnings, step_capability_warnings, Emitted};
+use scalpel_targets::templates::Templates;
+use scalpel_targets::{Context, Settings, Target};
 use std::collections::BTreeMap;
 
 /// Files relative to the output folder (`<target>/…`, `/`-separated), in a fixed order.

@@ -6,7 +6,7 @@
 //! the same bytes.
 
 use crate::coverage::{FlowCoverage, SequenceCoverage, Status, StepCoverage};
-use crate::markup::escape;
+use scalpel_targets::markup::escape;
 use std::fmt::Write;
 
 const PER_ROW: usize = 5;

@@ -8,11 +8,11 @@ use super::{
     mean, Counts, Coverage, CoverageSettings, DomainCoverage, FlowCoverage, Link, SequenceCoverage, Status,
     StepCoverage, TargetResult, TechniqueCoverage, TechniqueUse, Telemetry,
 };
-use crate::backend::window_text;
 use crate::build::{BuildOutput, UnitOutcome};
-use crate::Target;
 use scalpel_compiler::attack::{Catalog, Domain, Technique as CatalogTechnique};
 use scalpel_compiler::ir::{Detection, Flow, Program, Sequence, Step, Threshold};
+use scalpel_targets::backend::window_text;
+use scalpel_targets::Target;
 use std::collections::BTreeMap;
 
 /// Builds the coverage model of `program`, whose rules `build` produced for `targets`.

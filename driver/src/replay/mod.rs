@@ -17,10 +17,10 @@ mod azure_logs;
 mod elastic_bulk;
 mod splunk_hec;
 
-use crate::backend::file_safe;
-use crate::Settings;
 use scalpel_compiler::events::{ItemEvents, ItemKind};
 use scalpel_compiler::ir::Program;
+use scalpel_targets::backend::file_safe;
+use scalpel_targets::Settings;
 use serde_json::{json, Map, Value};
 
 /// How each target names tables, indexes and fields; see each format's module.

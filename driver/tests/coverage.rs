@@ -6,9 +6,10 @@ use scalpel_compiler::attack::Catalog;
 use scalpel_compiler::diag::Code;
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::{self, Compiled};
-use scalpel_targets::coverage::{self, navigator, Coverage, CoverageSettings, Status};
+use scalpel_driver::coverage::{self, navigator, Coverage, CoverageSettings, Status};
+use scalpel_driver::{build, BuildOutput};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{build, BuildOutput, Settings, Target};
+use scalpel_targets::{Settings, Target};
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -7,9 +7,9 @@
 //! data stream is the schema's index pattern with its `*` filled in as `default`.
 
 use super::Names;
-use crate::settings::ElasticSettings;
 use scalpel_compiler::events::ItemEvents;
 use scalpel_compiler::ir::time;
+use scalpel_targets::settings::ElasticSettings;
 use serde_json::json;
 
 /// The data stream events of `schema` are written to: `logs-ras.arm-*` → `logs-ras.arm-default`.

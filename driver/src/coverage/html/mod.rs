@@ -5,13 +5,13 @@
 //! step: coverage per target, severity, telemetry, ATT&CK mitigations and data
 //! components), then the technique table.
 //!
-//! Every text from the detections or the catalog goes through [`crate::markup::escape`];
+//! Every text from the detections or the catalog goes through [`scalpel_targets::markup::escape`];
 //! the markup itself is well-formed XML so a test can parse it strictly.
 
 mod graph;
 
 use super::{Counts, Coverage, FlowCoverage, Link, Status, StepCoverage, TargetResult};
-use crate::markup::escape;
+use scalpel_targets::markup::escape;
 use std::fmt::Write;
 
 const STYLE: &str = include_str!("report.css");

@@ -1,6 +1,7 @@
 //! The emitted Sigma, evaluated by sigma-rust, must agree with `ir::eval` on events
 //! generated per test: matching and not, case variants and missing fields.
 
+#[path = "../../targets/tests/common/mod.rs"]
 mod common;
 
 use scalpel_compiler::ir::{eval, Cond, Number, Scalar, Step, TestOp};

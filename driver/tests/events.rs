@@ -1,11 +1,13 @@
 //! Generated events of the fixture tree: reviewed snapshots of a few steps'
 //! canonical JSONL, the replay formats' shapes, and sigma-rust as a second opinion.
 
+#[path = "../../targets/tests/common/mod.rs"]
 mod common;
 
 use scalpel_compiler::events::{self, verify, ItemEvents, ItemKind};
-use scalpel_targets::engines::sigma_rust;
-use scalpel_targets::{replay, Context};
+use scalpel_driver::engines::sigma_rust;
+use scalpel_driver::replay;
+use scalpel_targets::Context;
 use serde_json::Value;
 
 fn generated() -> (scalpel_compiler::ir::Program, scalpel_targets::Settings, Vec<ItemEvents>) {

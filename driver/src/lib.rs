@@ -1,0 +1,22 @@
+//! Whole-build work: everything that looks at a build as a whole rather than one
+//! rule for one SIEM. The back ends (`scalpel-targets`) stay "IR → this SIEM's text";
+//! this crate runs them and does what comes after.
+//!
+//! | stage | module | input → output |
+//! |---|---|---|
+//! | build | [`build`] | [`Program`](scalpel_compiler::ir::Program) × targets → every output file, in a fixed order |
+//! | write | [`out_dir`] | files → the output folder, written atomically, or compared with it (`--check`) |
+//! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
+//! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
+//! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |
+//!
+//! Invariants: output depends only on the program, the settings and the templates
+//! (never on the clock, thread count or hash order).
+
+pub mod build;
+pub mod coverage;
+pub mod engines;
+pub mod out_dir;
+pub mod replay;
+
+pub use build::{build, BuildOutput, UnitOutcome};
