@@ -24,6 +24,10 @@ pub struct Text {
 pub struct File {
     pub schemas: Vec<Schema>,
     pub flows: Vec<Flow>,
+    /// Names of schemas left out for a syntax error (already reported), so that
+    /// `sema` knows them and does not call them unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unparsed_schemas: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

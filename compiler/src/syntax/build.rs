@@ -14,11 +14,14 @@ type P<'a> = Pair<'a, Rule>;
 
 struct Builder<'d> {
     file: FileId,
+    /// Where the parsed text starts in the file: error recovery parses items alone.
+    offset: usize,
     diags: &'d mut Diagnostics,
 }
 
-pub fn file(file: FileId, root: P, diags: &mut Diagnostics) -> File {
-    let mut b = Builder { file, diags };
+/// The AST of a parsed `file` rule whose text starts at byte `offset` of the file.
+pub fn file(file: FileId, offset: usize, root: P, diags: &mut Diagnostics) -> File {
+    let mut b = Builder { file, offset, diags };
     let mut out = File::default();
     for item in children(root) {
         match item.as_rule() {
@@ -91,7 +94,7 @@ fn is_token(rule: Rule) -> bool {
 impl Builder<'_> {
     fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
     fn ident(&self, pair: P) -> Ident {
@@ -370,7 +373,7 @@ impl Builder<'_> {
             .map(|p| p.as_span().end())
             .max()
             .unwrap_or(pair.as_span().end());
-        Span::new(self.file, start, end)
+        Span::new(self.file, self.offset + start, self.offset + end)
     }
 
     fn pred_op(&mut self, pair: P) -> PredOp {
@@ -465,7 +468,8 @@ impl Builder<'_> {
     fn text(&mut self, pair: P) -> Text {
         let span = self.span(&pair);
         let body = pair.into_inner().next();
-        let (raw, offset) = body.as_ref().map_or(("", span.lo as usize + 1), |b| (b.as_str(), b.as_span().start()));
+        let (raw, offset) =
+            body.as_ref().map_or(("", span.lo as usize + 1), |b| (b.as_str(), self.offset + b.as_span().start()));
         let value = unescape(raw).unwrap_or_else(|(at, len, why)| {
             self.diags.push(
                 Diagnostic::new(Code::InvalidEscape, format!("invalid escape `{}` in string", &raw[at..at + len]))
