@@ -11,6 +11,7 @@
 //! Diagnostics from every stage are [`diag::Diagnostic`] values.
 
 pub mod attack;
+pub mod config_spans;
 pub mod diag;
 pub mod events;
 pub mod import;
