@@ -16,6 +16,7 @@ pub mod diag;
 pub mod events;
 pub mod import;
 pub mod ir;
+pub mod lints;
 pub mod project;
 pub mod schema;
 pub mod sema;
