@@ -85,7 +85,7 @@ fn flow_table(program: &Program) -> String {
         "| flow | title | steps | detections | thresholds | sequences | undetectable |\n|---|---|---|---|---|---|---|\n",
     );
     let mut flows: Vec<_> = program.flows.iter().collect();
-    flows.sort_by_key(|f| natural_key(&f.id));
+    flows.sort_by_key(|f| scalpel_driver::coverage::natural_key(&f.id));
     for f in flows {
         let detected = f.steps.iter().filter(|s| s.detection.condition().is_some()).count();
         let thresholds = f.steps.iter().filter(|s| s.detection.threshold().is_some()).count();
@@ -104,14 +104,6 @@ fn flow_table(program: &Program) -> String {
 }
 
 /// `AF2-10` after `AF2-9`: numbers compare as numbers.
-fn natural_key(id: &str) -> Vec<(u64, String)> {
-    id.split(|c: char| !c.is_ascii_alphanumeric())
-        .map(|part| match part.parse::<u64>() {
-            Ok(n) => (n, String::new()),
-            Err(_) => (u64::MAX, part.to_string()),
-        })
-        .collect()
-}
 
 #[test]
 fn readme_flow_table_is_current() {

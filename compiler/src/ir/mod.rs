@@ -11,6 +11,7 @@
 
 pub mod eval;
 mod normalize;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]
