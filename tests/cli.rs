@@ -413,7 +413,7 @@ fn coverage_writes_layers_html_and_markdown() {
     let out = scalpel(&["coverage", "detections", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("coverage: ") && err.contains("% of 110 steps"), "{err}");
+    assert!(err.contains("coverage: ") && err.contains("% of 112 steps"), "{err}");
     assert!(!err.contains("warning["), "target warnings are counted, not printed: {err}");
     for file in ["navigator/enterprise-attack.json", "navigator/ics-attack.json", "coverage.html", "coverage.md"] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
@@ -478,7 +478,7 @@ fn test_json_and_junit_formats() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let xml = stdout(&out);
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scalpel test\""), "{xml}");
-    assert!(xml.contains("<testsuite name=\"ir::eval\" tests=\"167\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("<testsuite name=\"ir::eval\" tests=\"170\" failures=\"0\""), "{xml}");
     assert!(xml.contains("<skipped message=\"sigma-rust has no correlations\"/>"));
     assert!(!xml.contains("<failure"));
 }
@@ -501,7 +501,7 @@ fn events_are_written_and_deterministic() {
         let out_dir = tmp.path().join(dir);
         let out = scalpel(&["events", "detections", "--seed", seed, "--out", out_dir.to_str().expect("utf-8")]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert!(stderr(&out).starts_with("ok: 167 rules: "), "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("ok: 170 rules: "), "{}", stderr(&out));
         std::fs::read_to_string(out_dir.join("AF2-10/tamper.jsonl")).expect("tamper events")
     };
     let (a, b, c) = (run("a", "1"), run("b", "1"), run("c", "2"));

@@ -155,11 +155,28 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
     let mut detect: Option<(&ast::Expr, Span)> = None;
     let mut undetectable: Option<(&ast::Text, Span)> = None;
     let mut threshold: Option<&ast::Threshold> = None;
+    let mut no_technique: Option<(String, Span)> = None;
+    let mut ids_given: Option<Span> = None;
     let context = suggestion_context(step, catalog);
     for item in &step.items {
         match item {
+            StepItem::NoTechnique(reason, span) => {
+                technique_given = true;
+                if let Some(first) = ids_given {
+                    diags.push(none_and_ids(step, *span, first));
+                    technique_failed = true;
+                } else if once.note("technique none", *span, diags) {
+                    no_technique = Some((reason.value.clone(), *span));
+                }
+            }
             StepItem::Technique(ids) => {
                 technique_given = true;
+                let span = ids.iter().map(|id| id.span).reduce(Span::to);
+                ids_given = ids_given.or(span);
+                if let (Some((_, none)), Some(span)) = (&no_technique, span) {
+                    diags.push(none_and_ids(step, *none, span));
+                    technique_failed = true;
+                }
                 for id in ids {
                     match techniques::resolve(id, catalog, &context, diags) {
                         Some(t) if !techniques.iter().any(|x: &ir::Technique| x.id == t.id) => techniques.push(t),
@@ -257,6 +274,7 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
         id: step.id.name.clone(),
         title: step.title.value.clone(),
         techniques,
+        no_technique: no_technique.map(|(reason, _)| reason),
         source: schema.map(|s| s.name.clone()),
         severity: severity?,
         description,
@@ -265,6 +283,17 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
         detection: detection?,
         span: step.id.span,
     })
+}
+
+/// `technique none` and technique ids contradict each other.
+fn none_and_ids(step: &ast::Step, none: Span, ids: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateClause,
+        format!("step `{}` says both `technique none` and which techniques it detects", step.id.name),
+    )
+    .primary(none, "no technique, says this")
+    .secondary(ids, "but these are techniques")
+    .help("keep the ids when a technique fits; `technique none \"reason\"` is for actions ATT&CK does not describe")
 }
 
 /// What the step says about itself, to rank "did you mean" ids: the tactics of its

@@ -25,6 +25,8 @@ pub fn resolve(
         let named = catalog.techniques_by_name(name);
         if name.starts_with("TA") {
             diag = diag.note("`TA` ids name tactics; a step lists the techniques it uses");
+        } else if name == "none" {
+            diag = diag.help("when no ATT&CK technique fits, say why: `technique none \"reason\"`");
         } else if !named.is_empty() {
             let ids: Vec<String> = named
                 .iter()

@@ -121,6 +121,8 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum StepItem {
     Technique(Vec<Ident>),
+    /// `technique none "reason"`: no ATT&CK technique fits the action; the clause's span.
+    NoTechnique(Text, Span),
     Source(Ident),
     Severity(Ident),
     Description(Text),

@@ -60,6 +60,7 @@ fn is_token(rule: Rule) -> bool {
             | kw_description
             | kw_reference
             | kw_technique
+            | kw_none
             | kw_source
             | kw_severity
             | kw_falsepos
@@ -213,7 +214,12 @@ impl Builder<'_> {
                     title = self.text(child);
                     continue;
                 }
-                Rule::technique => StepItem::Technique(children(child).map(|t| self.ident(t)).collect()),
+                Rule::technique => match children(child.clone()).next() {
+                    Some(none) if none.as_rule() == Rule::no_technique => {
+                        StepItem::NoTechnique(self.first_text(none), child_span)
+                    }
+                    _ => StepItem::Technique(children(child).map(|t| self.ident(t)).collect()),
+                },
                 Rule::source => StepItem::Source(self.first_ident(child)),
                 Rule::severity => StepItem::Severity(self.first_ident(child)),
                 Rule::description => StepItem::Description(self.first_text(child)),

@@ -136,6 +136,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         kw_description => "`description`",
         kw_reference => "`reference`",
         kw_technique => "`technique`",
+        kw_none | no_technique => "`none \"reason\"`",
         kw_source => "`source`",
         kw_severity => "`severity`",
         kw_falsepos => "`falsepositive`",

@@ -121,6 +121,18 @@ fn invalid_escape_and_numbers() {
 }
 
 #[test]
+fn technique_none_keeps_its_reason() {
+    let (ast, diags) = parse(FileId(0), r#"flow "F" "t" { step s "t" { technique none "no technique fits" } }"#);
+    assert!(diags.is_empty(), "{:?}", diags.into_sorted());
+    let crate::syntax::ast::FlowItem::Step(step) = &ast.flows[0].items[0] else { panic!("a step") };
+    assert!(
+        matches!(&step.items[0], crate::syntax::ast::StepItem::NoTechnique(text, _) if text.value == "no technique fits"),
+        "{:?}",
+        step.items
+    );
+}
+
+#[test]
 fn every_broken_item_is_reported_and_the_others_kept() {
     let text = r#"schema ok { t timestamp event_time }
 schema bad { t timestamp event_time, }

@@ -128,6 +128,7 @@ fn step_coverage(
         techniques,
         telemetry: None,
         targets: Vec::new(),
+        no_technique: step.no_technique.clone(),
         description: step.description.clone(),
         condition: step.detection.condition().map(scalpel_compiler::ir::text::cond),
         mitigations,

@@ -168,6 +168,8 @@ pub struct StepCoverage {
     pub telemetry: Option<Telemetry>,
     /// One entry per target, in target order; empty for an undetectable step.
     pub targets: Vec<TargetResult>,
+    /// Why no ATT&CK technique fits the step (`technique none "reason"`).
+    pub no_technique: Option<String>,
     /// The step's description, as written.
     pub description: Option<String>,
     /// The detection's condition as `.det` text; `None` for an undetectable step.

@@ -159,6 +159,9 @@ fn tooltip(i: usize, step: &StepCoverage) -> String {
             step.targets.iter().map(|t| format!("{} {}", t.target, if t.emitted { "✓" } else { "✗" })).collect();
         lines.push(format!("targets: {}", marks.join(", ")));
     }
+    if let Some(reason) = &step.no_technique {
+        lines.push(format!("no ATT&CK technique: {reason}"));
+    }
     for technique in &step.techniques {
         lines.push(format!("{} {}", technique.id, technique.name));
     }

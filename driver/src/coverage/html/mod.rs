@@ -180,7 +180,10 @@ fn sheet_row(out: &mut String, i: usize, step: &StepCoverage) {
         i + 1,
         escape(&step.id),
         escape(&step.title),
-        links(&step.techniques, true),
+        match &step.no_technique {
+            Some(reason) => format!("<span class=\"none\">no ATT&amp;CK technique: {}</span>", escape(reason)),
+            None => links(&step.techniques, true),
+        },
         status.as_str(),
         status.label()
     );
