@@ -74,7 +74,7 @@ fn header(out: &mut String, coverage: &Coverage) {
          emitted its rule without error (score 100), <b>partial</b> when some targets did (100 × targets with a rule \
          / targets), <b>not detectable</b> when the flow says why it cannot be seen, <b>missing</b> otherwise (0). \
          Flow and overall scores are the mean of their steps; a technique's score is the mean of the steps naming \
-         it. Hover a step for its detection.</p>\n</header>\n",
+         it. Hover a step in a graph for a summary; the sheet under it has each step's condition.</p>\n</header>\n",
     );
 }
 
