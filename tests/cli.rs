@@ -180,33 +180,32 @@ fn debug_stages_print_json() {
     assert_eq!(ir["schemas"][0]["name"], "vitals");
 }
 
-/// Every command's `--help`, reviewed as a snapshot (`snapshots/cli/<command>_help.snap`).
+/// Every command's `--help`, reviewed as a snapshot (`snapshots/cli/<name>.snap`).
 #[test]
 fn help_reads_well() {
-    let commands: &[&[&str]] = &[
-        &[],
-        &["check"],
-        &["build"],
-        &["coverage"],
-        &["events"],
-        &["test"],
-        &["debug", "ast"],
-        &["debug", "ir"],
-        &["explain"],
-        &["attack", "build"],
-        &["attack", "show"],
-        &["import", "attack-flow"],
-        &["templates", "list"],
-        &["templates", "export"],
+    let commands: &[(&str, &[&str])] = &[
+        ("help", &[]),
+        ("check_help", &["check"]),
+        ("build_help", &["build"]),
+        ("coverage_help", &["coverage"]),
+        ("events_help", &["events"]),
+        ("test_help", &["test"]),
+        ("debug_ast_help", &["debug", "ast"]),
+        ("debug_ir_help", &["debug", "ir"]),
+        ("explain_help", &["explain"]),
+        ("attack_build_help", &["attack", "build"]),
+        ("attack_show_help", &["attack", "show"]),
+        ("import_attack_flow_help", &["import", "attack-flow"]),
+        ("templates_list_help", &["templates", "list"]),
+        ("templates_export_help", &["templates", "export"]),
     ];
     insta::with_settings!({ snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true }, {
-        for command in commands {
-            let name = if command.is_empty() { "help".to_string() } else { format!("{}_help", command.join("_").replace('-', "_")) };
+        for (name, command) in commands {
             let mut args = command.to_vec();
             args.push("--help");
             let out = scalpel(&args);
             assert_eq!(out.status.code(), Some(0), "{args:?}");
-            insta::assert_snapshot!(name, stdout(&out));
+            insta::assert_snapshot!(*name, stdout(&out));
         }
     });
 }
