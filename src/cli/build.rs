@@ -29,6 +29,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
             templates: args.templates.as_deref(),
             elastic_language: args.elastic_language,
             progress: &bar,
+            replay_files: true,
         };
         let files = pipeline::back_ends(&compiled.project, program, &options, &mut diags);
         // Denied warnings are errors from here on: nothing is written.

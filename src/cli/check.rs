@@ -28,8 +28,13 @@ pub fn run(args: CheckArgs) -> ExitCode {
     });
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let targets = args.targets.resolve();
-        let options =
-            Options { targets: &targets, templates: None, elastic_language: None, progress: &ProgressBar::hidden() };
+        let options = Options {
+            targets: &targets,
+            templates: None,
+            elastic_language: None,
+            progress: &ProgressBar::hidden(),
+            replay_files: false,
+        };
         pipeline::back_ends(&compiled.project, program, &options, &mut diags);
     }
     let diags = reporter.emit(diags, &compiled.project.sources);

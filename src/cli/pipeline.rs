@@ -20,6 +20,8 @@ pub struct Options<'a> {
     pub elastic_language: Option<ElasticLanguage>,
     /// Ticked once per (target, rule) done.
     pub progress: &'a ProgressBar,
+    /// Render the event replay files (`build`); `check` only needs the generator's diagnostics.
+    pub replay_files: bool,
 }
 
 /// Every output file (`<target>/…`, `events/…`), with the diagnostics of each back end
@@ -50,7 +52,9 @@ pub fn back_ends(
     // The synthetic test events of every rule, next to the rules.
     let generated = events::generate(program, events::DEFAULT_SEED);
     generated.diags.into_iter().for_each(|d| diags.push(d));
-    let events = replay::files(&generated.items, program, &settings);
-    output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
+    if options.replay_files {
+        let events = replay::files(&generated.items, program, &settings);
+        output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
+    }
     Some(output.files)
 }
