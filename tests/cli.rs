@@ -73,6 +73,86 @@ fn sarif_format() {
 }
 
 #[test]
+fn sarif_keeps_the_reason_of_a_diagnostic_without_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = scalpel(&["check", "--message-format", "sarif", tmp.path().to_str().unwrap()]);
+    let log: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "W0010");
+    assert_eq!(result["locations"], serde_json::json!([]));
+    let text = result["message"]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("note: detection files end in `.det`"), "{text}");
+}
+
+#[test]
+fn attack_show_is_case_insensitive_and_names_everything() {
+    let out = scalpel(&["attack", "show", "t1565.002"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("T1565.002  Data Manipulation: Transmitted Data Manipulation\n"), "{text}");
+    assert!(text.contains("TA0040 Impact"), "tactics by name: {text}");
+    assert!(text.contains("M1041 Encrypt Sensitive Information"), "mitigations by name: {text}");
+    let search = scalpel(&["attack", "show", "transmitted", "data"]);
+    let found = stdout(&search);
+    assert!(found.contains("T1565.002  Data Manipulation: Transmitted Data Manipulation  (enterprise)"), "{found}");
+    let one = scalpel(&["attack", "show", "runtime", "data", "manipulation"]);
+    assert!(stdout(&one).starts_with("T1565.003  Data Manipulation: Runtime Data Manipulation\n"), "{}", stdout(&one));
+    let many = scalpel(&["attack", "show", "phishing"]);
+    let listed = stdout(&many);
+    assert!(
+        listed.contains("T1566  Phishing  (enterprise)") && listed.contains("T1660  Phishing  (mobile)"),
+        "{listed}"
+    );
+    let unknown = scalpel(&["attack", "show", "T0999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).starts_with("error[E0402]"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn templates_are_listed_and_exported() {
+    let list = stdout(&scalpel(&["templates", "list"]));
+    assert!(list.starts_with("savedsearches.conf.hbs  renders splunk/savedsearches.conf"), "{list}");
+    assert!(list.contains("  rules.search"), "{list}");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("templates");
+    let out = scalpel(&["templates", "export", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exported = std::fs::read_to_string(dir.join("savedsearches.conf.hbs")).unwrap();
+    assert_eq!(exported, std::fs::read_to_string("targets/templates/savedsearches.conf.hbs").unwrap());
+    // The exported folder is a valid override: building with it gives the same file.
+    let built = |extra: &[&str], name: &str| {
+        let out_dir = tmp.path().join(name);
+        let mut args = vec!["build", "--target", "splunk", GOOD, "tests/ui/W0501_splunk_window.det"];
+        args.extend_from_slice(extra);
+        args.extend(["--out", out_dir.to_str().unwrap()]);
+        let out = scalpel(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        std::fs::read_to_string(out_dir.join("splunk/savedsearches.conf")).unwrap()
+    };
+    assert_eq!(built(&["--templates", dir.to_str().unwrap()], "a"), built(&[], "b"));
+}
+
+#[test]
+fn coverage_and_events_report_like_the_other_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = "tests/ui/W0204_out_of_range.det";
+    let dir = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let json = scalpel(&["coverage", "--message-format", "json", GOOD, case, "--out", &dir("c1")]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let line: serde_json::Value = serde_json::from_str(stdout(&json).lines().next().unwrap_or_default()).unwrap();
+    assert_eq!(line["code"], "W0204");
+    let denied = scalpel(&["coverage", "--deny-warnings", GOOD, case, "--out", &dir("c2")]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    let kql = scalpel(&["coverage", "--target", "kql", GOOD, case, "--out", &dir("c3")]);
+    assert_eq!(kql.status.code(), Some(0), "{}", stderr(&kql));
+    let html = std::fs::read_to_string(tmp.path().join("c3/coverage.html")).unwrap();
+    assert!(html.contains("kql") && !html.contains(">splunk<"), "only the requested target is reported");
+    let events = scalpel(&["events", "--deny-warnings", GOOD, case, "--out", &dir("e")]);
+    assert_eq!(events.status.code(), Some(1), "{}", stderr(&events));
+    assert!(!tmp.path().join("e").exists(), "nothing is written when warnings are denied");
+}
+
+#[test]
 fn explain_known_and_unknown_codes() {
     let out = scalpel(&["explain", "e0102"]);
     assert_eq!(out.status.code(), Some(0));
@@ -100,13 +180,173 @@ fn debug_stages_print_json() {
     assert_eq!(ir["schemas"][0]["name"], "vitals");
 }
 
+/// Every command's `--help`, reviewed as a snapshot (`snapshots/cli/<name>.snap`).
 #[test]
 fn help_reads_well() {
-    let out = scalpel(&["--help"]);
+    let commands: &[(&str, &[&str])] = &[
+        ("help", &[]),
+        ("check_help", &["check"]),
+        ("build_help", &["build"]),
+        ("coverage_help", &["coverage"]),
+        ("events_help", &["events"]),
+        ("test_help", &["test"]),
+        ("debug_ast_help", &["debug", "ast"]),
+        ("debug_ir_help", &["debug", "ir"]),
+        ("explain_help", &["explain"]),
+        ("attack_build_help", &["attack", "build"]),
+        ("attack_show_help", &["attack", "show"]),
+        ("import_attack_flow_help", &["import", "attack-flow"]),
+        ("templates_list_help", &["templates", "list"]),
+        ("templates_export_help", &["templates", "export"]),
+    ];
     insta::with_settings!({ snapshot_path => "../snapshots/cli", prepend_module_to_snapshot => false, omit_expression => true }, {
-        insta::assert_snapshot!("help", stdout(&out));
-        insta::assert_snapshot!("check_help", stdout(&scalpel(&["check", "--help"])));
+        for (name, command) in commands {
+            let mut args = command.to_vec();
+            args.push("--help");
+            let out = scalpel(&args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            insta::assert_snapshot!(*name, stdout(&out));
+        }
     });
+}
+
+#[test]
+fn every_positional_argument_is_described() {
+    for command in [
+        &["debug", "ast"][..],
+        &["debug", "ir"],
+        &["attack", "show"],
+        &["import", "attack-flow"],
+        &["templates", "export"],
+    ] {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let help = stdout(&scalpel(&args));
+        let arguments = help.split("Arguments:").nth(1).and_then(|a| a.split("Options:").next()).unwrap_or_default();
+        // `  <FILE>  description`, or the description on the next, deeper-indented line.
+        let lines: Vec<&str> = arguments.lines().filter(|l| !l.trim().is_empty()).collect();
+        let names: Vec<usize> =
+            (0..lines.len()).filter(|&i| lines[i].starts_with("  <") || lines[i].starts_with("  [")).collect();
+        assert!(!names.is_empty(), "{args:?}: {help}");
+        for i in names {
+            let same_line = lines[i].trim().split_once("  ").is_some_and(|(_, d)| !d.trim().is_empty());
+            let next_line = lines.get(i + 1).is_some_and(|l| l.starts_with("        ") && !l.trim().starts_with('['));
+            assert!(same_line || next_line, "{args:?}: `{}` has no description", lines[i]);
+        }
+    }
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    for command in ["check", "build", "coverage", "events", "test"] {
+        let out = scalpel(&[command, "no/such/tree"]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert!(stderr(&out).starts_with("error: no such file or folder: `no/such/tree`"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn check_reports_what_build_would() {
+    // A sequence Splunk approximates: the warning comes from the Splunk back end.
+    let case = "tests/ui/W0502_splunk_sequence.det";
+    let out = scalpel(&["check", GOOD, case]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning[W0502]: splunk approximates"), "{}", stderr(&out));
+    let only_sigma = scalpel(&["check", "--target", "sigma", GOOD, case]);
+    assert!(!stderr(&only_sigma).contains("W0502"), "{}", stderr(&only_sigma));
+    // An error only a back end finds fails `check`, as it fails `build`.
+    let collision = scalpel(&["check", GOOD, "tests/ui/E0504_file_collision.det"]);
+    assert_eq!(collision.status.code(), Some(1));
+    assert!(stderr(&collision).contains("error[E0504]"), "{}", stderr(&collision));
+}
+
+#[test]
+fn lint_levels_from_flags_in_order() {
+    let case = "tests/ui/W0204_out_of_range.det";
+    let run = |flags: &[&str]| {
+        let mut args = vec!["check"];
+        args.extend_from_slice(flags);
+        args.extend([GOOD, case]);
+        let out = scalpel(&args);
+        (out.status.code(), stderr(&out))
+    };
+    let (code, err) = run(&["-A", "W0204"]);
+    assert_eq!(code, Some(0));
+    assert!(!err.contains("W0204") && err.starts_with("ok: "), "{err}");
+    let (code, err) = run(&["-D", "w0204"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[W0204]") && err.contains("because of `-D W0204`"), "{err}");
+    let (code, _) = run(&["-D", "W0204", "-A", "W0204"]);
+    assert_eq!(code, Some(0), "the later flag wins");
+    let (code, _) = run(&["-A", "W0204", "-D", "W0204"]);
+    assert_eq!(code, Some(1), "the later flag wins");
+    let (code, err) = run(&["-D", "warnings"]);
+    assert_eq!(code, Some(1), "{err}");
+    let (code, _) = run(&["--deny-warnings", "-A", "W0204"]);
+    assert_eq!(code, Some(0), "an allowed warning is not denied by --deny-warnings");
+    let (code, err) = run(&["-A", "E0102"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("errors cannot be silenced"), "{err}");
+}
+
+#[test]
+fn lint_levels_from_scalpel_toml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path();
+    std::fs::copy(GOOD, tree.join("schemas.det")).unwrap();
+    std::fs::copy("tests/ui/W0204_out_of_range.det", tree.join("flow.det")).unwrap();
+    let check = |toml: &str, flags: &[&str]| {
+        std::fs::write(tree.join("scalpel.toml"), format!("name = \"t\"\n{toml}")).unwrap();
+        let mut args = vec!["check"];
+        args.extend_from_slice(flags);
+        args.push(tree.to_str().unwrap());
+        let out = scalpel(&args);
+        (out.status.code(), stderr(&out))
+    };
+    assert_eq!(check("[lints]\nW0204 = \"allow\"\n", &[]).0, Some(0));
+    let (code, err) = check("[lints]\nW0204 = \"deny\"\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("because of `W0204 = \"deny\"` in `[lints]`"), "{err}");
+    let (code, err) = check("[lints]\nW0204 = \"deny\"\n", &["-W", "W0204"]);
+    assert_eq!(code, Some(0), "the command line overrides the file: {err}");
+    assert!(err.contains("warning[W0204]"), "{err}");
+    let (code, err) = check("[lints]\nwarnings = \"deny\"\n", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let (code, err) = check("[lints]\nW0204 = \"alow\"\nE0102 = \"allow\"\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[E0030]") && err.contains("did you mean `allow`?"), "{err}");
+    assert!(err.contains("scalpel.toml:3:1") && err.contains("`E0102` is an error"), "{err}");
+}
+
+#[test]
+fn repeated_warnings_are_counted_after_the_first_few() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flow = tmp.path().join("flow.det");
+    let steps: String = (0..5)
+        .map(|n| format!("    step s{n} \"t\" {{\n        technique T1565.002\n        source vitals\n        detect heart_rate < 400\n    }}\n"))
+        .collect();
+    std::fs::write(&flow, format!("flow \"F\" \"f\" {{\n    category \"c\"\n    origin theoretical\n{steps}}}\n"))
+        .unwrap();
+    let folded = scalpel(&["check", "--target", "sigma", GOOD, flow.to_str().unwrap()]);
+    let err = stderr(&folded);
+    assert_eq!(err.matches("warning[W0204]: `heart_rate`").count(), 3, "{err}");
+    assert!(err.contains("warning[W0204]: 2 more not shown (constant outside the field's declared range)"), "{err}");
+    assert!(err.ends_with("(5 warnings)\n"), "the total counts all of them: {err}");
+    let all = scalpel(&["check", "--target", "sigma", "--all-warnings", GOOD, flow.to_str().unwrap()]);
+    assert_eq!(stderr(&all).matches("warning[W0204]: `heart_rate`").count(), 5);
+    let json = scalpel(&["check", "--target", "sigma", "--message-format", "json", GOOD, flow.to_str().unwrap()]);
+    assert_eq!(stdout(&json).lines().count(), 5, "machine formats are never folded");
+}
+
+#[test]
+fn the_shipped_tree_builds_without_a_wall_of_warnings() {
+    let out = scalpel(&["check", "detections"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    let strict = scalpel(&["check", "--deny-warnings", "detections"]);
+    assert_eq!(strict.status.code(), Some(0), "{}", stderr(&strict));
+    let shown = scalpel(&["check", "-W", "W0501", "--all-warnings", "detections"]);
+    assert_eq!(stderr(&shown).matches("warning[W0501]").count(), 46, "the approximations are only silenced");
 }
 
 #[test]
@@ -172,7 +412,7 @@ fn coverage_writes_layers_html_and_markdown() {
     let out = scalpel(&["coverage", "detections", "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("coverage: ") && err.contains("% of 110 steps"), "{err}");
+    assert!(err.contains("coverage: ") && err.contains("% of 112 steps"), "{err}");
     assert!(!err.contains("warning["), "target warnings are counted, not printed: {err}");
     for file in ["navigator/enterprise-attack.json", "navigator/ics-attack.json", "coverage.html", "coverage.md"] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
@@ -237,7 +477,7 @@ fn test_json_and_junit_formats() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let xml = stdout(&out);
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scalpel test\""), "{xml}");
-    assert!(xml.contains("<testsuite name=\"ir::eval\" tests=\"167\" failures=\"0\""), "{xml}");
+    assert!(xml.contains("<testsuite name=\"ir::eval\" tests=\"170\" failures=\"0\""), "{xml}");
     assert!(xml.contains("<skipped message=\"sigma-rust has no correlations\"/>"));
     assert!(!xml.contains("<failure"));
 }
@@ -260,7 +500,7 @@ fn events_are_written_and_deterministic() {
         let out_dir = tmp.path().join(dir);
         let out = scalpel(&["events", "detections", "--seed", seed, "--out", out_dir.to_str().expect("utf-8")]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert!(stderr(&out).starts_with("ok: 167 rules: "), "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("ok: 170 rules: "), "{}", stderr(&out));
         std::fs::read_to_string(out_dir.join("AF2-10/tamper.jsonl")).expect("tamper events")
     };
     let (a, b, c) = (run("a", "1"), run("b", "1"), run("c", "2"));

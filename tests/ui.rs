@@ -8,6 +8,7 @@
 
 use scalpel_compiler::diag::{render, Code};
 use scalpel_compiler::events;
+use scalpel_compiler::lints::Lints;
 use scalpel_compiler::project;
 use scalpel_driver::build;
 use scalpel_driver::coverage::CoverageSettings;
@@ -24,6 +25,7 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0002_invalid_utf8",
     "E0007_file_too_large",
     "E0009_invalid_config",
+    "E0030_invalid_lint_level",
     "W0010_no_input",
     "E0405_attack_bundle",
     "E0011_too_many_rules",
@@ -36,9 +38,11 @@ const FILESYSTEM_CASES: &[&str] = &[
 /// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
 /// from a build to every target, with `templates` (built-in ones when `None`);
 /// coverage codes (E07xx) from reading the `[coverage]` settings, event codes (E06xx)
-/// from generating the synthetic events.
+/// from generating the synthetic events; the tree's `[lints]` levels apply (E0030).
 fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -> (String, Vec<Code>) {
     let mut compiled = project::compile(paths, &[]);
+    let (lints, problems) = Lints::from_project(&compiled.project);
+    problems.into_iter().for_each(|d| compiled.diags.push(d));
     if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
         match (settings, Templates::load(templates)) {
@@ -54,7 +58,7 @@ fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -
             }
         }
     }
-    let diags = compiled.diags.into_sorted();
+    let diags = lints.apply(compiled.diags.into_sorted());
     let mut text: String = diags.iter().map(|d| render::human(d, &compiled.project.sources, false) + "\n").collect();
     if let Some(tmp) = tmp {
         text = text.replace(&tmp.display().to_string(), "<tmp>");
@@ -119,6 +123,13 @@ fn filesystem_cases() {
     std::fs::create_dir(&tree).unwrap();
     std::fs::write(tree.join("scalpel.toml"), "name = \"t\"\npath = [\"flows\"]\n").unwrap();
     run("E0009_invalid_config", vec![tree], Code::InvalidConfig);
+
+    let lints_tree = root.join("lints");
+    std::fs::create_dir(&lints_tree).unwrap();
+    std::fs::write(lints_tree.join("scalpel.toml"), "name = \"t\"\n[lints]\nW0204 = \"alow\"\nE0102 = \"allow\"\n")
+        .unwrap();
+    std::fs::copy(PRELUDE, lints_tree.join("schemas.det")).unwrap();
+    run("E0030_invalid_lint_level", vec![lints_tree], Code::InvalidLints);
 
     let empty = root.join("empty");
     std::fs::create_dir(&empty).unwrap();

@@ -31,7 +31,9 @@ import checks  # noqa: E402  (the per-engine checks, next to this file)
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--oracles", default=os.environ.get("ORACLES", str(Path.home() / ".cache/scalpel-oracles")))
-    parser.add_argument("--out", default=str(ROOT / "target/conformance"))
+    # Under cargo's target folder, wherever CARGO_TARGET_DIR puts it.
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    parser.add_argument("--out", default=str(target_dir / "conformance"))
     parser.add_argument("--scalpel", default="cargo run --quiet --release --")
     args = parser.parse_args()
     out = Path(args.out)

@@ -11,10 +11,12 @@
 //! Diagnostics from every stage are [`diag::Diagnostic`] values.
 
 pub mod attack;
+pub mod config_spans;
 pub mod diag;
 pub mod events;
 pub mod import;
 pub mod ir;
+pub mod lints;
 pub mod project;
 pub mod schema;
 pub mod sema;

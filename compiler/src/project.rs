@@ -43,6 +43,9 @@ pub struct Config {
     /// Coverage settings (`collected = [...]`); read by `scalpel coverage`.
     #[serde(default)]
     pub coverage: toml::Table,
+    /// Lint levels (`W0501 = "allow"`); read by [`crate::lints`].
+    #[serde(default)]
+    pub lints: toml::Table,
 }
 
 fn default_paths() -> Vec<String> {
@@ -109,7 +112,7 @@ fn load_tree(
             diags.push(
                 Diagnostic::new(Code::InvalidConfig, format!("invalid `{CONFIG_FILE}`"))
                     .primary(span, err.message().to_string())
-                    .note("keys are `name`, `paths`, `attack_bundles`, `[targets.*]` and `[coverage]`"),
+                    .note("keys are `name`, `paths`, `attack_bundles`, `[targets.*]`, `[coverage]` and `[lints]`"),
             );
             return;
         }

@@ -152,6 +152,43 @@ fn html_report_is_well_formed_and_has_a_node_per_step() {
         .find(|t| classes(t).contains(&"techniques"))
         .map(|t| t.descendants().filter(|n| n.tag_name().name() == "tr").count());
     assert_eq!(technique_rows, Some(coverage.techniques.len() + 1), "a row per technique plus the header");
+    // A table of contents with every flow, in the report's (natural) order, and a way back.
+    let nav = elements(&doc, "nav").into_iter().find(|n| n.attribute("id") == Some("contents")).expect("contents");
+    let listed: Vec<&str> = nav.descendants().filter(|n| n.tag_name().name() == "a").filter_map(|a| a.text()).collect();
+    let mut expected = vec!["Flows"];
+    expected.extend(coverage.flows.iter().map(|f| f.id.as_str()));
+    expected.push("Techniques");
+    assert_eq!(listed, expected);
+    let ups = doc.descendants().filter(|n| n.attribute("href") == Some("#contents")).count();
+    assert_eq!(ups, coverage.flows.len(), "every flow links back to the contents");
+    // Each detectable step shows its condition and description in its sheet row.
+    let conditions = doc.descendants().filter(|n| classes(n).contains(&"condition")).count();
+    let detectable = coverage.flows.iter().flat_map(|f| &f.steps).filter(|s| s.condition.is_some()).count();
+    assert_eq!(conditions, detectable);
+    assert!(html.contains("detect <code>signature.valid == false or heart_rate == 0 and perfusion_index &gt;= 0.5 or heart_rate &gt; 300</code>"), "AF2-10 tamper's condition");
+}
+
+#[test]
+fn flows_are_in_natural_order_and_mitigations_named_once() {
+    let (_, coverage) = shipped();
+    let ids: Vec<&str> = coverage.flows.iter().map(|f| f.id.as_str()).collect();
+    let position = |id: &str| ids.iter().position(|i| *i == id).expect(id);
+    assert!(position("AF-1") < position("AF-2") && position("AF-9") < position("AF-10"), "{ids:?}");
+    assert!(position("AF-21") < position("AF2-1") && position("AF2-7") < position("AF2-10"), "{ids:?}");
+    for step in coverage.flows.iter().flat_map(|f| &f.steps) {
+        let names: Vec<&str> = step.mitigations.iter().map(|m| m.name.as_str()).collect();
+        let unique: std::collections::BTreeSet<&&str> = names.iter().collect();
+        assert_eq!(names.len(), unique.len(), "{}: a mitigation name listed twice", step.id);
+    }
+    // A step with Enterprise and ICS techniques lists "Audit" once, with both ids.
+    let audit = coverage
+        .flows
+        .iter()
+        .flat_map(|f| &f.steps)
+        .flat_map(|s| &s.mitigations)
+        .find(|m| m.ids.len() > 1)
+        .expect("some mitigation name has ids in two domains");
+    assert!(audit.ids.iter().all(|l| l.name == audit.name), "{audit:?}");
 }
 
 #[test]

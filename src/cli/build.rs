@@ -1,66 +1,54 @@
 //! `scalpel build`: front end, then every requested target and the synthetic test
-//! events (`events/`, as `scalpel events` writes them), then an atomic write (or, with
-//! `--check`, a comparison with what is already there; see [`scalpel_driver::out_dir`]).
+//! events ([`super::pipeline`]), then an atomic write (or, with `--check`, a
+//! comparison with what is already there; see [`scalpel_driver::out_dir`]).
 
-use super::{report, BuildArgs, MessageFormat};
+use super::pipeline::{self, Options};
+use super::report::{self, Reporter};
+use super::{BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project;
-use scalpel_driver::build;
 use scalpel_driver::out_dir::{self, Comparison};
-use scalpel_targets::templates::Templates;
-use scalpel_targets::{Settings, Target};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-pub fn run(mut args: BuildArgs) -> ExitCode {
-    if args.targets.is_empty() {
-        args.targets = Target::ALL.to_vec();
+pub fn run(args: BuildArgs) -> ExitCode {
+    if let Err(status) = report::require_paths(&args.input.paths) {
+        return status;
     }
-    args.targets.sort();
-    args.targets.dedup();
+    let targets = args.targets.resolve();
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
+    let reporter = Reporter::new(&compiled.project, &args.lints, args.message_format, &mut diags);
     let mut written = None;
     let mut stale = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
-        let (tree, settings) = Settings::for_project(&compiled.project);
-        let templates = Templates::load(args.templates.as_deref());
-        match (settings, templates) {
-            (Ok(mut settings), Ok(templates)) => {
-                if let Some(language) = args.elastic_language {
-                    settings.elastic.language = language;
+        let bar = progress_bar();
+        let options = Options {
+            targets: &targets,
+            templates: args.templates.as_deref(),
+            elastic_language: args.elastic_language,
+            progress: &bar,
+            replay_files: true,
+        };
+        let files = pipeline::back_ends(&compiled.project, program, &options, &mut diags);
+        // Denied warnings are errors from here on: nothing is written.
+        diags = reporter.apply(diags);
+        if let (Some(files), false) = (files, diags.has_errors()) {
+            let result = if args.check {
+                out_dir::compare(&args.out, &files).map(|c| stale = Some(c))
+            } else {
+                out_dir::write_atomically(&args.out, &files)
+            };
+            match result {
+                Ok(()) => written = Some(files.len()),
+                Err(err) => {
+                    diags.push(Diagnostic::new(Code::Io, format!("cannot access `{}`", args.out.display())).note(err))
                 }
-                let bar = progress_bar(build::unit_count(program, &args.targets));
-                let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
-                bar.finish_and_clear();
-                diags.extend(output.diags);
-                // The synthetic test events of every rule, next to the rules.
-                let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
-                generated.diags.into_iter().for_each(|d| diags.push(d));
-                let events = scalpel_driver::replay::files(&generated.items, program, &settings);
-                output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
-                let denied = args.deny_warnings && !diags.is_empty();
-                if !diags.has_errors() && !denied {
-                    let result = if args.check {
-                        out_dir::compare(&args.out, &output.files).map(|c| stale = Some(c))
-                    } else {
-                        out_dir::write_atomically(&args.out, &output.files)
-                    };
-                    match result {
-                        Ok(()) => written = Some(output.files.len()),
-                        Err(err) => diags.push(
-                            Diagnostic::new(Code::Io, format!("cannot access `{}`", args.out.display())).note(err),
-                        ),
-                    }
-                }
-            }
-            (settings, templates) => {
-                settings.err().into_iter().chain(templates.err()).for_each(|d| diags.push(d));
             }
         }
     }
-    let sorted = report::emit(diags, &compiled.project.sources, args.message_format);
+    let sorted = reporter.emit(diags, &compiled.project.sources);
     if let Some(comparison) = stale {
         return report_comparison(&args.out, &comparison);
     }
@@ -74,15 +62,15 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
     if written.is_none() {
         return ExitCode::from(1);
     }
-    report::status(&sorted, args.deny_warnings)
+    report::status(&sorted)
 }
 
 /// A bar on a terminal only; hidden otherwise (CI logs, pipes).
-fn progress_bar(len: usize) -> ProgressBar {
+fn progress_bar() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(len as u64);
+    let bar = ProgressBar::new(0);
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rules") {
         bar.set_style(style);
     }

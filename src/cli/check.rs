@@ -1,12 +1,21 @@
-//! `scalpel check`: run the front end and report.
+//! `scalpel check`: the front end, then every target's back end and the event
+//! generator in memory ([`super::pipeline`]); reports every diagnostic `build`
+//! would, and writes nothing.
 
-use super::{report, CheckArgs, MessageFormat};
+use super::pipeline::{self, Options};
+use super::report::{self, Reporter};
+use super::{CheckArgs, MessageFormat};
+use indicatif::ProgressBar;
 use scalpel_compiler::project;
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
-    let sources = &compiled.project.sources;
+    if let Err(status) = report::require_paths(&args.input.paths) {
+        return status;
+    }
+    let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
+    let mut diags = std::mem::take(&mut compiled.diags);
+    let reporter = Reporter::new(&compiled.project, &args.lints, args.message_format, &mut diags);
     let summary = compiled.program.as_ref().map(|p| {
         let steps: usize = p.flows.iter().map(|f| f.steps.len()).sum();
         let sequences: usize = p.flows.iter().map(|f| f.sequences.len()).sum();
@@ -17,7 +26,18 @@ pub fn run(args: CheckArgs) -> ExitCode {
             p.flows.len()
         )
     });
-    let diags = report::emit(compiled.diags, sources, args.message_format);
+    if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
+        let targets = args.targets.resolve();
+        let options = Options {
+            targets: &targets,
+            templates: None,
+            elastic_language: None,
+            progress: &ProgressBar::hidden(),
+            replay_files: false,
+        };
+        pipeline::back_ends(&compiled.project, program, &options, &mut diags);
+    }
+    let diags = reporter.emit(diags, &compiled.project.sources);
     if matches!(args.message_format, MessageFormat::Human) {
         let errors = diags.iter().any(|d| d.is_error());
         match (errors, summary) {
@@ -27,5 +47,5 @@ pub fn run(args: CheckArgs) -> ExitCode {
             (false, None) => eprintln!("error: check failed"),
         }
     }
-    report::status(&diags, args.deny_warnings)
+    report::status(&diags)
 }

@@ -1,13 +1,16 @@
-//! `scalpel coverage`: front end, a build to every target, then the coverage
-//! model rendered as Navigator layers, an HTML report and a Markdown summary.
+//! `scalpel coverage`: front end, a build to the requested targets (all by
+//! default), then the coverage model rendered as Navigator layers, an HTML report
+//! and a Markdown summary.
 //!
 //! Target diagnostics do not stop the report (a target that cannot express a
 //! step is exactly what coverage shows); front-end and settings errors do. Target
 //! errors are printed; target warnings (approximations) are only counted here,
-//! since the report lists them per step and target. The output folder is replaced
-//! as a whole, like `scalpel build`'s.
+//! since the report lists them per step and target, unless lint levels make them
+//! errors (then they are printed and the run fails, report written). The output
+//! folder is replaced as a whole, like `scalpel build`'s.
 
-use super::{report, CoverageArgs};
+use super::report::{self, Reporter};
+use super::{CoverageArgs, MessageFormat};
 use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
 use scalpel_compiler::project;
 use scalpel_driver::build;
@@ -18,11 +21,16 @@ use scalpel_targets::{Settings, Target};
 use std::process::ExitCode;
 
 pub fn run(args: CoverageArgs) -> ExitCode {
+    if let Err(status) = report::require_paths(&args.input.paths) {
+        return status;
+    }
+    let targets = args.targets.resolve();
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
+    let reporter = Reporter::new(&compiled.project, &args.lints, args.message_format, &mut diags);
     let analysed = match (&compiled.program, &compiled.catalog) {
         (Some(program), Some(catalog)) if !diags.has_errors() => {
-            analyse(&compiled.project, program, catalog, &mut diags)
+            analyse(&compiled.project, program, catalog, &targets, &reporter, &mut diags)
         }
         _ => None,
     };
@@ -37,49 +45,63 @@ pub fn run(args: CoverageArgs) -> ExitCode {
             }
         }
     });
-    let sorted = report::emit(diags, &compiled.project.sources, super::MessageFormat::Human);
+    let sorted = reporter.emit(diags, &compiled.project.sources);
+    let human = matches!(args.message_format, MessageFormat::Human);
     let Some((coverage, warnings, count)) = written else {
-        let what = if front_end_failed { "coverage not computed" } else { "nothing written" };
-        eprintln!("error: {what}: {}", report::counts(&sorted));
+        if human {
+            let what = if front_end_failed { "coverage not computed" } else { "nothing written" };
+            eprintln!("error: {what}: {}", report::counts(&sorted));
+        }
         return ExitCode::from(1);
     };
-    let domains: Vec<String> =
-        coverage.domains.iter().map(|d| format!("{} {}% of {} techniques", d.domain, d.score, d.techniques)).collect();
-    eprintln!(
-        "coverage: {}% of {} steps ({}); wrote {count} files to {}",
-        coverage.score,
-        coverage.steps.total(),
-        domains.join(", "),
-        args.out.display()
-    );
-    if warnings > 0 {
-        eprintln!("note: {warnings} target warnings (approximations), shown per step and sequence in coverage.html");
+    if human {
+        let domains: Vec<String> = coverage
+            .domains
+            .iter()
+            .map(|d| format!("{} {}% of {} techniques", d.domain, d.score, d.techniques))
+            .collect();
+        eprintln!(
+            "coverage: {}% of {} steps ({}); wrote {count} files to {}",
+            coverage.score,
+            coverage.steps.total(),
+            domains.join(", "),
+            args.out.display()
+        );
+        if warnings > 0 {
+            eprintln!(
+                "note: {warnings} target warnings (approximations), shown per step and sequence in coverage.html"
+            );
+        }
     }
     match args.fail_under {
         Some(minimum) if coverage.score < minimum => {
             eprintln!("error: coverage {}% is below --fail-under {minimum}%", coverage.score);
             ExitCode::from(1)
         }
-        _ => ExitCode::SUCCESS,
+        _ => report::status(&sorted),
     }
 }
 
-/// Settings, a build to every target, the model and the number of target
-/// warnings; `None` when a setting is invalid.
+/// Settings, a build to the targets, the model and the number of target
+/// warnings left at `warn`; `None` when a setting is invalid.
 fn analyse(
     project: &project::Project,
     program: &scalpel_compiler::ir::Program,
     catalog: &scalpel_compiler::attack::Catalog,
+    targets: &[Target],
+    reporter: &Reporter,
     diags: &mut Diagnostics,
 ) -> Option<(Coverage, usize)> {
     let (tree, settings) = Settings::for_project(project);
     let settings = settings.map_err(|d| diags.push(d)).ok()?;
     let coverage_settings = CoverageSettings::for_project(project, program).map_err(|d| diags.push(d)).ok()?;
     let templates = Templates::load(None).map_err(|d| diags.push(d)).ok()?;
-    let output = build(program, &tree, &settings, Target::ALL, &templates, &|| ());
-    let model = coverage::analyze(program, catalog, &output, Target::ALL, &tree, &coverage_settings);
-    output.diags.iter().filter(|d| d.is_error()).for_each(|d| diags.push(d.clone()));
-    Some((model, output.diags.warning_count()))
+    let output = build(program, &tree, &settings, targets, &templates, &|| ());
+    let model = coverage::analyze(program, catalog, &output, targets, &tree, &coverage_settings);
+    let target_diags = reporter.apply(output.diags.clone());
+    let warnings = target_diags.warning_count();
+    target_diags.into_iter().filter(Diagnostic::is_error).for_each(|d| diags.push(d));
+    Some((model, warnings))
 }
 
 /// `navigator/<domain>.json` per domain, `coverage.html`, `coverage.md`.

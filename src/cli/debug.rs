@@ -1,6 +1,6 @@
 //! `scalpel debug ast|ir FILE`: the compiler's stages made visible.
 
-use super::{report, MessageFormat};
+use super::report;
 use scalpel_compiler::diag::Diagnostics;
 use scalpel_compiler::{project, syntax};
 use std::path::{Path, PathBuf};
@@ -15,11 +15,11 @@ pub fn ast(file: &Path) -> ExitCode {
         diags.extend(d);
         out.push(ast);
     }
-    let diags = report::emit(diags, &project.sources, MessageFormat::Human);
+    let diags = print(diags, &project.sources);
     if let Some(ast) = out.first() {
         println!("{}", serde_json::to_string_pretty(ast).unwrap_or_default());
     }
-    report::status(&diags, false)
+    report::status(&diags)
 }
 
 /// The IR of the flows declared in `file`; the file's tree (the folder with
@@ -28,7 +28,7 @@ pub fn ir(file: &Path, bundles: &[PathBuf]) -> ExitCode {
     let mut paths = vec![file.to_path_buf()];
     paths.extend(project::tree_of(file));
     let compiled = project::compile(&paths, bundles);
-    let diags = report::emit(compiled.diags, &compiled.project.sources, MessageFormat::Human);
+    let diags = print(compiled.diags, &compiled.project.sources);
     if let Some(program) = &compiled.program {
         let wanted = scalpel_compiler::source::display_path(file);
         let flows: Vec<_> = program.flows.iter().filter(|f| f.file == wanted).collect();
@@ -41,5 +41,15 @@ pub fn ir(file: &Path, bundles: &[PathBuf]) -> ExitCode {
         let view = serde_json::json!({ "attack_version": program.attack_version, "schemas": schemas, "flows": flows });
         println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
     }
-    report::status(&diags, false)
+    report::status(&diags)
+}
+
+/// Diagnostics on stderr as they are: the stages are shown, not judged.
+fn print(diags: Diagnostics, sources: &scalpel_compiler::source::SourceMap) -> Vec<scalpel_compiler::diag::Diagnostic> {
+    let sorted = diags.into_sorted();
+    let color = report::use_color();
+    for d in &sorted {
+        eprintln!("{}", scalpel_compiler::diag::render::human(d, sources, color));
+    }
+    sorted
 }

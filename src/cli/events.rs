@@ -1,7 +1,8 @@
 //! `scalpel events`: front end, then the synthetic test events of every rule,
 //! written like `scalpel build` writes rules (atomically, into `--out`).
 
-use super::{report, EventsArgs, MessageFormat};
+use super::report::{self, Reporter};
+use super::{EventsArgs, MessageFormat};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::events::{self, ItemEvents};
 use scalpel_compiler::project;
@@ -11,14 +12,20 @@ use scalpel_targets::Settings;
 use std::process::ExitCode;
 
 pub fn run(args: EventsArgs) -> ExitCode {
+    if let Err(status) = report::require_paths(&args.input.paths) {
+        return status;
+    }
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
+    let reporter = Reporter::new(&compiled.project, &args.lints, args.message_format, &mut diags);
     let mut summary = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         match Settings::for_project(&compiled.project).1 {
             Ok(settings) => {
                 let generated = events::generate(program, args.seed);
                 generated.diags.into_iter().for_each(|d| diags.push(d));
+                // Denied warnings are errors from here on: nothing is written.
+                diags = reporter.apply(diags);
                 if !diags.has_errors() {
                     let files = replay::files(&generated.items, program, &settings);
                     match write_atomically(&args.out, &files) {
@@ -32,7 +39,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
             Err(diag) => diags.push(diag),
         }
     }
-    let sorted = report::emit(diags, &compiled.project.sources, args.message_format);
+    let sorted = reporter.emit(diags, &compiled.project.sources);
     if matches!(args.message_format, MessageFormat::Human) {
         match &summary {
             Some(summary) => eprintln!("ok: {summary} in {}", args.out.display()),
@@ -42,7 +49,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
     if summary.is_none() {
         return ExitCode::from(1);
     }
-    report::status(&sorted, false)
+    report::status(&sorted)
 }
 
 /// `12 rules: 40 positive and 61 negative events, 9 scenarios`

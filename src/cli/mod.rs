@@ -1,7 +1,7 @@
 //! Command-line interface: argument parsing and one module per subcommand.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 errors in the input, 2 usage
-//! errors (bad flags, unknown code).
+//! errors (bad flags, unknown code, a path that does not exist).
 
 mod attack;
 mod build;
@@ -12,10 +12,13 @@ mod events;
 mod explain;
 mod files;
 mod import;
+mod pipeline;
 mod report;
+mod templates;
 mod test;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use scalpel_compiler::lints::Level;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,7 +39,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check detections: syntax, names, types, ATT&CK ids
+    /// Check detections: syntax, names, types, ATT&CK ids, then every target and the event generator (writes nothing)
     Check(CheckArgs),
     /// Compile detections to SIEM rules, one file per rule per target
     Build(BuildArgs),
@@ -60,12 +63,27 @@ enum Command {
     /// Turn other formats into `.det` skeletons
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The built-in packaging templates that `build --templates DIR` overrides
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+#[derive(Subcommand)]
+enum TemplatesCommand {
+    /// List the built-in templates, the file each renders and the variables it gets
+    List,
+    /// Write the built-in templates into DIR, to edit and pass to `build --templates DIR`
+    Export {
+        /// The folder to write (`<name>.hbs` per template); replaced as a whole
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
     /// An Attack Flow Builder file (.afb, format 2.x) or STIX 2.1 attack-flow bundle
     AttackFlow {
+        /// The Attack Flow Builder file (`.afb`) or STIX 2.1 bundle (`.json`) to convert
         file: PathBuf,
         /// Write the `.det` file here instead of standard output
         #[arg(long, short)]
@@ -84,33 +102,110 @@ struct InputArgs {
     attack_bundles: Vec<PathBuf>,
 }
 
+/// Lint levels and how many warnings to print, for every command that reports
+/// diagnostics. Levels from the command line override `[lints]` of `scalpel.toml`.
+#[derive(clap::Args)]
+struct LintArgs {
+    /// Silence a warning code (`-A W0501`), or every warning (`-A warnings`); repeatable
+    #[arg(short = 'A', long = "allow", value_name = "CODE", value_parser = parse_lint_name)]
+    allow: Vec<String>,
+    /// Report a warning code as a warning even when `[lints]` sets it otherwise; repeatable
+    #[arg(short = 'W', long = "warn", value_name = "CODE", value_parser = parse_lint_name)]
+    warn: Vec<String>,
+    /// Make a warning code an error (`-D W0204`), or every warning (`-D warnings`); repeatable
+    #[arg(short = 'D', long = "deny", value_name = "CODE", value_parser = parse_lint_name)]
+    deny: Vec<String>,
+    /// Treat warnings as errors (the same as `-D warnings`)
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Print every warning in full (by default the first 3 of each code, then a count)
+    #[arg(long)]
+    all_warnings: bool,
+    /// `-A`, `-W` and `-D` in command-line order, later ones winning (filled after parsing).
+    #[arg(skip)]
+    ordered: Vec<(Level, String)>,
+}
+
+fn parse_lint_name(text: &str) -> Result<String, String> {
+    if text == scalpel_compiler::lints::WARNINGS {
+        return Ok(text.to_string());
+    }
+    scalpel_compiler::lints::check_name(text).map(|code| code.as_str().to_string()).map_err(|p| p.to_string())
+}
+
+/// `--target`: the targets to compile to, all of them when absent.
+#[derive(clap::Args)]
+struct TargetArgs {
+    /// Targets to compile to, comma-separated (all targets when absent)
+    #[arg(long = "target", value_name = "TARGET", value_delimiter = ',')]
+    targets: Vec<TargetArg>,
+}
+
+impl TargetArgs {
+    /// The requested targets, sorted and unique; every target when none is given.
+    fn resolve(&self) -> Vec<scalpel_targets::Target> {
+        let mut targets: Vec<_> = self.targets.iter().map(|t| t.0).collect();
+        if targets.is_empty() {
+            targets = scalpel_targets::Target::ALL.to_vec();
+        }
+        targets.sort();
+        targets.dedup();
+        targets
+    }
+}
+
+/// A target as a command-line value, so that `--help` lists the targets.
+#[derive(Clone, Copy)]
+struct TargetArg(scalpel_targets::Target);
+
+impl ValueEnum for TargetArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<TargetArg>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| scalpel_targets::Target::ALL.iter().map(|t| TargetArg(*t)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        use scalpel_targets::Target;
+        let help = match self.0 {
+            Target::Sigma => "Sigma rules and correlation rules",
+            Target::Splunk => "Splunk SPL searches and an ES savedsearches.conf",
+            Target::Kql => "Microsoft Sentinel KQL analytic rules and table schemas",
+            Target::Elastic => "Elastic EQL, ES|QL or Lucene rules as Kibana NDJSON, and index templates",
+        };
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(help))
+    }
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
-    /// Treat warnings as errors
-    #[arg(long)]
-    deny_warnings: bool,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 #[derive(clap::Args)]
 struct BuildArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Targets to compile to, comma-separated (all targets when absent)
-    #[arg(long = "target", value_delimiter = ',', value_parser = parse_target)]
-    targets: Vec<scalpel_targets::Target>,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// Output folder; replaced as a whole when the build succeeds
     #[arg(long, short, default_value = "build")]
     out: PathBuf,
     /// Write nothing; show a diff and fail when the output folder is not what this build makes
     #[arg(long)]
     check: bool,
-    /// Folder of handlebars templates overriding the built-in ones (`savedsearches.conf.hbs`)
-    #[arg(long, value_name = "DIR")]
+    /// Folder of handlebars templates replacing the built-in ones by name
+    /// (`savedsearches.conf.hbs`). The built-in ones are compiled into scalpel (their
+    /// source is targets/templates/): `scalpel templates export DIR` writes them to start
+    /// from, `scalpel templates list` names the variables each one gets
+    #[arg(long, value_name = "DIR", verbatim_doc_comment)]
     templates: Option<PathBuf>,
     /// Language of Elastic rules for single steps, overriding `[targets.elastic] language`
     #[arg(long, value_name = "eql|lucene", value_parser = parse_elastic_language)]
@@ -118,21 +213,27 @@ struct BuildArgs {
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
-    /// Treat warnings as errors
-    #[arg(long)]
-    deny_warnings: bool,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 #[derive(clap::Args)]
 struct CoverageArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    targets: TargetArgs,
     /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`); replaced as a whole
     #[arg(long, short, default_value = "coverage")]
     out: PathBuf,
     /// Exit with status 1 when the overall coverage is below this percentage
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     fail_under: Option<f64>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -155,6 +256,8 @@ struct EventsArgs {
     /// How to print diagnostics
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 #[derive(clap::Args)]
@@ -164,9 +267,11 @@ struct TestArgs {
     /// Seed of the event generator
     #[arg(long, default_value_t = scalpel_compiler::events::DEFAULT_SEED)]
     seed: u64,
-    /// Report format: a table, JSON, or JUnit XML for CI
+    /// Report format: a table, JSON, or JUnit XML for CI (diagnostics go to stderr)
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,13 +291,6 @@ fn parse_elastic_language(text: &str) -> Result<scalpel_targets::settings::Elast
     })
 }
 
-fn parse_target(text: &str) -> Result<scalpel_targets::Target, String> {
-    scalpel_targets::Target::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = scalpel_targets::Target::ALL.iter().map(|t| t.name()).collect();
-        format!("unknown target `{text}`; targets are {}", names.join(", "))
-    })
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum MessageFormat {
     /// rustc-style text on stderr
@@ -206,10 +304,15 @@ enum MessageFormat {
 #[derive(Subcommand)]
 enum DebugCommand {
     /// Print the syntax tree of a file, as JSON
-    Ast { file: PathBuf },
+    Ast {
+        /// The `.det` file to parse
+        file: PathBuf,
+    },
     /// Print the checked IR of a file's flows, as JSON (schemas come from its tree)
     Ir {
+        /// The `.det` file whose flows to show; the tree around it is loaded too
         file: PathBuf,
+        /// Check ATT&CK ids against these STIX 2.1 bundles instead of the embedded catalog
         #[arg(long = "attack-bundle", value_name = "FILE")]
         attack_bundles: Vec<PathBuf>,
     },
@@ -226,12 +329,23 @@ enum AttackCommand {
         #[arg(required = true)]
         bundles: Vec<PathBuf>,
     },
-    /// Show a technique as the catalog knows it
-    Show { id: String },
+    /// Show a technique as the catalog knows it, with the names of its tactics and mitigations
+    Show {
+        /// A technique id in any case (`T1565.002`, `t1565.002`), or words of its name (`data manipulation`)
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let Some(lints) = lint_args(&mut cli.command) {
+        lints.ordered = ordered_lint_flags(&matches);
+    }
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
@@ -242,7 +356,32 @@ pub fn run() -> ExitCode {
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
-        Command::Attack(AttackCommand::Show { id }) => attack::show(&id),
+        Command::Attack(AttackCommand::Show { query }) => attack::show(&query.join(" ")),
         Command::Import(ImportCommand::AttackFlow { file, out }) => import::attack_flow(&file, out.as_ref()),
+        Command::Templates(TemplatesCommand::List) => templates::list(),
+        Command::Templates(TemplatesCommand::Export { dir }) => templates::export(&dir),
     }
+}
+
+fn lint_args(command: &mut Command) -> Option<&mut LintArgs> {
+    match command {
+        Command::Check(a) => Some(&mut a.lints),
+        Command::Build(a) => Some(&mut a.lints),
+        Command::Coverage(a) => Some(&mut a.lints),
+        Command::Events(a) => Some(&mut a.lints),
+        Command::Test(a) => Some(&mut a.lints),
+        _ => None,
+    }
+}
+
+/// The `-A`, `-W` and `-D` flags of the subcommand, in the order they were given.
+fn ordered_lint_flags(matches: &ArgMatches) -> Vec<(Level, String)> {
+    let Some((_, sub)) = matches.subcommand() else { return Vec::new() };
+    let mut flags: Vec<(usize, Level, String)> = Vec::new();
+    for (id, level) in [("allow", Level::Allow), ("warn", Level::Warn), ("deny", Level::Deny)] {
+        let (Some(indices), Some(values)) = (sub.indices_of(id), sub.get_many::<String>(id)) else { continue };
+        flags.extend(indices.zip(values).map(|(i, v)| (i, level, v.clone())));
+    }
+    flags.sort_by_key(|(i, _, _)| *i);
+    flags.into_iter().map(|(_, level, name)| (level, name)).collect()
 }

@@ -1,44 +1,129 @@
-//! Printing diagnostics in the chosen format, and the exit status they imply.
+//! Reporting diagnostics: lint levels (`[lints]`, `-A/-W/-D`), printing in the chosen
+//! format (the human one shows the first few warnings of each code, then a count),
+//! and the exit status they imply.
 
-use super::MessageFormat;
-use scalpel_compiler::diag::{render, Diagnostic, Diagnostics};
+use super::{LintArgs, MessageFormat};
+use scalpel_compiler::diag::{render, Code, Diagnostic, Diagnostics};
+use scalpel_compiler::lints::{Level, Lints, WARNINGS};
+use scalpel_compiler::project::Project;
 use scalpel_compiler::source::SourceMap;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Warnings of one code printed in full before the rest are counted.
+const SHOWN_PER_CODE: usize = 3;
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
 pub fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Prints every diagnostic; returns the sorted list.
-pub fn emit(diags: Diagnostics, sources: &SourceMap, format: MessageFormat) -> Vec<Diagnostic> {
-    let sorted = diags.into_sorted();
-    match format {
-        MessageFormat::Human => {
-            let color = use_color();
-            for d in &sorted {
-                eprintln!("{}", render::human(d, sources, color));
-            }
-        }
-        MessageFormat::Json => {
-            for d in &sorted {
-                println!("{}", render::json_line(d, sources));
-            }
-        }
-        MessageFormat::Sarif => println!("{}", render::sarif(&sorted, sources, env!("CARGO_PKG_VERSION"))),
-    }
-    sorted
+/// How one run reports: its lint levels, format and folding.
+pub struct Reporter {
+    lints: Lints,
+    format: MessageFormat,
+    all_warnings: bool,
 }
 
-/// Status 1 when there are errors (or warnings, when denied).
-pub fn status(diags: &[Diagnostic], deny_warnings: bool) -> ExitCode {
-    let failing = diags.iter().any(|d| d.is_error() || deny_warnings);
-    if failing {
+impl Reporter {
+    /// Levels from `[lints]` of the tree, then from the command line in order, then
+    /// `--deny-warnings`; a wrong `[lints]` entry is pushed into `diags` (E0030).
+    pub fn new(project: &Project, args: &LintArgs, format: MessageFormat, diags: &mut Diagnostics) -> Reporter {
+        let (mut lints, problems) = Lints::from_project(project);
+        problems.into_iter().for_each(|d| diags.push(d));
+        let flag = |level: Level| match level {
+            Level::Allow => "-A",
+            Level::Warn => "-W",
+            Level::Deny => "-D",
+        };
+        let mut settings: Vec<(Level, String, String)> = args
+            .ordered
+            .iter()
+            .map(|(level, name)| (*level, name.clone(), format!("`{} {name}`", flag(*level))))
+            .collect();
+        if args.deny_warnings {
+            settings.push((Level::Deny, WARNINGS.to_string(), "`--deny-warnings`".to_string()));
+        }
+        for (level, name, origin) in settings {
+            // Names were checked when the command line was parsed.
+            if let Err(err) = lints.set(&name, level, origin) {
+                diags.push(Diagnostic::new(Code::InvalidLints, err.to_string()));
+            }
+        }
+        Reporter { lints, format, all_warnings: args.all_warnings }
+    }
+
+    /// The diagnostics with levels applied: allowed warnings dropped, denied ones
+    /// errors. Applying twice changes nothing.
+    pub fn apply(&self, diags: Diagnostics) -> Diagnostics {
+        self.lints.apply(diags.into_iter().collect()).into_iter().collect()
+    }
+
+    /// Prints every diagnostic (levels applied); returns the sorted list.
+    pub fn emit(&self, diags: Diagnostics, sources: &SourceMap) -> Vec<Diagnostic> {
+        let sorted = self.apply(diags).into_sorted();
+        match self.format {
+            MessageFormat::Human => {
+                let color = use_color();
+                let mut seen: BTreeMap<Code, usize> = BTreeMap::new();
+                for d in &sorted {
+                    let count = seen.entry(d.code).or_default();
+                    *count += 1;
+                    if d.is_error() || self.all_warnings || *count <= SHOWN_PER_CODE {
+                        eprintln!("{}", render::human(d, sources, color));
+                    }
+                }
+                for (code, hidden) in folded(&sorted, self.all_warnings) {
+                    eprintln!(
+                        "warning[{code}]: {hidden} more not shown ({}); `--all-warnings` prints them, `-A {code}` silences them",
+                        code.title()
+                    );
+                }
+            }
+            MessageFormat::Json => {
+                for d in &sorted {
+                    println!("{}", render::json_line(d, sources));
+                }
+            }
+            MessageFormat::Sarif => println!("{}", render::sarif(&sorted, sources, env!("CARGO_PKG_VERSION"))),
+        }
+        sorted
+    }
+}
+
+/// Per warning code, how many instances were not printed in full.
+fn folded(sorted: &[Diagnostic], all_warnings: bool) -> Vec<(Code, usize)> {
+    let mut warnings: BTreeMap<Code, usize> = BTreeMap::new();
+    for d in sorted.iter().filter(|d| !d.is_error()) {
+        *warnings.entry(d.code).or_default() += 1;
+    }
+    if all_warnings {
+        return Vec::new();
+    }
+    warnings.into_iter().filter(|(_, n)| *n > SHOWN_PER_CODE).map(|(code, n)| (code, n - SHOWN_PER_CODE)).collect()
+}
+
+/// Status 1 when there are errors (denied warnings included).
+pub fn status(diags: &[Diagnostic]) -> ExitCode {
+    if diags.iter().any(Diagnostic::is_error) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A path on the command line that does not exist is a usage error (status 2),
+/// reported before any work, as for a mistyped flag.
+pub fn require_paths(paths: &[PathBuf]) -> Result<(), ExitCode> {
+    let missing: Vec<String> = paths.iter().filter(|p| !p.exists()).map(|p| format!("`{}`", p.display())).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("error: no such file or folder: {}", missing.join(", "));
+    eprintln!("\nFor more information, try '--help'.");
+    Err(ExitCode::from(2))
 }
 
 /// `3 errors, 1 warning`

@@ -3,7 +3,8 @@
 //! the emitted Sigma); print a rule × engine table (`--format human`), JSON or
 //! JUnit XML. Exit 1 on any failure, including detections with no events.
 
-use super::{report, MessageFormat, TestArgs, TestFormat};
+use super::report::{self, Reporter};
+use super::{MessageFormat, TestArgs, TestFormat};
 use rayon::prelude::*;
 use scalpel_compiler::events::verify::{self, Outcome};
 use scalpel_compiler::events::{self, ItemEvents, ItemKind};
@@ -24,8 +25,13 @@ struct Row<'a> {
 }
 
 pub fn run(args: TestArgs) -> ExitCode {
+    if let Err(status) = report::require_paths(&args.input.paths) {
+        return status;
+    }
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
+    // Diagnostics go to stderr in every format, so stdout holds only the report.
+    let reporter = Reporter::new(&compiled.project, &args.lints, MessageFormat::Human, &mut diags);
     let mut rendered = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
@@ -53,8 +59,7 @@ pub fn run(args: TestArgs) -> ExitCode {
             Err(diag) => diags.push(diag),
         }
     }
-    // Diagnostics go to stderr in every format, so stdout holds only the report.
-    let sorted = report::emit(diags, &compiled.project.sources, MessageFormat::Human);
+    let sorted = reporter.emit(diags, &compiled.project.sources);
     let errors = sorted.iter().any(|d| d.is_error());
     match rendered {
         Some((text, failed)) => {

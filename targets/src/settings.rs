@@ -5,6 +5,7 @@
 //! default); every default is a constant, never the clock or the environment.
 
 use crate::Target;
+use scalpel_compiler::config_spans;
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project::Project;
 use serde::Deserialize;
@@ -167,8 +168,16 @@ impl Settings {
         match &project.config {
             Some((_, config)) => (
                 config.name.clone(),
-                Settings::from_table(&config.targets).map_err(|err| {
-                    Diagnostic::new(Code::InvalidTargetSettings, "invalid target settings in `scalpel.toml`").note(err)
+                Settings::from_entries(&config.targets).map_err(|(name, err)| {
+                    let diag =
+                        Diagnostic::new(Code::InvalidTargetSettings, "invalid target settings in `scalpel.toml`");
+                    // The label is the reason's first clause; the note keeps what is expected.
+                    let reason = err.split_once("]: ").map_or(err.as_str(), |(_, r)| r);
+                    let reason = reason.split(", expected").next().unwrap_or(reason).to_string();
+                    match error_span(project, &name) {
+                        Some(span) => diag.primary(span, reason).note(err),
+                        None => diag.note(err),
+                    }
                 }),
             ),
             None => ("scalpel".to_string(), Ok(Settings::default())),
@@ -176,29 +185,53 @@ impl Settings {
     }
 
     pub fn from_table(table: &toml::Table) -> Result<Settings, String> {
+        Settings::from_entries(table).map_err(|(_, err)| err)
+    }
+
+    /// The settings, or the name of the target table that is wrong and why.
+    fn from_entries(table: &toml::Table) -> Result<Settings, (String, String)> {
         let mut settings = Settings::default();
         for (name, value) in table {
-            let invalid = |err: toml::de::Error| format!("[targets.{name}]: {}", err.message().trim());
-            match Target::parse(name) {
-                Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
-                Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
-                Some(Target::Kql) => {
-                    let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
-                    kql.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
-                    settings.kql = kql;
-                }
-                Some(Target::Elastic) => {
-                    settings.elastic = value.clone().try_into().map_err(invalid)?;
-                    settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
-                }
-                None => {
-                    let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-                    return Err(format!("[targets.{name}]: unknown target; targets are {}", known.join(", ")));
-                }
-            }
+            Settings::read_target(&mut settings, name, value).map_err(|err| (name.clone(), err))?;
         }
         Ok(settings)
     }
+
+    fn read_target(settings: &mut Settings, name: &str, value: &toml::Value) -> Result<(), String> {
+        let invalid = |err: toml::de::Error| format!("[targets.{name}]: {}", err.message().trim());
+        match Target::parse(name) {
+            Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
+            Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+            Some(Target::Kql) => {
+                let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
+                kql.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                settings.kql = kql;
+            }
+            Some(Target::Elastic) => {
+                settings.elastic = value.clone().try_into().map_err(invalid)?;
+                settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+            }
+            None => {
+                let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+                return Err(format!("[targets.{name}]: unknown target; targets are {}", known.join(", ")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the error in `[targets.<name>]` is written: the key or value serde
+/// rejects, else the table's own key.
+fn error_span(project: &Project, name: &str) -> Option<scalpel_compiler::source::Span> {
+    let path = ["targets", name];
+    let rejected = match Target::parse(name) {
+        Some(Target::Sigma) => config_spans::error_span::<SigmaSettings>(project, &path),
+        Some(Target::Splunk) => config_spans::error_span::<SplunkSettings>(project, &path),
+        Some(Target::Kql) => config_spans::error_span::<KqlSettings>(project, &path),
+        Some(Target::Elastic) => config_spans::error_span::<ElasticSettings>(project, &path),
+        None => None,
+    };
+    rejected.or_else(|| config_spans::key_span(project, &path))
 }
 
 #[cfg(test)]

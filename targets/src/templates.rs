@@ -11,8 +11,42 @@ use scalpel_compiler::diag::{Code, Diagnostic};
 use serde::Serialize;
 use std::path::Path;
 
-/// The templates Scalpel ships: (name, text).
-const DEFAULTS: &[(&str, &str)] = &[("savedsearches.conf", include_str!("../templates/savedsearches.conf.hbs"))];
+/// A template Scalpel ships: its name (the override is `DIR/<name>.hbs`), its text,
+/// the output file it renders and the variables it gets.
+pub struct Builtin {
+    pub name: &'static str,
+    pub text: &'static str,
+    pub renders: &'static str,
+    /// (variable, meaning); `rules` entries are read inside `{{#each rules}}`.
+    pub variables: &'static [(&'static str, &'static str)],
+}
+
+/// The templates Scalpel ships. The variables listed are exactly the ones the
+/// renderer provides (a test renders each template with them).
+pub const BUILTINS: &[Builtin] = &[Builtin {
+    name: "savedsearches.conf",
+    text: include_str!("../templates/savedsearches.conf.hbs"),
+    renders: "splunk/savedsearches.conf (Splunk Enterprise Security correlation searches)",
+    variables: &[
+        ("tree", "the tree's `name` from scalpel.toml"),
+        ("date", "[targets.sigma] date, the creation and modification date"),
+        ("cron_schedule", "[targets.splunk] cron_schedule"),
+        ("earliest_time", "[targets.splunk] earliest_time"),
+        ("latest_time", "[targets.splunk] latest_time"),
+        ("security_domain", "[targets.splunk] security_domain"),
+        ("rules", "one entry per rule, with the fields below (values already escaped for .conf)"),
+        ("rules.stanza", "the stanza name: `<app> - <flow> - <rule>`"),
+        ("rules.title", "the step or sequence title"),
+        ("rules.description", "the step's description"),
+        ("rules.mappings", "ES mappings JSON: the ATT&CK technique ids"),
+        ("rules.annotations", "ES annotations JSON: analytic story, techniques, type"),
+        ("rules.metadata", "ES metadata JSON: detection id and version, publish time"),
+        ("rules.false_positives", "the step's false positives, `; `-separated"),
+        ("rules.analytic_story", "JSON list with the flow id and title"),
+        ("rules.severity", "informational, low, medium, high or critical"),
+        ("rules.search", "the SPL search"),
+    ],
+}];
 
 pub struct Templates {
     registry: Handlebars<'static>,
@@ -24,7 +58,7 @@ impl Templates {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
-        for (name, default) in DEFAULTS {
+        for Builtin { name, text: default, .. } in BUILTINS {
             let file = dir.map(|d| d.join(format!("{name}.hbs"))).filter(|f| f.is_file());
             let text = match &file {
                 Some(path) => std::fs::read_to_string(path).map_err(|err| {
@@ -56,6 +90,33 @@ mod tests {
         let templates = Templates::load(None).expect("built-in templates parse");
         let err = templates.render("savedsearches.conf", &serde_json::json!({})).expect_err("strict");
         assert_eq!(err.code, Code::Template);
+    }
+
+    /// The documented variables are the ones the renderer provides: every one of them
+    /// is used by the built-in template, and each is needed (strict mode).
+    #[test]
+    fn documented_variables_are_the_rendered_ones() {
+        let templates = Templates::load(None).expect("built-in templates parse");
+        let template = &BUILTINS[0];
+        let top: Vec<&str> = template.variables.iter().map(|v| v.0).filter(|v| !v.contains('.')).collect();
+        let per_rule: Vec<&str> = template.variables.iter().filter_map(|v| v.0.strip_prefix("rules.")).collect();
+        let data = |skip: &str| {
+            let rule: serde_json::Map<String, serde_json::Value> =
+                per_rule.iter().filter(|v| **v != skip).map(|v| (v.to_string(), "x".into())).collect();
+            let mut root: serde_json::Map<String, serde_json::Value> =
+                top.iter().filter(|v| **v != skip).map(|v| (v.to_string(), "x".into())).collect();
+            if skip != "rules" {
+                root.insert("rules".into(), serde_json::json!([rule]));
+            }
+            serde_json::Value::Object(root)
+        };
+        assert!(templates.render(template.name, &data("")).is_ok(), "renders with the documented variables");
+        for variable in top.iter().chain(&per_rule).filter(|v| **v != "rules") {
+            assert!(templates.render(template.name, &data(variable)).is_err(), "`{variable}` is not used");
+        }
+        for variable in ["tree", "stanza", "search"] {
+            assert!(template.text.contains(&format!("{{{{{variable}}}}}")), "{variable}");
+        }
     }
 
     #[test]

@@ -63,6 +63,8 @@ codes! {
         "No `.det` file was found under the given paths.";
     TooManyRules = "E0011", Error, "too many steps and sequences",
         "A detection tree may hold up to 100,000 steps and sequences. Every rule becomes\nseveral files per target, so a tree past that is almost certainly generated input\ngone wrong. Split it into several trees.";
+    InvalidLints = "E0030", Error, "invalid `[lints]` in `scalpel.toml`",
+        "`[lints]` sets the level of warning codes for a tree, as Cargo's `[lints]` does:\n\n    [lints]\n    W0501 = \"allow\"     # silence it\n    W0204 = \"deny\"      # make it an error\n    warnings = \"deny\"   # every warning still at `warn` is an error\n\nLevels are `allow`, `warn` and `deny`. Only warnings (`W` codes) have levels; an\nerror cannot be silenced. `-A`, `-W` and `-D` on the command line override the table.";
 
     UnknownSchema = "E0101", Error, "unknown schema",
         "A step's `source` names a schema that no `.det` file declares.\n\n    schema biosensor { ... }\n    step s \"...\" { source biosensor ... }";

@@ -63,6 +63,9 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let mut labels: Vec<&Label> = diag.labels.iter().collect();
     // The primary label's file first; within a file, labels in source order.
     labels.sort_by_key(|l| (l.span.file != primary_file, l.span.file, l.span.lo, !l.primary));
+    // A label over several lines is drawn in a lane left of the source, as rustc
+    // does; when there is one, every line of the snippet makes room for the lane.
+    let lane = labels.iter().any(|l| is_multiline(sources.get(l.span.file), l.span));
     let mut previous: Option<(crate::source::FileId, usize)> = None;
     for label in &labels {
         let file = sources.get(label.span.file);
@@ -91,8 +94,14 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 let _ = writeln!(out, "{}", style.blue("..."));
             }
         }
-        render_label(&mut out, file, label, gutter, diag.severity, style, !same_line);
-        previous = Some((label.span.file, line));
+        let layout = Layout { gutter, lane, severity: diag.severity, style };
+        let last_line = if is_multiline(file, label.span) {
+            render_multiline_label(&mut out, file, label, layout, !same_line)
+        } else {
+            render_label(&mut out, file, label, layout, !same_line);
+            line
+        };
+        previous = Some((label.span.file, last_line));
     }
     if !labels.is_empty() && (!diag.help.is_empty() || !diag.notes.is_empty()) {
         let _ = writeln!(out, "{pad} {}", style.blue("|"));
@@ -113,43 +122,134 @@ fn primary_file(diag: &Diagnostic) -> crate::source::FileId {
 fn gutter_width(diag: &Diagnostic, sources: &SourceMap) -> usize {
     diag.labels
         .iter()
-        .map(|l| sources.get(l.span.file).line_col(l.span.lo as usize).0.to_string().len())
+        .map(|l| {
+            let file = sources.get(l.span.file);
+            file.line_col(last_offset(file, l.span)).0.to_string().len()
+        })
         .max()
         .unwrap_or(1)
         .max(1)
 }
 
-/// A source line (unless already shown) with a marker under the label's span,
-/// clipped to its first line.
-fn render_label(
-    out: &mut String,
-    file: &SourceFile,
-    label: &Label,
+/// How every line of one diagnostic's snippet is laid out.
+#[derive(Clone, Copy)]
+struct Layout {
     gutter: usize,
+    /// Room for the lane of a multi-line label before the source text.
+    lane: bool,
     severity: Severity,
     style: Style,
-    with_source: bool,
-) {
+}
+
+impl Layout {
+    /// `12 | ` with the lane (`"  "`, `"| "` or `"/ "`) when there is one.
+    fn source_line(self, out: &mut String, line: usize, lane: &str, text: &str) {
+        let gutter = self.gutter;
+        let lane = if self.lane { self.style.blue(lane) } else { String::new() };
+        let _ = writeln!(out, "{} {lane}{}", self.style.blue(&format!("{line:>gutter$} |")), printable(text));
+    }
+
+    /// `   | ` followed by `rest` (already positioned and coloured).
+    fn marker_line(self, out: &mut String, rest: &str) {
+        let _ = writeln!(out, "{} {rest}", self.style.blue(&format!("{} |", " ".repeat(self.gutter))));
+    }
+
+    fn paint(self, label: &Label, text: &str) -> String {
+        if label.primary {
+            self.style.severity(self.severity, text)
+        } else {
+            self.style.blue(text)
+        }
+    }
+}
+
+fn label_suffix(label: &Label) -> String {
+    if label.message.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", label.message)
+    }
+}
+
+/// The offset of the span's last character (its start for an empty span).
+fn last_offset(file: &SourceFile, span: Span) -> usize {
+    let (lo, hi) = (span.lo as usize, span.hi as usize);
+    if hi <= lo {
+        return lo;
+    }
+    let text = &file.text[..hi.min(file.text.len())];
+    text.char_indices().next_back().map_or(lo, |(i, _)| i.max(lo))
+}
+
+fn is_multiline(file: &SourceFile, span: Span) -> bool {
+    file.line_col(last_offset(file, span)).0 > file.line_col(span.lo as usize).0
+}
+
+/// A source line (unless already shown) with a marker under the label's span.
+fn render_label(out: &mut String, file: &SourceFile, label: &Label, layout: Layout, with_source: bool) {
     let (line, _) = file.line_col(label.span.lo as usize);
     let text = file.line_text(line);
     let line_start = file.line_start(line);
     let lo = (label.span.lo as usize).saturating_sub(line_start).min(text.len());
     let hi = (label.span.hi as usize).saturating_sub(line_start).clamp(lo, text.len());
     let (lo, hi) = (floor_boundary(text, lo), floor_boundary(text, hi));
-    let shown = printable(text);
-    let before = printable(&text[..lo]).width();
+    let before = printable(&text[..lo]).width() + if layout.lane { 2 } else { 0 };
     let width = printable(&text[lo..hi]).width().max(1);
     let marker_char = if label.primary { "^" } else { "-" };
-    let marker = format!(
-        "{}{}",
-        marker_char.repeat(width),
-        if label.message.is_empty() { String::new() } else { format!(" {}", label.message) }
-    );
-    let marker = if label.primary { style.severity(severity, &marker) } else { style.blue(&marker) };
+    let marker = layout.paint(label, &format!("{}{}", marker_char.repeat(width), label_suffix(label)));
     if with_source {
-        let _ = writeln!(out, "{} {}", style.blue(&format!("{line:>gutter$} |")), shown);
+        layout.source_line(out, line, "  ", text);
     }
-    let _ = writeln!(out, "{} {}{}", style.blue(&format!("{} |", " ".repeat(gutter))), " ".repeat(before), marker);
+    layout.marker_line(out, &format!("{}{marker}", " ".repeat(before)));
+}
+
+/// Longest run of inner lines shown in full; longer spans show their first inner
+/// line, `...` and the last line.
+const MAX_INNER_LINES: usize = 3;
+
+/// A label over several lines, drawn as rustc draws it: the lane opens with `/` when
+/// the span starts its line (else with `_` up to the first character), runs down
+/// with `|`, and closes with `_` up to the marker under the last character.
+/// Returns the last line shown.
+fn render_multiline_label(
+    out: &mut String,
+    file: &SourceFile,
+    label: &Label,
+    layout: Layout,
+    with_source: bool,
+) -> usize {
+    let (first, _) = file.line_col(label.span.lo as usize);
+    let last_at = last_offset(file, label.span);
+    let (last, _) = file.line_col(last_at);
+    let marker_char = if label.primary { "^" } else { "-" };
+    let first_text = file.line_text(first);
+    let start = floor_boundary(first_text, (label.span.lo as usize - file.line_start(first)).min(first_text.len()));
+    if first_text[..start].trim().is_empty() {
+        layout.source_line(out, first, &layout.paint(label, "/ "), first_text);
+    } else {
+        if with_source {
+            layout.source_line(out, first, "  ", first_text);
+        }
+        let before = printable(&first_text[..start]).width();
+        layout.marker_line(out, &layout.paint(label, &format!(" {}{marker_char}", "_".repeat(before + 1))));
+    }
+    let bar = layout.paint(label, "| ");
+    let inner: Vec<usize> = (first + 1..last).collect();
+    if inner.len() > MAX_INNER_LINES {
+        layout.source_line(out, inner[0], &bar, file.line_text(inner[0]));
+        let _ = writeln!(out, "{}", layout.style.blue("..."));
+    } else {
+        for line in inner {
+            layout.source_line(out, line, &bar, file.line_text(line));
+        }
+    }
+    let last_text = file.line_text(last);
+    layout.source_line(out, last, &bar, last_text);
+    let end = floor_boundary(last_text, (last_at - file.line_start(last)).min(last_text.len()));
+    let before = printable(&last_text[..end]).width();
+    let closing = format!("|{}{marker_char}{}", "_".repeat(before + 1), label_suffix(label));
+    layout.marker_line(out, &layout.paint(label, &closing));
+    last
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -227,7 +327,12 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap, tool_version: &str) -> S
     let results: Vec<Value> = diags
         .iter()
         .map(|d| {
+            // Notes carry the reason of diagnostics without a location (an I/O error's
+            // cause), so they go into the message with the help, in the human order.
             let mut message = d.message.clone();
+            for note in &d.notes {
+                message.push_str(&format!("\nnote: {note}"));
+            }
             for help in &d.help {
                 message.push_str(&format!("\nhelp: {help}"));
             }

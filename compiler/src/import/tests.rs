@@ -1,5 +1,5 @@
 //! Importer tests: our own small fixtures in `compiler/tests/fixtures/afb/`, and,
-//! when the shared CSA flows are present, all eight real files checked against
+//! with `cargo test -- --ignored` where the CSA flows are, all eight real files checked against
 //! the normalized facts in `flows.json`.
 
 use super::det::{find_flow_id, flow_id, is_technique_id, quote, step_id};
@@ -359,15 +359,19 @@ fn technique_id_shapes() {
 
 // ------------------------------------------------------------ the CSA flows
 
-/// `/work/shared/flows`, next to the repository, when present.
-fn shared_flows() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/flows");
-    if dir.join("flows.json").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("note: {} is absent; the CSA flow checks are skipped", dir.display());
-        None
-    }
+/// The CSA flow files, in `shared/flows` next to the repository (or under
+/// `SCALPEL_SHARED_DIR`). They cannot be
+/// redistributed (CC BY-NC-ND 4.0), so the tests that read them are `#[ignore]`d and
+/// run with `cargo test -- --ignored` where the files are (`.ci/run` does); run that
+/// way without them, they fail and say where the files belong.
+fn shared_flows() -> PathBuf {
+    let dir = crate::attack::shared_data_dir().join("flows");
+    assert!(
+        dir.join("flows.json").is_file(),
+        "{} is absent: put the CSA IoT-Medical-Cloud flows there (flows.json and afb/) to run this test",
+        dir.display()
+    );
+    dir
 }
 
 /// One node of a flow in `flows.json`: (kind, label) with labels normalized as
@@ -393,8 +397,9 @@ fn graph_node(node: &Node) -> (String, String) {
 /// `flows.json`, and the output has exactly its technique-carrying actions as
 /// steps, in an order that respects its edges.
 #[test]
+#[ignore = "reads the CSA .afb files from ../shared/flows, which cannot be redistributed; `cargo test -- --ignored`"]
 fn csa_flows_match_flows_json() {
-    let Some(dir) = shared_flows() else { return };
+    let dir = shared_flows();
     let facts: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("flows.json")).unwrap()).unwrap();
     let flows = facts["flows"].as_array().expect("flows.json has flows");
     let mut files_seen = HashSet::new();
@@ -484,8 +489,9 @@ fn csa_flows_match_flows_json() {
 
 /// The repairs the real files need, warned about one by one.
 #[test]
+#[ignore = "reads the CSA .afb files from ../shared/flows, which cannot be redistributed; `cargo test -- --ignored`"]
 fn csa_flows_warnings() {
-    let Some(dir) = shared_flows() else { return };
+    let dir = shared_flows();
     let warnings = |name: &str| {
         let text = std::fs::read_to_string(dir.join("afb").join(name)).unwrap();
         attack_flow(name, &text).unwrap().warnings

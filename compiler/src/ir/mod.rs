@@ -11,6 +11,7 @@
 
 pub mod eval;
 mod normalize;
+pub mod text;
 pub mod time;
 
 #[cfg(test)]
@@ -121,7 +122,11 @@ pub struct Tactic {
 pub struct Step {
     pub id: String,
     pub title: String,
+    /// Empty only when [`Step::no_technique`] says why.
     pub techniques: Vec<Technique>,
+    /// `technique none "reason"`: why no ATT&CK technique fits this step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_technique: Option<String>,
     /// The schema the detection reads; `None` only for undetectable steps.
     pub source: Option<String>,
     pub severity: Severity,

@@ -240,6 +240,7 @@ fn distinct_threshold_counts_different_values() {
 
 fn seq_step(id: &str, source: &str, cond: Cond) -> Step {
     Step {
+        no_technique: None,
         id: id.into(),
         title: id.into(),
         techniques: vec![],

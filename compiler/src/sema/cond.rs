@@ -3,6 +3,7 @@
 //! Each predicate is checked on its own; a broken one is reported and dropped
 //! (`None`), and its parents are dropped with it, so one mistake is one error.
 
+use super::schemas::Schemas;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::ir::{Cond, Number, Ordering, Scalar, Test, TestOp, TextKind};
 use crate::schema::{Field, FieldType, Schema};
@@ -13,6 +14,7 @@ use std::net::IpAddr;
 
 pub struct Ctx<'a> {
     pub schema: &'a Schema,
+    pub schemas: &'a Schemas,
     pub diags: &'a mut Diagnostics,
 }
 
@@ -35,6 +37,9 @@ impl Ctx<'_> {
         let schema = self.schema;
         if let Some(field) = schema.field(&name.name) {
             return Some(field);
+        }
+        if self.schemas.is_broken_field(&schema.name, &name.name) {
+            return None;
         }
         let suggestion = suggest::closest(&name.name, schema.fields.iter().map(|f| f.name.as_str()));
         self.diags.push(
@@ -198,7 +203,7 @@ impl Ctx<'_> {
                 Err(_) => {
                     self.diags.push(
                         Diagnostic::new(Code::InvalidIp, format!("`{s}` is not an IP address"))
-                            .primary(lit.span, "expected an IPv4 or IPv6 address")
+                            .primary(lit.span, address_problem(s))
                             .help(if s.contains('/') {
                                 "for a block of addresses use `in cidr`"
                             } else {
@@ -310,14 +315,10 @@ impl Ctx<'_> {
                 None
             }
             Err(_) => {
-                let help = if text.parse::<IpAddr>().is_ok() {
-                    format!("give a prefix length: `\"{text}/32\"`, or compare with `==`")
-                } else {
-                    "write a block as `\"10.0.0.0/8\"` or `\"fd00::/8\"`".to_string()
-                };
+                let (label, help) = cidr_problem(text);
                 self.diags.push(
                     Diagnostic::new(Code::InvalidCidr, format!("`{text}` is not a CIDR block"))
-                        .primary(lit.span, "expected an address and a prefix length")
+                        .primary(lit.span, label)
                         .help(help),
                 );
                 None
@@ -397,6 +398,58 @@ impl Ctx<'_> {
     }
 }
 
+/// What is wrong with a CIDR block that does not parse, and how to write it.
+fn cidr_problem(text: &str) -> (String, String) {
+    let example = "write a block as `\"10.0.0.0/8\"` or `\"fd00::/8\"`".to_string();
+    let Some((address, prefix)) = text.rsplit_once('/') else {
+        return match text.parse::<IpAddr>() {
+            Ok(ip) => (
+                "an address without a prefix length".into(),
+                format!(
+                    "give a prefix length: `\"{text}/{}\"`, or compare with `==`",
+                    if ip.is_ipv4() { 32 } else { 128 }
+                ),
+            ),
+            Err(_) => (address_problem(text), example),
+        };
+    };
+    let Ok(ip) = address.parse::<IpAddr>() else { return (address_problem(address), example) };
+    let (family, bits) = if ip.is_ipv4() { ("IPv4", 32) } else { ("IPv6", 128) };
+    match prefix.parse::<u32>() {
+        Ok(n) if n > bits => (
+            format!("prefix length {n} is longer than an {family} address ({bits} bits)"),
+            format!("{family} prefix lengths are 0 to {bits}"),
+        ),
+        _ => (format!("prefix length `{prefix}` is not a whole number"), example),
+    }
+}
+
+/// Why a text is not an IP address, in the words of the mistake.
+fn address_problem(text: &str) -> String {
+    let looks_v4 = !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.');
+    if !looks_v4 {
+        return if text.contains(':') {
+            format!("`{text}` is not a valid IPv6 address")
+        } else {
+            "expected an IPv4 or IPv6 address".to_string()
+        };
+    }
+    let octets: Vec<&str> = text.split('.').collect();
+    if octets.len() != 4 {
+        return format!("an IPv4 address has 4 numbers; this has {}", octets.len());
+    }
+    if octets.iter().any(|o| o.is_empty()) {
+        return "a number is missing between two dots".to_string();
+    }
+    if let Some(big) = octets.iter().find(|o| o.parse::<u32>().map_or(true, |n| n > 255)) {
+        return format!("`{big}` is out of range: each number of an IPv4 address is 0 to 255");
+    }
+    if let Some(padded) = octets.iter().find(|o| o.len() > 1 && o.starts_with('0')) {
+        return format!("`{padded}` has a leading zero, which some tools read as octal");
+    }
+    "expected an IPv4 or IPv6 address".to_string()
+}
+
 /// All the values, or `None` if any part failed. Callers collect every part
 /// first, so each part's errors are reported and one mistake does not hide the next.
 fn every<T>(parts: Vec<Option<T>>) -> Option<Vec<T>> {
@@ -405,4 +458,22 @@ fn every<T>(parts: Vec<Option<T>>) -> Option<Vec<T>> {
 
 fn first_line(text: &str) -> String {
     text.lines().rev().find(|l| l.starts_with("error:")).unwrap_or(text.lines().next().unwrap_or("")).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address_problem, cidr_problem};
+
+    #[test]
+    fn cidr_problems_say_what_is_wrong() {
+        assert!(cidr_problem("10.0.0.0/33").0.contains("longer than an IPv4 address (32 bits)"));
+        assert!(cidr_problem("fd00::/129").0.contains("(128 bits)"));
+        assert!(cidr_problem("10.40.0.256/16").0.contains("`256` is out of range"));
+        assert!(cidr_problem("10.0.0.0/x").0.contains("`x` is not a whole number"));
+        assert!(cidr_problem("10.0.0.1").1.contains("10.0.0.1/32"));
+        assert!(address_problem("10.0.0").contains("has 3"));
+        assert!(address_problem("10..0.1").contains("missing"));
+        assert!(address_problem("10.0.0.010").contains("leading zero"));
+        assert_eq!(address_problem("host"), "expected an IPv4 or IPv6 address");
+    }
 }

@@ -2,9 +2,9 @@
 
 use super::cond::Ctx;
 use super::satisfiable::contradictions;
-use super::schemas::Schemas;
+use super::schemas::{Lookup, Schemas};
 use super::techniques;
-use crate::attack::Catalog;
+use crate::attack::{Catalog, SuggestionContext};
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::ir::{self, Detection, Origin, Severity, Threshold};
 use crate::schema::{FieldType, Schema};
@@ -155,12 +155,30 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
     let mut detect: Option<(&ast::Expr, Span)> = None;
     let mut undetectable: Option<(&ast::Text, Span)> = None;
     let mut threshold: Option<&ast::Threshold> = None;
+    let mut no_technique: Option<(String, Span)> = None;
+    let mut ids_given: Option<Span> = None;
+    let context = suggestion_context(step, catalog);
     for item in &step.items {
         match item {
+            StepItem::NoTechnique(reason, span) => {
+                technique_given = true;
+                if let Some(first) = ids_given {
+                    diags.push(none_and_ids(step, *span, first));
+                    technique_failed = true;
+                } else if once.note("technique none", *span, diags) {
+                    no_technique = Some((reason.value.clone(), *span));
+                }
+            }
             StepItem::Technique(ids) => {
                 technique_given = true;
+                let span = ids.iter().map(|id| id.span).reduce(Span::to);
+                ids_given = ids_given.or(span);
+                if let (Some((_, none)), Some(span)) = (&no_technique, span) {
+                    diags.push(none_and_ids(step, *none, span));
+                    technique_failed = true;
+                }
                 for id in ids {
-                    match techniques::resolve(id, catalog, diags) {
+                    match techniques::resolve(id, catalog, &context, diags) {
                         Some(t) if !techniques.iter().any(|x: &ir::Technique| x.id == t.id) => techniques.push(t),
                         Some(_) => {}
                         None => technique_failed = true,
@@ -238,13 +256,15 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
                         .help("add `source <schema>` to say which events it reads"),
                 );
             }
-            let schema = schema?;
-            let condition = lower_condition(expr, schema, diags)?;
+            // Condition and threshold are checked independently, so a mistake in one
+            // does not hide a mistake in the other.
+            let condition = schema.and_then(|schema| lower_condition(expr, schema, schemas, diags));
+            let threshold = threshold.map(|t| lower_threshold(t, schema, schemas, diags));
             let threshold = match threshold {
-                Some(t) => Some(lower_threshold(t, schema, diags)?),
+                Some(t) => Some(t?),
                 None => None,
             };
-            Some(Detection::Condition { condition, threshold })
+            Some(Detection::Condition { condition: condition?, threshold })
         }
     };
     if technique_failed {
@@ -254,6 +274,7 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
         id: step.id.name.clone(),
         title: step.title.value.clone(),
         techniques,
+        no_technique: no_technique.map(|(reason, _)| reason),
         source: schema.map(|s| s.name.clone()),
         severity: severity?,
         description,
@@ -264,9 +285,42 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
     })
 }
 
+/// `technique none` and technique ids contradict each other.
+fn none_and_ids(step: &ast::Step, none: Span, ids: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::DuplicateClause,
+        format!("step `{}` says both `technique none` and which techniques it detects", step.id.name),
+    )
+    .primary(none, "no technique, says this")
+    .secondary(ids, "but these are techniques")
+    .help("keep the ids when a technique fits; `technique none \"reason\"` is for actions ATT&CK does not describe")
+}
+
+/// What the step says about itself, to rank "did you mean" ids: the tactics of its
+/// known techniques, its title and description.
+fn suggestion_context(step: &ast::Step, catalog: &Catalog) -> SuggestionContext {
+    let mut context = SuggestionContext { text: step.title.value.clone(), ..Default::default() };
+    for item in &step.items {
+        match item {
+            StepItem::Technique(ids) => {
+                let known = ids.iter().filter_map(|id| catalog.technique(&id.name));
+                context.tactics.extend(known.flat_map(|t| t.tactics.iter().cloned()));
+            }
+            StepItem::Description(text) => {
+                context.text.push(' ');
+                context.text.push_str(&text.value);
+            }
+            _ => {}
+        }
+    }
+    context
+}
+
 fn resolve_schema<'s>(name: &ast::Ident, schemas: &'s Schemas, diags: &mut Diagnostics) -> Option<&'s Schema> {
-    if let Some(schema) = schemas.get(&name.name) {
-        return Some(schema);
+    match schemas.lookup(&name.name) {
+        Lookup::Found(schema) => return Some(schema),
+        Lookup::Broken => return None,
+        Lookup::Unknown => {}
     }
     diags.push(
         Diagnostic::new(Code::UnknownSchema, format!("unknown schema `{}`", name.name))
@@ -276,20 +330,31 @@ fn resolve_schema<'s>(name: &ast::Ident, schemas: &'s Schemas, diags: &mut Diagn
     None
 }
 
-fn lower_condition(expr: &ast::Expr, schema: &Schema, diags: &mut Diagnostics) -> Option<ir::Cond> {
-    let mut ctx = Ctx { schema, diags };
+fn lower_condition(expr: &ast::Expr, schema: &Schema, schemas: &Schemas, diags: &mut Diagnostics) -> Option<ir::Cond> {
+    let mut ctx = Ctx { schema, schemas, diags };
     let cond = ir::normalize(ctx.lower(expr)?);
     let dead = contradictions(&cond);
-    for span in &dead {
-        let whole = *span == expr.span() || dead.len() == 1 && span_covers(*span, expr.span());
-        diags.push(
-            Diagnostic::new(
-                Code::Contradiction,
-                if whole { "this condition can never be true" } else { "this part of the condition can never be true" },
-            )
-            .primary(*span, "no event satisfies this")
-            .help("check the bounds and values for a typo"),
+    let tests = cond.tests();
+    let all_tests = tests.first().map(|first| tests.iter().fold(first.span, |acc, t| acc.to(t.span)));
+    for found in &dead {
+        let span = found.span;
+        let whole = Some(span) == all_tests || span == expr.span() || dead.len() == 1 && span_covers(span, expr.span());
+        let diag = Diagnostic::new(
+            Code::Contradiction,
+            if whole { "this condition can never be true" } else { "this part of the condition can never be true" },
         );
+        // Point at the tests that contradict each other, not at every test of the `and`.
+        let diag = match found.parts.split_last() {
+            Some((last, others)) if !others.is_empty() => {
+                let together = if others.len() == 1 { "the test above" } else { "the tests above" };
+                others
+                    .iter()
+                    .fold(diag, |d, part| d.secondary(*part, "this test"))
+                    .primary(*last, format!("can never hold together with {together}"))
+            }
+            _ => diag.primary(span, "no event satisfies this"),
+        };
+        diags.push(diag.help("check the bounds and values for a typo"));
     }
     dead.is_empty().then_some(cond)
 }
@@ -310,9 +375,17 @@ fn check_window(window: &ast::Duration, diags: &mut Diagnostics) -> Option<u64> 
     None
 }
 
-fn key_field<'s>(key: &ast::Ident, schema: &'s Schema, diags: &mut Diagnostics) -> Option<&'s crate::schema::Field> {
+fn key_field<'s>(
+    key: &ast::Ident,
+    schema: &'s Schema,
+    schemas: &Schemas,
+    diags: &mut Diagnostics,
+) -> Option<&'s crate::schema::Field> {
     if let Some(field) = schema.field(&key.name) {
         return Some(field);
+    }
+    if schemas.is_broken_field(&schema.name, &key.name) {
+        return None;
     }
     diags.push(
         Diagnostic::new(Code::KeyMissing, format!("`{}` is not a field of `{}`", key.name, schema.name))
@@ -323,10 +396,19 @@ fn key_field<'s>(key: &ast::Ident, schema: &'s Schema, diags: &mut Diagnostics) 
     None
 }
 
-fn lower_threshold(t: &ast::Threshold, schema: &Schema, diags: &mut Diagnostics) -> Option<Threshold> {
+/// Checks a threshold; without a usable schema (already reported) only what does
+/// not depend on it: the window and the count.
+fn lower_threshold(
+    t: &ast::Threshold,
+    schema: Option<&Schema>,
+    schemas: &Schemas,
+    diags: &mut Diagnostics,
+) -> Option<Threshold> {
     let window_ms = check_window(&t.window, diags);
-    let keys: Vec<_> = t.by.iter().map(|k| key_field(k, schema, diags).map(|f| f.name.clone())).collect();
-    let distinct = t.distinct.as_ref().map(|f| key_field(f, schema, diags).map(|f| f.name.clone()));
+    let mut field =
+        |k: &ast::Ident| schema.and_then(|schema| key_field(k, schema, schemas, diags).map(|f| f.name.clone()));
+    let keys: Vec<_> = t.by.iter().map(&mut field).collect();
+    let distinct = t.distinct.as_ref().map(&mut field);
     let min = match (t.op, t.value) {
         (ast::CmpOp::Gt, ast::Number::Int(n)) if n >= 1 => Some(n as u64 + 1),
         (ast::CmpOp::Ge, ast::Number::Int(n)) if n >= 2 => Some(n as u64),
@@ -418,11 +500,9 @@ fn lower_sequence(
             ok = false;
             continue;
         }
-        // A step that failed its own checks was already reported.
-        let Some(step) = steps.iter().find(|s| s.id == member.step.name) else {
-            ok = false;
-            continue;
-        };
+        // A step that failed its own checks was already reported; its keys are
+        // still checked against its declared source, so every mistake shows at once.
+        ok &= steps.iter().any(|s| s.id == member.step.name);
         let keys = if member.by.is_empty() { &seq.by } else { &member.by };
         if keys.is_empty() {
             diags.push(
@@ -436,21 +516,29 @@ fn lower_sequence(
             ok = false;
             continue;
         }
-        let Some(schema) = step.source.as_deref().and_then(|s| schemas.get(s)) else {
+        let source = declared.items.iter().find_map(|i| match i {
+            StepItem::Source(s) => Some(s.name.as_str()),
+            _ => None,
+        });
+        let Some(schema) = source.and_then(|s| schemas.get(s)) else {
             ok = false;
             continue;
         };
-        let fields: Option<Vec<(String, FieldType, Span)>> =
-            keys.iter().map(|k| key_field(k, schema, diags).map(|f| (f.name.clone(), f.ty.clone(), k.span))).collect();
+        let fields: Option<Vec<(String, FieldType, Span)>> = keys
+            .iter()
+            .map(|k| key_field(k, schema, schemas, diags).map(|f| (f.name.clone(), f.ty.clone(), k.span)))
+            .collect();
         match fields {
             Some(fields) => members.push((member, fields)),
             None => ok = false,
         }
     }
+    // Key shapes are compared among the members that resolved, even when others did not.
+    let shapes = check_key_shapes(seq, &members, diags);
     if !ok {
         return None;
     }
-    check_key_shapes(seq, &members, diags)?;
+    shapes?;
     let severity =
         members.iter().filter_map(|(m, _)| steps.iter().find(|s| s.id == m.step.name)).map(|s| s.severity).max()?;
     Some(ir::Sequence {

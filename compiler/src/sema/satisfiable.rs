@@ -20,14 +20,23 @@ const MAX_TERMS: usize = 512;
 /// A test and whether it must hold (`true`) or must not (`false`).
 type Literal<'a> = (&'a Test, bool);
 
+/// A sub-condition proven unsatisfiable, and, when it is an `and`, the parts of it
+/// that already contradict each other (a minimal set: drop any one and the rest can
+/// hold), so a diagnostic can point at the pair rather than at the whole condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contradiction {
+    pub span: Span,
+    pub parts: Vec<Span>,
+}
+
 /// The smallest sub-conditions (the whole condition first) proven unsatisfiable.
-pub fn contradictions(cond: &Cond) -> Vec<Span> {
+pub fn contradictions(cond: &Cond) -> Vec<Contradiction> {
     let mut out = Vec::new();
     find(cond, &mut out);
     out
 }
 
-fn find(cond: &Cond, out: &mut Vec<Span>) {
+fn find(cond: &Cond, out: &mut Vec<Contradiction>) {
     if !satisfiable(cond) {
         if let Some(span) = span_of(cond) {
             // Report the innermost `and` that is already contradictory, if any.
@@ -36,7 +45,11 @@ fn find(cond: &Cond, out: &mut Vec<Span>) {
                 parts.iter().for_each(|p| find(p, out));
             }
             if out.len() == before {
-                out.push(span);
+                let parts = match cond {
+                    Cond::All(parts) => minimal_core(parts).iter().filter_map(|p| span_of(p)).collect(),
+                    _ => Vec::new(),
+                };
+                out.push(Contradiction { span, parts });
             }
         }
         return;
@@ -46,6 +59,23 @@ fn find(cond: &Cond, out: &mut Vec<Span>) {
         Cond::Not(inner) => find(inner, out),
         Cond::Test(_) => {}
     }
+}
+
+/// Deletion-based minimal unsatisfiable subset of an unsatisfiable conjunction:
+/// each part is dropped in turn and stays dropped when the rest is still
+/// contradictory. Linear in the number of parts, each step one satisfiability check.
+fn minimal_core(parts: &[Cond]) -> Vec<&Cond> {
+    let mut core: Vec<&Cond> = parts.iter().collect();
+    let mut i = 0;
+    while i < core.len() {
+        let without: Vec<Cond> = core.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| (*c).clone()).collect();
+        if !without.is_empty() && !satisfiable(&Cond::All(without)) {
+            core.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    core
 }
 
 fn span_of(cond: &Cond) -> Option<Span> {
@@ -255,6 +285,23 @@ mod tests {
         assert!(!satisfiable(&Cond::All(vec![exists.clone(), not(eq("a")), not(eq("b"))])));
         assert!(satisfiable(&Cond::All(vec![not(eq("a")), not(eq("b"))])), "the field may be missing");
         assert!(!satisfiable(&Cond::All(vec![exists.clone(), not(exists)])));
+    }
+
+    #[test]
+    fn points_at_the_contradicting_parts() {
+        let at = |lo: usize, c: Cond| match c {
+            Cond::Test(mut t) => {
+                t.span = Span::new(crate::source::FileId(0), lo, lo + 1);
+                Cond::Test(t)
+            }
+            c => c,
+        };
+        let eq3 = t("n", FieldType::Int, TestOp::Eq(Scalar::Int(3)));
+        let cond = Cond::All(vec![at(0, eq3), at(10, gt(250)), at(20, lt(20))]);
+        let found = contradictions(&cond);
+        assert_eq!(found.len(), 1);
+        let starts: Vec<u32> = found[0].parts.iter().map(|s| s.lo).collect();
+        assert_eq!(starts, vec![10, 20], "`n == 3` is not needed for the contradiction");
     }
 
     #[test]

@@ -1,21 +1,52 @@
 //! Schema declarations → [`Schema`] values, with their own checks
 //! (duplicate names and fields, types, enum values, ranges, event time).
+//!
+//! A declaration that is reported broken stays *known*: a schema without a usable
+//! event time, or one that did not parse, is remembered by name, and a field whose
+//! type is unknown by schema and field name. Later checks look names up with
+//! [`Schemas::lookup`] and [`Schemas::is_broken_field`] and stay silent on what is
+//! already reported, so one mistake gives one error (the poison-value model).
 
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::schema::{Field, FieldType, Schema};
 use crate::source::FileId;
 use crate::syntax::ast;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The schemas of a tree, by name; declaration order kept for output.
 pub struct Schemas {
     list: Vec<Schema>,
     by_name: HashMap<String, usize>,
+    /// Declared, but unusable; the reason is already reported.
+    broken: BTreeSet<String>,
+    /// `(schema, field)` pairs declared with a type that is already reported.
+    broken_fields: BTreeSet<(String, String)>,
+}
+
+/// What a schema name refers to.
+pub enum Lookup<'a> {
+    Found(&'a Schema),
+    /// Declared, with an error already reported: say nothing more.
+    Broken,
+    Unknown,
 }
 
 impl Schemas {
     pub fn get(&self, name: &str) -> Option<&Schema> {
         self.by_name.get(name).map(|&i| &self.list[i])
+    }
+
+    pub fn lookup(&self, name: &str) -> Lookup<'_> {
+        match self.get(name) {
+            Some(schema) => Lookup::Found(schema),
+            None if self.broken.contains(name) => Lookup::Broken,
+            None => Lookup::Unknown,
+        }
+    }
+
+    /// A field that is declared but whose declaration was reported as wrong.
+    pub fn is_broken_field(&self, schema: &str, field: &str) -> bool {
+        self.broken_fields.contains(&(schema.to_string(), field.to_string()))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -28,8 +59,11 @@ impl Schemas {
 }
 
 pub fn collect(files: &[(FileId, ast::File)], diags: &mut Diagnostics) -> Schemas {
-    let mut schemas = Schemas { list: Vec::new(), by_name: HashMap::new() };
+    let mut schemas =
+        Schemas { list: Vec::new(), by_name: HashMap::new(), broken: BTreeSet::new(), broken_fields: BTreeSet::new() };
     for (_, file) in files {
+        // Schemas with a syntax error are reported by the parser and dropped from the AST.
+        schemas.broken.extend(file.unparsed_schemas.iter().map(|name| name.name.clone()));
         for decl in &file.schemas {
             if let Some(&first) = schemas.by_name.get(&decl.name.name) {
                 let earlier = &schemas.list[first];
@@ -40,16 +74,25 @@ pub fn collect(files: &[(FileId, ast::File)], diags: &mut Diagnostics) -> Schema
                 );
                 continue;
             }
-            if let Some(schema) = lower_schema(decl, diags) {
-                schemas.by_name.insert(schema.name.clone(), schemas.list.len());
-                schemas.list.push(schema);
+            match lower_schema(decl, &mut schemas.broken_fields, diags) {
+                Some(schema) => {
+                    schemas.by_name.insert(schema.name.clone(), schemas.list.len());
+                    schemas.list.push(schema);
+                }
+                None => {
+                    schemas.broken.insert(decl.name.name.clone());
+                }
             }
         }
     }
     schemas
 }
 
-fn lower_schema(decl: &ast::Schema, diags: &mut Diagnostics) -> Option<Schema> {
+fn lower_schema(
+    decl: &ast::Schema,
+    broken_fields: &mut BTreeSet<(String, String)>,
+    diags: &mut Diagnostics,
+) -> Option<Schema> {
     let mut fields: Vec<Field> = Vec::with_capacity(decl.fields.len());
     let mut seen: BTreeMap<&str, crate::source::Span> = BTreeMap::new();
     let mut event_times = Vec::new();
@@ -67,7 +110,10 @@ fn lower_schema(decl: &ast::Schema, diags: &mut Diagnostics) -> Option<Schema> {
             continue;
         }
         seen.insert(&f.name.name, f.name.span);
-        let Some(ty) = lower_type(&f.ty, diags) else { continue };
+        let Some(ty) = lower_type(&f.ty, diags) else {
+            broken_fields.insert((decl.name.name.clone(), f.name.name.clone()));
+            continue;
+        };
         let range = f.range.as_ref().and_then(|r| lower_range(r, &ty, diags));
         if let Some(marker) = f.event_time {
             if ty != FieldType::Timestamp {

@@ -1,6 +1,6 @@
 //! ATT&CK ids of a step, checked against the catalog and resolved for the IR.
 
-use crate::attack::Catalog;
+use crate::attack::{Catalog, SuggestionContext};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Tactic, Technique};
 use crate::syntax::ast::Ident;
@@ -12,15 +12,29 @@ fn well_formed(id: &str) -> bool {
     b.first() == Some(&b'T') && digits(1..5) && (b.len() == 5 || (b.len() == 9 && b[5] == b'.' && digits(6..9)))
 }
 
-pub fn resolve(id: &Ident, catalog: &Catalog, diags: &mut Diagnostics) -> Option<Technique> {
+pub fn resolve(
+    id: &Ident,
+    catalog: &Catalog,
+    context: &SuggestionContext,
+    diags: &mut Diagnostics,
+) -> Option<Technique> {
     let name = id.name.as_str();
     if !well_formed(name) {
         let mut diag = Diagnostic::new(Code::MalformedTechnique, format!("`{name}` is not an ATT&CK technique id"))
             .primary(id.span, "expected `T` and four digits, optionally `.` and three more");
+        let named = catalog.techniques_by_name(name);
         if name.starts_with("TA") {
             diag = diag.note("`TA` ids name tactics; a step lists the techniques it uses");
-        } else if let Some(similar) = catalog.similar_technique(name) {
-            diag = diag.help(format!("did you mean `{}` ({})?", similar.id, similar.name));
+        } else if name == "none" {
+            diag = diag.help("when no ATT&CK technique fits, say why: `technique none \"reason\"`");
+        } else if !named.is_empty() {
+            let ids: Vec<String> = named
+                .iter()
+                .map(|t| format!("`{}` ({})", t.id, t.domains.first().map_or("enterprise", |d| d.short())))
+                .collect();
+            diag = diag.help(format!("`{name}` is a technique's name; write its id: {}", ids.join(" or ")));
+        } else {
+            diag = suggest(diag, &catalog.similar_techniques(name, context));
         }
         diags.push(diag);
         return None;
@@ -28,10 +42,7 @@ pub fn resolve(id: &Ident, catalog: &Catalog, diags: &mut Diagnostics) -> Option
     let Some(technique) = catalog.technique(name) else {
         let diag = Diagnostic::new(Code::UnknownTechnique, format!("unknown ATT&CK technique `{name}`"))
             .primary(id.span, format!("not in ATT&CK {}", catalog.version));
-        let diag = match catalog.similar_technique(name) {
-            Some(similar) => diag.help(format!("did you mean `{}` ({})?", similar.id, similar.name)),
-            None => diag,
-        };
+        let diag = suggest(diag, &catalog.similar_techniques(name, context));
         diags.push(diag);
         return None;
     };
@@ -59,6 +70,23 @@ pub fn resolve(id: &Ident, catalog: &Catalog, diags: &mut Diagnostics) -> Option
         );
     }
     Some(lower(technique, catalog))
+}
+
+/// `help: did you mean ...?` with the candidates' names, or nothing.
+fn suggest(diag: Diagnostic, candidates: &[&crate::attack::Technique]) -> Diagnostic {
+    match candidates {
+        [] => diag.help("find a technique by name with `scalpel attack show <words>`"),
+        _ => diag.help(format!("did you mean {}?", listed(candidates, "or"))),
+    }
+}
+
+/// "`T1565.001` (Stored Data Manipulation), `T1565.002` (...) or `T1565.003` (...)"
+fn listed(techniques: &[&crate::attack::Technique], last: &str) -> String {
+    let items: Vec<String> = techniques.iter().map(|t| format!("`{}` ({})", t.id, t.name)).collect();
+    match items.split_last() {
+        Some((tail, head)) if !head.is_empty() => format!("{} {last} {tail}", head.join(", ")),
+        _ => items.concat(),
+    }
 }
 
 fn lower(t: &crate::attack::Technique, catalog: &Catalog) -> Technique {

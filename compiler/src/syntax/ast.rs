@@ -24,6 +24,10 @@ pub struct Text {
 pub struct File {
     pub schemas: Vec<Schema>,
     pub flows: Vec<Flow>,
+    /// Names of schemas left out for a syntax error (already reported), so that
+    /// `sema` knows them and does not call them unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unparsed_schemas: Vec<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,6 +121,8 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum StepItem {
     Technique(Vec<Ident>),
+    /// `technique none "reason"`: no ATT&CK technique fits the action; the clause's span.
+    NoTechnique(Text, Span),
     Source(Ident),
     Severity(Ident),
     Description(Text),

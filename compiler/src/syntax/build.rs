@@ -14,11 +14,14 @@ type P<'a> = Pair<'a, Rule>;
 
 struct Builder<'d> {
     file: FileId,
+    /// Where the parsed text starts in the file: error recovery parses items alone.
+    offset: usize,
     diags: &'d mut Diagnostics,
 }
 
-pub fn file(file: FileId, root: P, diags: &mut Diagnostics) -> File {
-    let mut b = Builder { file, diags };
+/// The AST of a parsed `file` rule whose text starts at byte `offset` of the file.
+pub fn file(file: FileId, offset: usize, root: P, diags: &mut Diagnostics) -> File {
+    let mut b = Builder { file, offset, diags };
     let mut out = File::default();
     for item in children(root) {
         match item.as_rule() {
@@ -57,6 +60,7 @@ fn is_token(rule: Rule) -> bool {
             | kw_description
             | kw_reference
             | kw_technique
+            | kw_none
             | kw_source
             | kw_severity
             | kw_falsepos
@@ -91,7 +95,7 @@ fn is_token(rule: Rule) -> bool {
 impl Builder<'_> {
     fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
     fn ident(&self, pair: P) -> Ident {
@@ -210,7 +214,12 @@ impl Builder<'_> {
                     title = self.text(child);
                     continue;
                 }
-                Rule::technique => StepItem::Technique(children(child).map(|t| self.ident(t)).collect()),
+                Rule::technique => match children(child.clone()).next() {
+                    Some(none) if none.as_rule() == Rule::no_technique => {
+                        StepItem::NoTechnique(self.first_text(none), child_span)
+                    }
+                    _ => StepItem::Technique(children(child).map(|t| self.ident(t)).collect()),
+                },
                 Rule::source => StepItem::Source(self.first_ident(child)),
                 Rule::severity => StepItem::Severity(self.first_ident(child)),
                 Rule::description => StepItem::Description(self.first_text(child)),
@@ -370,7 +379,7 @@ impl Builder<'_> {
             .map(|p| p.as_span().end())
             .max()
             .unwrap_or(pair.as_span().end());
-        Span::new(self.file, start, end)
+        Span::new(self.file, self.offset + start, self.offset + end)
     }
 
     fn pred_op(&mut self, pair: P) -> PredOp {
@@ -465,7 +474,8 @@ impl Builder<'_> {
     fn text(&mut self, pair: P) -> Text {
         let span = self.span(&pair);
         let body = pair.into_inner().next();
-        let (raw, offset) = body.as_ref().map_or(("", span.lo as usize + 1), |b| (b.as_str(), b.as_span().start()));
+        let (raw, offset) =
+            body.as_ref().map_or(("", span.lo as usize + 1), |b| (b.as_str(), self.offset + b.as_span().start()));
         let value = unescape(raw).unwrap_or_else(|(at, len, why)| {
             self.diags.push(
                 Diagnostic::new(Code::InvalidEscape, format!("invalid escape `{}` in string", &raw[at..at + len]))

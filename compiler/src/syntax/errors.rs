@@ -9,25 +9,72 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-pub fn describe(file: FileId, text: &str, err: &Error<Rule>) -> Diagnostic {
+/// The byte offset in the file where pest stopped, for an error from parsing the
+/// text that starts at `offset` (error recovery parses items alone).
+pub fn position(text: &str, offset: usize, err: &Error<Rule>) -> usize {
     let pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((p, _)) => p,
-    }
-    .min(text.len());
+    };
+    (offset + pos).min(text.len())
+}
+
+/// The diagnostic for a pest error; `text` is the whole file, `offset` where the
+/// parsed part of it starts.
+pub fn describe(file: FileId, text: &str, offset: usize, err: &Error<Rule>) -> Diagnostic {
+    let pos = position(text, offset, err);
     let found = found_token(text, pos);
     let span = Span::new(file, pos, pos + found.len());
-    let expected = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => expected_phrase(positives),
-        ErrorVariant::CustomError { message } => message.clone(),
+    let (expected, keywords) = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => (expected_phrase(positives), expected_keywords(positives)),
+        ErrorVariant::CustomError { message } => (message.clone(), Vec::new()),
     };
+    if let Some(block) = unquoted_cidr(&text[pos..]) {
+        return Diagnostic::new(Code::Syntax, format!("expected {expected}, found the unquoted CIDR block `{block}`"))
+            .primary(Span::new(file, pos, pos + block.len()), "a CIDR block is written as a string")
+            .help(format!("quote it: `\"{block}\"`"));
+    }
     let found_words = if found.is_empty() { "end of file".to_string() } else { format!("`{}`", found.escape_debug()) };
     let mut diag = Diagnostic::new(Code::Syntax, format!("expected {expected}, found {found_words}"))
         .primary(span, format!("expected {expected}"));
     if let Some(help) = slip_help(found) {
         diag = diag.help(help);
+    } else if let Some(keyword) = misspelt_keyword(found, &keywords) {
+        diag = diag.help(format!("did you mean `{keyword}`?"));
     }
     diag
+}
+
+/// `10.0.0.0/8` or `fd00::/8` written without quotes, at the start of `rest`.
+fn unquoted_cidr(rest: &str) -> Option<&str> {
+    let len = rest.find(|c: char| !(c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '/'))).unwrap_or(rest.len());
+    let candidate = &rest[..len];
+    let (address, prefix) = candidate.split_once('/')?;
+    let address_like = address.parse::<std::net::IpAddr>().is_ok()
+        || (address.contains('.') && address.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    (address_like && !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_digit())).then_some(candidate)
+}
+
+/// The expected keyword a mistyped word was most likely meant to be (`detec`).
+fn misspelt_keyword<'k>(found: &str, keywords: &[&'k str]) -> Option<&'k str> {
+    if found.is_empty() || !found.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    crate::diag::suggest::closest(found, keywords.iter().copied()).filter(|k| *k != found)
+}
+
+/// The keywords among the rules pest expected.
+fn expected_keywords(rules: &[Rule]) -> Vec<&'static str> {
+    let mut words: Vec<&str> = rules
+        .iter()
+        .filter_map(|r| rule_words(*r))
+        .flat_map(|phrase| phrase.split(", "))
+        .filter_map(|w| w.strip_prefix('`')?.strip_suffix('`'))
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic() || c == '_'))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 /// The token at `pos` as the user would see it: a word, an operator or one character.
@@ -89,6 +136,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         kw_description => "`description`",
         kw_reference => "`reference`",
         kw_technique => "`technique`",
+        kw_none | no_technique => "`none \"reason\"`",
         kw_source => "`source`",
         kw_severity => "`severity`",
         kw_falsepos => "`falsepositive`",

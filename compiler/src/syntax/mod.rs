@@ -4,11 +4,14 @@
 //! reports what pest explains badly (unterminated strings, runaway nesting); pest
 //! then parses with `grammar/scalpel.pest`, its errors are reworded by [`errors`],
 //! and [`build`] turns the parse tree into the AST, decoding literals on the way.
+//! After a syntax error, [`recover`] parses the file item by item so that every
+//! broken item is reported and the others are still checked.
 
 pub mod ast;
 mod build;
 mod errors;
 mod prescan;
+mod recover;
 
 use crate::diag::Diagnostics;
 use crate::source::FileId;
@@ -21,9 +24,9 @@ struct ScalpelParser;
 /// Deepest parenthesis nesting accepted in one file.
 pub const MAX_NESTING: usize = 128;
 
-/// Parses one file. On a syntax error the AST is empty and the error is reported;
-/// literal errors (bad escapes, overflowing numbers) are reported and the rest of
-/// the file is still returned.
+/// Parses one file. On a syntax error every broken item reports its error and is
+/// left out of the AST; the other items are kept ([`recover`]). Literal errors (bad
+/// escapes, overflowing numbers) are reported and the rest of the file is returned.
 pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
     let mut diags = Diagnostics::new();
     if let Some(problem) = prescan::scan(file, text) {
@@ -33,13 +36,10 @@ pub fn parse(file: FileId, text: &str) -> (ast::File, Diagnostics) {
     match ScalpelParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let root = pairs.next();
-            let ast = root.map(|p| build::file(file, p, &mut diags)).unwrap_or_default();
+            let ast = root.map(|p| build::file(file, 0, p, &mut diags)).unwrap_or_default();
             (ast, diags)
         }
-        Err(err) => {
-            diags.push(errors::describe(file, text, &err));
-            (ast::File::default(), diags)
-        }
+        Err(err) => recover::recover(file, text, &err),
     }
 }
 

@@ -10,7 +10,14 @@ pub fn scan(file: FileId, text: &str) -> Option<Diagnostic> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
+    // A regex literal only ever follows `matches`; any other `/` (such as the one
+    // of an unquoted `10.0.0.0/8`) is left for the parser to explain.
+    let mut after_matches = false;
     while i < bytes.len() {
+        let regex_may_start = after_matches;
+        if !bytes[i].is_ascii_whitespace() && !bytes[i..].starts_with(b"//") && !bytes[i..].starts_with(b"/*") {
+            after_matches = false;
+        }
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
@@ -19,10 +26,19 @@ pub fn scan(file: FileId, text: &str) -> Option<Diagnostic> {
                     None => bytes.len(), // pest reports the open comment
                 }
             }
+            b'/' if !regex_may_start => i += 1,
             quote @ (b'"' | b'/') => match closing(bytes, i, quote) {
                 Some(end) => i = end + 1,
                 None => return Some(unterminated(file, text, i, quote)),
             },
+            b if b.is_ascii_alphanumeric() || b == b'_' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')))
+                    .map_or(bytes.len(), |p| i + p);
+                after_matches = &bytes[i..end] == b"matches";
+                i = end;
+            }
             b'(' => {
                 depth += 1;
                 if depth > MAX_NESTING {

@@ -121,6 +121,68 @@ fn invalid_escape_and_numbers() {
 }
 
 #[test]
+fn technique_none_keeps_its_reason() {
+    let (ast, diags) = parse(FileId(0), r#"flow "F" "t" { step s "t" { technique none "no technique fits" } }"#);
+    assert!(diags.is_empty(), "{:?}", diags.into_sorted());
+    let crate::syntax::ast::FlowItem::Step(step) = &ast.flows[0].items[0] else { panic!("a step") };
+    assert!(
+        matches!(&step.items[0], crate::syntax::ast::StepItem::NoTechnique(text, _) if text.value == "no technique fits"),
+        "{:?}",
+        step.items
+    );
+}
+
+#[test]
+fn every_broken_item_is_reported_and_the_others_kept() {
+    let text = r#"schema ok { t timestamp event_time }
+schema bad { t timestamp event_time, }
+flow "A" "a" {
+    step one "t" { detect a = 1 }
+    step two "t" { detect a > 1 && b }
+    step three "t" { technique T1 }
+}
+flow "B" "b" { step s "t" { detect a == 1 } }
+"#;
+    let (ast, diags) = parse(FileId(0), text);
+    let diags = diags.into_sorted();
+    let lines: Vec<u32> = diags.iter().filter_map(|d| d.primary_span()).map(|s| s.lo).collect();
+    assert_eq!(diags.len(), 3, "{diags:?}");
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "three distinct places");
+    assert!(diags.iter().all(|d| d.code == Code::Syntax));
+    assert_eq!(ast.schemas.iter().map(|s| s.name.name.as_str()).collect::<Vec<_>>(), ["ok"]);
+    assert_eq!(ast.unparsed_schemas.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["bad"]);
+    assert_eq!(ast.flows.iter().map(|f| f.id.value.as_str()).collect::<Vec<_>>(), ["B"], "broken flow A is dropped");
+    // Spans of the kept items point into the whole file.
+    let b = &ast.flows[0];
+    assert_eq!(&text[b.id.span.lo as usize..b.id.span.hi as usize], "\"B\"");
+}
+
+#[test]
+fn a_missing_brace_does_not_swallow_the_next_flow() {
+    let text =
+        "flow \"A\" \"a\" {\n step s \"t\" { detect a == 1 }\n\nflow \"B\" \"b\" { step s \"t\" { detect a = 1 } }\n";
+    let (_, diags) = parse(FileId(0), text);
+    let messages: Vec<String> = diags.into_sorted().into_iter().map(|d| d.message).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].ends_with("found `flow`"), "{messages:?}");
+}
+
+#[test]
+fn syntax_errors_per_file_are_bounded() {
+    let flows: String =
+        (0..100).map(|n| format!("flow \"F{n}\" \"t\" {{ step s \"t\" {{ detect a = 1 }} }}\n")).collect();
+    assert_eq!(codes(&flows).len(), super::recover::MAX_ERRORS);
+}
+
+#[test]
+fn slips_get_targeted_help() {
+    let help = |text: &str| parse(FileId(0), text).1.into_sorted().into_iter().flat_map(|d| d.help).collect::<Vec<_>>();
+    assert_eq!(help(r#"flow "F" "t" { step s "t" { detec a == 1 } }"#), ["did you mean `detect`?"]);
+    assert_eq!(help(r#"flow "F" "t" { step s "t" { detect ip in cidr 10.0.0.0/8 } }"#), ["quote it: `\"10.0.0.0/8\"`"]);
+    assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect ip in cidr 10.0.0.0/8 } }"#), [Code::Syntax]);
+}
+
+#[test]
 fn hostile_inputs_get_diagnostics_not_panics() {
     let deep_ok =
         format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(100), ")".repeat(100));

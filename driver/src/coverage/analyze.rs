@@ -1,12 +1,13 @@
 //! Program × catalog × build outcome → [`Coverage`].
 //!
 //! A (target, step) counts when the unit emitted a rule without error
-//! ([`UnitOutcome::emitted`]) and the step's schema is collected. Everything is
-//! walked in declaration or id order, so the model is the same on every run.
+//! ([`UnitOutcome::emitted`]) and the step's schema is collected. Flows are in
+//! natural id order (`AF-2` before `AF-10`), steps in declaration order and
+//! techniques in id order, so the model is the same on every run.
 
 use super::{
-    mean, Counts, Coverage, CoverageSettings, DomainCoverage, FlowCoverage, Link, SequenceCoverage, Status,
-    StepCoverage, TargetResult, TechniqueCoverage, TechniqueUse, Telemetry,
+    by_name, mean, natural_key, Counts, Coverage, CoverageSettings, DomainCoverage, FlowCoverage, Link, Mitigation,
+    SequenceCoverage, Status, StepCoverage, TargetResult, TechniqueCoverage, TechniqueUse, Telemetry,
 };
 use crate::build::{BuildOutput, UnitOutcome};
 use scalpel_compiler::attack::{Catalog, Domain, Technique as CatalogTechnique};
@@ -25,9 +26,11 @@ pub fn analyze(
     settings: &CoverageSettings,
 ) -> Coverage {
     let outcomes = Outcomes::index(build);
+    let mut ordered: Vec<&Flow> = program.flows.iter().collect();
+    ordered.sort_by_key(|flow| natural_key(&flow.id));
     let flows: Vec<FlowCoverage> =
-        program.flows.iter().map(|flow| flow_coverage(flow, catalog, &outcomes, targets, settings)).collect();
-    let techniques = technique_coverage(program, &flows, catalog);
+        ordered.iter().map(|flow| flow_coverage(flow, catalog, &outcomes, targets, settings)).collect();
+    let techniques = technique_coverage(&ordered, &flows, catalog);
     let domains = Domain::ALL
         .iter()
         .filter_map(|domain| {
@@ -125,6 +128,9 @@ fn step_coverage(
         techniques,
         telemetry: None,
         targets: Vec::new(),
+        no_technique: step.no_technique.clone(),
+        description: step.description.clone(),
+        condition: step.detection.condition().map(scalpel_compiler::ir::text::cond),
         mitigations,
         data_components,
     };
@@ -202,16 +208,17 @@ fn threshold_text(threshold: &Threshold) -> String {
     format!("≥ {} {counted} in {window}{by}", threshold.min)
 }
 
-/// Mitigations and data components of the step's techniques, by id, without repeats.
-fn recommendations(step: &Step, catalog: &Catalog) -> (Vec<Link>, Vec<Link>) {
-    let mut mitigations = BTreeMap::new();
+/// Mitigations (by name) and data components (by id) of the step's techniques,
+/// without repeats.
+fn recommendations(step: &Step, catalog: &Catalog) -> (Vec<Mitigation>, Vec<Link>) {
+    let mut mitigations = Vec::new();
     let mut components = BTreeMap::new();
     for technique in &step.techniques {
         let (m, dc) = recommendations_of(catalog.technique(&technique.id), catalog);
-        mitigations.extend(m.into_iter().map(|link| (link.id.clone(), link)));
+        mitigations.extend(m.into_iter().flat_map(|group| group.ids));
         components.extend(dc.into_iter().map(|link| (link.id.clone(), link)));
     }
-    (mitigations.into_values().collect(), components.into_values().collect())
+    (by_name(mitigations), components.into_values().collect())
 }
 
 fn sequence_coverage(
@@ -245,9 +252,9 @@ fn sequence_coverage(
 }
 
 /// One entry per technique named by a step, in id order.
-fn technique_coverage(program: &Program, flows: &[FlowCoverage], catalog: &Catalog) -> Vec<TechniqueCoverage> {
+fn technique_coverage(program: &[&Flow], flows: &[FlowCoverage], catalog: &Catalog) -> Vec<TechniqueCoverage> {
     let mut by_id: BTreeMap<&str, TechniqueCoverage> = BTreeMap::new();
-    for (flow, covered) in program.flows.iter().zip(flows) {
+    for (flow, covered) in program.iter().zip(flows) {
         for (step, coverage) in flow.steps.iter().zip(&covered.steps) {
             for technique in &step.techniques {
                 let entry = by_id.entry(&technique.id).or_insert_with(|| {
@@ -314,16 +321,16 @@ fn technique_status(uses: &[TechniqueUse]) -> Status {
     }
 }
 
-/// A technique's active mitigations and data components, in the catalog's id order.
-fn recommendations_of(technique: Option<&CatalogTechnique>, catalog: &Catalog) -> (Vec<Link>, Vec<Link>) {
+/// A technique's active mitigations (by name) and data components (in id order).
+fn recommendations_of(technique: Option<&CatalogTechnique>, catalog: &Catalog) -> (Vec<Mitigation>, Vec<Link>) {
     let Some(technique) = technique else { return (Vec::new(), Vec::new()) };
-    let mitigations = technique
-        .mitigations
-        .iter()
-        .filter_map(|id| catalog.mitigation(id))
-        .filter(|m| !m.deprecated)
-        .map(|m| Link { id: m.id.clone(), name: m.name.clone(), url: m.url.clone() })
-        .collect();
+    let mitigations = by_name(
+        technique.mitigations.iter().filter_map(|id| catalog.mitigation(id)).filter(|m| !m.deprecated).map(|m| Link {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            url: m.url.clone(),
+        }),
+    );
     let components = technique
         .data_components
         .iter()

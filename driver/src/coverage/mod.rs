@@ -168,10 +168,56 @@ pub struct StepCoverage {
     pub telemetry: Option<Telemetry>,
     /// One entry per target, in target order; empty for an undetectable step.
     pub targets: Vec<TargetResult>,
-    /// Mitigations linked to the step's techniques in the catalog, by id.
-    pub mitigations: Vec<Link>,
+    /// Why no ATT&CK technique fits the step (`technique none "reason"`).
+    pub no_technique: Option<String>,
+    /// The step's description, as written.
+    pub description: Option<String>,
+    /// The detection's condition as `.det` text; `None` for an undetectable step.
+    pub condition: Option<String>,
+    /// Mitigations linked to the step's techniques in the catalog, by name.
+    pub mitigations: Vec<Mitigation>,
     /// Data components linked to the step's techniques in the catalog, by id.
     pub data_components: Vec<Link>,
+}
+
+/// ATT&CK mitigations of one name. Enterprise and ICS publish the same advice under
+/// their own ids (M1047 and M0947 "Audit"); a step or technique lists it once, with
+/// every id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mitigation {
+    pub name: String,
+    /// In id order.
+    pub ids: Vec<Link>,
+}
+
+/// Mitigations grouped by name, names in alphabetical order.
+pub fn by_name(links: impl IntoIterator<Item = Link>) -> Vec<Mitigation> {
+    let mut groups: std::collections::BTreeMap<String, Vec<Link>> = std::collections::BTreeMap::new();
+    for link in links {
+        let ids = groups.entry(link.name.clone()).or_default();
+        if !ids.contains(&link) {
+            ids.push(link);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(name, mut ids)| {
+            ids.sort();
+            Mitigation { name, ids }
+        })
+        .collect()
+}
+
+/// The order flows are reported in: `AF-2` before `AF-10`. Ids are cut at every
+/// character that is not a letter or digit; numeric parts compare as numbers and
+/// come before words.
+pub fn natural_key(id: &str) -> Vec<(u64, String)> {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_string()),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,7 +278,7 @@ pub struct TechniqueCoverage {
     pub uses: Vec<TechniqueUse>,
     /// Targets that emitted a rule for at least one use over collected telemetry.
     pub targets: Vec<String>,
-    pub mitigations: Vec<Link>,
+    pub mitigations: Vec<Mitigation>,
     pub data_components: Vec<Link>,
 }
 
@@ -279,6 +325,23 @@ mod tests {
         assert_eq!(mean([100, 100, 0]), 66.7);
         assert_eq!(mean([50, 0, 0, 0]), 12.5);
         assert_eq!(mean([100]), 100.0);
+    }
+
+    #[test]
+    fn flows_sort_naturally() {
+        let mut ids = ["AF-10", "AF2-1", "AF-2", "v1-x", "AF-1", "AF-13-v1", "AF-13", "AF2-10", "AF2-X-a"];
+        ids.sort_by_key(|id| natural_key(id));
+        assert_eq!(ids, ["AF-1", "AF-2", "AF-10", "AF-13", "AF-13-v1", "AF2-1", "AF2-10", "AF2-X-a", "v1-x"]);
+    }
+
+    #[test]
+    fn mitigations_of_one_name_are_listed_once() {
+        let link = |id: &str, name: &str| Link { id: id.into(), name: name.into(), url: format!("u/{id}") };
+        let grouped =
+            by_name([link("M1047", "Audit"), link("M0947", "Audit"), link("M1041", "Encrypt"), link("M1047", "Audit")]);
+        assert_eq!(grouped.len(), 2);
+        assert_eq!(grouped[0].name, "Audit");
+        assert_eq!(grouped[0].ids.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["M0947", "M1047"]);
     }
 
     #[test]

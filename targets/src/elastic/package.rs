@@ -1,5 +1,6 @@
 //! Elastic packaging: emitted rules → `rules.ndjson`, one Kibana detection rule per
-//! line for `POST /api/detection_engine/rules/_import` (FORMATS.md d3).
+//! line for `POST /api/detection_engine/rules/_import` (Kibana's rule import format,
+//! see docs/targets.md).
 //!
 //! Invariants: keys in a fixed order (serde structs); lines sorted by flow id, then
 //! item id; `threat[]` groups techniques under each of their tactics, with

@@ -1,5 +1,5 @@
-//! Sentinel packaging: one analytic-rule YAML per rule (format d2 of
-//! `shared/design/FORMATS.md`, rendered from serde structs) and one custom-table
+//! Sentinel packaging: one analytic-rule YAML per rule (the Azure-Sentinel
+//! repository's template format, see docs/targets.md; rendered from serde structs) and one custom-table
 //! schema JSON per schema (`{"Name", "Properties": [{"Name", "Type"}]}`), the input
 //! Sentinel's KQL validation takes.
 //!

@@ -14,6 +14,8 @@ pub struct DetectionRule {
     pub references: Vec<String>,
     pub author: String,
     pub date: String,
+    /// Left out when empty: a step with `technique none` has no ATT&CK tag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     pub logsource: LogSource,
     pub detection: Mapping,

@@ -1,5 +1,5 @@
-//! Splunk packaging: emitted rules → `savedsearches.conf` (ES correlation searches,
-//! format d1 of `shared/design/FORMATS.md`), rendered from a template.
+//! Splunk packaging: emitted rules → `savedsearches.conf` (ES correlation searches in
+//! the layout of splunk/contentctl, see docs/targets.md), rendered from a template.
 //!
 //! Invariants: stanza names are unique and at most [`MAX_STANZA`] characters, so
 //! that ES's clone name `<domain> - <stanza> - Rule` stays within 99; values are

@@ -143,6 +143,9 @@ fn tooltip(i: usize, step: &StepCoverage) -> String {
     if let Some(why) = &step.why {
         lines.push(format!("why: {why}"));
     }
+    if let Some(condition) = &step.condition {
+        lines.push(format!("detect {condition}"));
+    }
     lines.push(format!("severity: {}", step.severity.as_str()));
     if let Some(t) = &step.telemetry {
         let collected = if t.collected { "" } else { " (not collected)" };
@@ -156,12 +159,15 @@ fn tooltip(i: usize, step: &StepCoverage) -> String {
             step.targets.iter().map(|t| format!("{} {}", t.target, if t.emitted { "✓" } else { "✗" })).collect();
         lines.push(format!("targets: {}", marks.join(", ")));
     }
+    if let Some(reason) = &step.no_technique {
+        lines.push(format!("no ATT&CK technique: {reason}"));
+    }
     for technique in &step.techniques {
         lines.push(format!("{} {}", technique.id, technique.name));
     }
     if !step.mitigations.is_empty() {
-        let ids: Vec<&str> = step.mitigations.iter().map(|m| m.id.as_str()).collect();
-        lines.push(format!("mitigations: {}", ids.join(", ")));
+        let names: Vec<&str> = step.mitigations.iter().map(|m| m.name.as_str()).collect();
+        lines.push(format!("mitigations: {}", names.join(", ")));
     }
     lines.join("\n")
 }

@@ -1,16 +1,17 @@
 //! The coverage report as one self-contained HTML file: inline CSS, inline SVG
 //! drawn by [`graph`], no script and nothing loaded from the network (links to
-//! ATT&CK pages are plain anchors). Sections: the headline figures, a summary
-//! table across flows, per flow its graph and a "detect and mitigate" sheet (per
-//! step: coverage per target, severity, telemetry, ATT&CK mitigations and data
-//! components), then the technique table.
+//! ATT&CK pages are plain anchors). Sections: the headline figures, a table of
+//! contents, a summary table across flows, per flow its graph and a "detect and
+//! mitigate" sheet (per step: coverage per target, its description and condition,
+//! severity, telemetry, ATT&CK mitigations and data components), then the technique
+//! table.
 //!
 //! Every text from the detections or the catalog goes through [`scalpel_targets::markup::escape`];
 //! the markup itself is well-formed XML so a test can parse it strictly.
 
 mod graph;
 
-use super::{Counts, Coverage, FlowCoverage, Link, Status, StepCoverage, TargetResult};
+use super::{Counts, Coverage, FlowCoverage, Link, Mitigation, Status, StepCoverage, TargetResult};
 use scalpel_targets::markup::escape;
 use std::fmt::Write;
 
@@ -23,6 +24,7 @@ pub fn render(coverage: &Coverage) -> String {
     let _ = writeln!(out, "<title>{}</title>", escape(&format!("ATT&CK coverage — {}", coverage.tree)));
     let _ = writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>");
     header(&mut out, coverage);
+    contents(&mut out, coverage);
     flow_table(&mut out, coverage);
     for (index, flow) in coverage.flows.iter().enumerate() {
         flow_section(&mut out, flow, index, coverage.targets.len());
@@ -72,7 +74,7 @@ fn header(out: &mut String, coverage: &Coverage) {
          emitted its rule without error (score 100), <b>partial</b> when some targets did (100 × targets with a rule \
          / targets), <b>not detectable</b> when the flow says why it cannot be seen, <b>missing</b> otherwise (0). \
          Flow and overall scores are the mean of their steps; a technique's score is the mean of the steps naming \
-         it. Hover a step for its detection.</p>\n</header>\n",
+         it. Hover a step in a graph for a summary; the sheet under it has each step's condition.</p>\n</header>\n",
     );
 }
 
@@ -97,9 +99,29 @@ fn counts_bar(counts: &Counts) -> String {
     out
 }
 
+/// The table of contents: the two tables, then every flow with its score.
+fn contents(out: &mut String, coverage: &Coverage) {
+    out.push_str(
+        "<nav class=\"contents\" id=\"contents\">\n<h2>Contents</h2>\n<ol>\n<li><a href=\"#flows\">Flows</a>: one \
+         row per flow</li>\n<li>Per flow, its graph and detect-and-mitigate sheet:\n<ol class=\"flow-list\">\n",
+    );
+    for (index, flow) in coverage.flows.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"#flow-{index}\">{}</a> {} <span class=\"counts\">{}%</span></li>",
+            escape(&flow.id),
+            escape(&flow.title),
+            flow.score
+        );
+    }
+    out.push_str(
+        "</ol></li>\n<li><a href=\"#techniques\">Techniques</a>: coverage per ATT&amp;CK technique</li>\n</ol>\n</nav>\n",
+    );
+}
+
 fn flow_table(out: &mut String, coverage: &Coverage) {
     out.push_str(
-        "<section>\n<h2>Flows</h2>\n<table class=\"flows\">\n<thead><tr><th>flow</th><th>title</th><th>score</th>\
+        "<section id=\"flows\">\n<h2>Flows</h2>\n<table class=\"flows\">\n<thead><tr><th>flow</th><th>title</th><th>score</th>\
          <th>detected</th><th>partial</th><th>not detectable</th><th>missing</th><th>sequences detected</th></tr></thead>\n<tbody>\n",
     );
     for (index, flow) in coverage.flows.iter().enumerate() {
@@ -129,7 +151,8 @@ fn score_cell(score: f64) -> String {
 fn flow_section(out: &mut String, flow: &FlowCoverage, index: usize, targets: usize) {
     let _ = writeln!(
         out,
-        "<section class=\"flow\" id=\"flow-{index}\">\n<h2>{} <span class=\"title\">{}</span> <span class=\"flow-score\">{}%</span></h2>",
+        "<section class=\"flow\" id=\"flow-{index}\">\n<h2>{} <span class=\"title\">{}</span> <span class=\"flow-score\">{}% \
+         <a class=\"up\" href=\"#contents\">contents ↑</a></span></h2>",
         escape(&flow.id),
         escape(&flow.title),
         flow.score
@@ -157,7 +180,10 @@ fn sheet_row(out: &mut String, i: usize, step: &StepCoverage) {
         i + 1,
         escape(&step.id),
         escape(&step.title),
-        links(&step.techniques, true),
+        match &step.no_technique {
+            Some(reason) => format!("<span class=\"none\">no ATT&amp;CK technique: {}</span>", escape(reason)),
+            None => links(&step.techniques, true),
+        },
         status.as_str(),
         status.label()
     );
@@ -167,7 +193,14 @@ fn sheet_row(out: &mut String, i: usize, step: &StepCoverage) {
     if let Some(why) = &step.why {
         let _ = write!(out, "<div class=\"why\">{}</div>", escape(why));
     }
-    let _ = write!(out, "</td><td>severity <b>{}</b>", step.severity.as_str());
+    out.push_str("</td><td>");
+    if let Some(description) = &step.description {
+        let _ = write!(out, "<div class=\"step-description\">{}</div>", escape(description));
+    }
+    if let Some(condition) = &step.condition {
+        let _ = write!(out, "<div class=\"condition\">detect <code>{}</code></div>", escape(condition));
+    }
+    let _ = write!(out, "severity <b>{}</b>", step.severity.as_str());
     if let Some(t) = &step.telemetry {
         let collected = if t.collected { "" } else { " <span class=\"chip missing\">not collected</span>" };
         let fields: Vec<String> = t.fields.iter().map(|f| format!("<code>{}</code>", escape(f))).collect();
@@ -179,9 +212,25 @@ fn sheet_row(out: &mut String, i: usize, step: &StepCoverage) {
     let _ = writeln!(
         out,
         "</td><td>{}</td><td>{}</td></tr>",
-        links(&step.mitigations, false),
+        mitigations(&step.mitigations),
         links(&step.data_components, false)
     );
+}
+
+/// Mitigations by name, each with every id it has (`M0947 · M1047 Audit`).
+fn mitigations(items: &[Mitigation]) -> String {
+    if items.is_empty() {
+        return "<span class=\"none\">none in the catalog</span>".to_string();
+    }
+    let parts: Vec<String> = items
+        .iter()
+        .map(|m| {
+            let ids: Vec<String> =
+                m.ids.iter().map(|l| format!("<a href=\"{}\">{}</a>", escape(&l.url), escape(&l.id))).collect();
+            format!("{} {}", ids.join(" · "), escape(&m.name))
+        })
+        .collect();
+    format!("<ul class=\"links\"><li>{}</li></ul>", parts.join("</li><li>"))
 }
 
 fn target_list(targets: &[TargetResult]) -> String {
@@ -217,7 +266,7 @@ fn links(items: &[Link], inline: bool) -> String {
 
 fn technique_table(out: &mut String, coverage: &Coverage) {
     out.push_str(
-        "<section>\n<h2>Techniques</h2>\n<table class=\"techniques\">\n<thead><tr><th>technique</th><th>domain</th>\
+        "<section id=\"techniques\">\n<h2>Techniques</h2>\n<table class=\"techniques\">\n<thead><tr><th>technique</th><th>domain</th>\
          <th>tactics</th><th>score</th><th>status</th><th>steps</th><th>targets</th><th>mitigations</th></tr></thead>\n<tbody>\n",
     );
     for t in &coverage.techniques {
@@ -229,11 +278,7 @@ fn technique_table(out: &mut String, coverage: &Coverage) {
                 format!("<span class=\"chip {}\">{} / {}</span>", u.status.as_str(), escape(&u.flow), escape(&u.step))
             })
             .collect();
-        let mitigations: Vec<String> = t
-            .mitigations
-            .iter()
-            .map(|m| format!("<a href=\"{}\" title=\"{}\">{}</a>", escape(&m.url), escape(&m.name), escape(&m.id)))
-            .collect();
+
         let _ = writeln!(
             out,
             "<tr><td><a href=\"{}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td>\
@@ -248,7 +293,7 @@ fn technique_table(out: &mut String, coverage: &Coverage) {
             t.status.label(),
             uses.join(" "),
             escape(&t.targets.join(", ")),
-            mitigations.join(" ")
+            mitigations(&t.mitigations)
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");

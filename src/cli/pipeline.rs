@@ -1,0 +1,60 @@
+//! After the front end, the work `check` and `build` share: the settings of
+//! `scalpel.toml`, every requested target's rules and packages, and the synthetic
+//! test events, all in memory. `check` reports what this finds and `build` also
+//! writes it, so a tree that `check` accepts is one that `build` builds.
+
+use indicatif::ProgressBar;
+use scalpel_compiler::diag::Diagnostics;
+use scalpel_compiler::events;
+use scalpel_compiler::ir::Program;
+use scalpel_compiler::project::Project;
+use scalpel_driver::{build, replay};
+use scalpel_targets::settings::ElasticLanguage;
+use scalpel_targets::templates::Templates;
+use scalpel_targets::{Settings, Target};
+use std::path::Path;
+
+pub struct Options<'a> {
+    pub targets: &'a [Target],
+    pub templates: Option<&'a Path>,
+    pub elastic_language: Option<ElasticLanguage>,
+    /// Ticked once per (target, rule) done.
+    pub progress: &'a ProgressBar,
+    /// Render the event replay files (`build`); `check` only needs the generator's diagnostics.
+    pub replay_files: bool,
+}
+
+/// Every output file (`<target>/…`, `events/…`), with the diagnostics of each back end
+/// and of the event generator pushed into `diags`; `None` when a setting or template
+/// is wrong (also reported).
+pub fn back_ends(
+    project: &Project,
+    program: &Program,
+    options: &Options,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(String, String)>> {
+    let (tree, settings) = Settings::for_project(project);
+    let templates = Templates::load(options.templates);
+    let (mut settings, templates) = match (settings, templates) {
+        (Ok(settings), Ok(templates)) => (settings, templates),
+        (settings, templates) => {
+            settings.err().into_iter().chain(templates.err()).for_each(|d| diags.push(d));
+            return None;
+        }
+    };
+    if let Some(language) = options.elastic_language {
+        settings.elastic.language = language;
+    }
+    options.progress.set_length(build::unit_count(program, options.targets) as u64);
+    let mut output = build(program, &tree, &settings, options.targets, &templates, &|| options.progress.inc(1));
+    options.progress.finish_and_clear();
+    diags.extend(output.diags);
+    // The synthetic test events of every rule, next to the rules.
+    let generated = events::generate(program, events::DEFAULT_SEED);
+    generated.diags.into_iter().for_each(|d| diags.push(d));
+    if options.replay_files {
+        let events = replay::files(&generated.items, program, &settings);
+        output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
+    }
+    Some(output.files)
+}
