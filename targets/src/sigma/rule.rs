@@ -14,6 +14,8 @@ pub struct DetectionRule {
     pub references: Vec<String>,
     pub author: String,
     pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     pub tags: Vec<String>,
     pub logsource: LogSource,
     pub detection: Mapping,
@@ -35,6 +37,8 @@ pub struct CorrelationRule {
     pub description: String,
     pub author: String,
     pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     pub tags: Vec<String>,
     pub correlation: Correlation,
     pub level: String,
