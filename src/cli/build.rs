@@ -1,12 +1,14 @@
-//! `scalpel build`: front end, then every requested target and the synthetic test
-//! events (`events/`, as `scalpel events` writes them), then an atomic write (or, with
-//! `--check`, a comparison with what is already there; see [`scalpel_driver::out_dir`]).
+//! `scalpel build`: front end, then every requested target at the versions of the
+//! tree's lock ([`scalpel_driver::lock`]) and the synthetic test events (`events/`, as
+//! `scalpel events` writes them), then an atomic write (or, with `--check`, a
+//! comparison with what is already there, and a stale lock is an error; see
+//! [`scalpel_driver::out_dir`]).
 
 use super::{report, BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project;
-use scalpel_driver::build;
+use scalpel_driver::lock;
 use scalpel_driver::out_dir::{self, Comparison};
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
@@ -23,17 +25,32 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
     let mut diags = std::mem::take(&mut compiled.diags);
     let mut written = None;
     let mut stale = None;
+    let mut lock_status = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
         let templates = Templates::load(args.templates.as_deref());
         match (settings, templates) {
             (Ok(mut settings), Ok(templates)) => {
+                // The lock records the tree's own build: emitted text is compared only
+                // for targets the command line leaves as the tree sets them.
+                let mut compare_emitted = if args.templates.is_some() { Vec::new() } else { args.targets.clone() };
                 if let Some(language) = args.elastic_language {
+                    if language != settings.elastic.language {
+                        compare_emitted.retain(|t| *t != Target::Elastic);
+                    }
                     settings.elastic.language = language;
                 }
-                let bar = progress_bar(build::unit_count(program, &args.targets));
-                let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
+                let options = lock::Options {
+                    targets: &args.targets,
+                    compare_emitted: &compare_emitted,
+                    severity: if args.check { lock::Severity::Deny } else { lock::Severity::Warn },
+                };
+                let bar = progress_bar(scalpel_driver::build::unit_count(program, &args.targets));
+                let locked =
+                    lock::build(&mut compiled.project, program, &tree, &settings, &templates, &options, &|| bar.inc(1));
                 bar.finish_and_clear();
+                lock_status = Some((locked.status, settings.sigma.date.clone()));
+                let mut output = locked.output;
                 diags.extend(output.diags);
                 // The synthetic test events of every rule, next to the rules.
                 let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
@@ -61,6 +78,12 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         }
     }
     let sorted = report::emit(diags, &compiled.project.sources, args.message_format);
+    if let (Some((lock::Status::Missing(path), date)), MessageFormat::Human) = (&lock_status, args.message_format) {
+        eprintln!(
+            "note: no version lock `{}`: every rule is version 1.0.0 of {date}; `scalpel lock --date YYYY-MM-DD` records versions",
+            path.display()
+        );
+    }
     if let Some(comparison) = stale {
         return report_comparison(&args.out, &comparison);
     }

@@ -1,11 +1,18 @@
-//! `scalpel check`: run the front end and report.
+//! `scalpel check`: run the front end, compare the tree with its version lock
+//! (meaning, metadata and the set of rules; W0831 when they differ), and report.
 
 use super::{report, CheckArgs, MessageFormat};
 use scalpel_compiler::project;
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    let compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
+    let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
+    if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
+        let (tree, _) = scalpel_targets::Settings::for_project(&compiled.project);
+        for diag in scalpel_driver::lock::check(&mut compiled.project, program, &tree) {
+            compiled.diags.push(diag);
+        }
+    }
     let sources = &compiled.project.sources;
     let summary = compiled.program.as_ref().map(|p| {
         let steps: usize = p.flows.iter().map(|f| f.steps.len()).sum();

@@ -12,6 +12,7 @@ mod events;
 mod explain;
 mod files;
 mod import;
+mod lock;
 mod report;
 mod test;
 
@@ -40,6 +41,8 @@ enum Command {
     Check(CheckArgs),
     /// Compile detections to SIEM rules, one file per rule per target
     Build(BuildArgs),
+    /// Record rule versions in the tree's `scalpel.lock.json`: bump every rule that changed
+    Lock(LockArgs),
     /// Report ATT&CK coverage: Navigator layers, an HTML report and a Markdown summary
     Coverage(CoverageArgs),
     /// Generate synthetic test events for every rule (JSONL with expectations, SIEM replay files)
@@ -121,6 +124,15 @@ struct BuildArgs {
     /// Treat warnings as errors
     #[arg(long)]
     deny_warnings: bool,
+}
+
+#[derive(clap::Args)]
+struct LockArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The day of the new versions (`YYYY-MM-DD`); default: `SOURCE_DATE_EPOCH`. Needed only when a version changes
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -235,6 +247,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
+        Command::Lock(args) => lock::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Events(args) => events::run(args),
         Command::Test(args) => test::run(args),
