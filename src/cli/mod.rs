@@ -8,6 +8,7 @@ mod build;
 mod check;
 mod coverage;
 mod debug;
+mod diff;
 mod events;
 mod explain;
 mod files;
@@ -43,6 +44,8 @@ enum Command {
     Build(BuildArgs),
     /// Record rule versions in the tree's `scalpel.lock.json`: bump every rule that changed
     Lock(LockArgs),
+    /// Compare two trees (or `--git` revisions) rule by rule: meaning, metadata, text
+    Diff(DiffArgs),
     /// Report ATT&CK coverage: Navigator layers, an HTML report and a Markdown summary
     Coverage(CoverageArgs),
     /// Generate synthetic test events for every rule (JSONL with expectations, SIEM replay files)
@@ -133,6 +136,33 @@ struct LockArgs {
     /// The day of the new versions (`YYYY-MM-DD`); default: `SOURCE_DATE_EPOCH`. Needed only when a version changes
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 = no rule changed meaning (none added or removed), 1 = some did, \
+                         2 = the diff could not be made.")]
+struct DiffArgs {
+    /// The old tree (a folder or `.det` file), or with `--git` a revision (`HEAD~1`, `main`)
+    old: String,
+    /// The new tree, or with `--git` a revision
+    new: String,
+    /// With `--git`: the tree's folder in the working copy (default `.`)
+    #[arg(requires = "git")]
+    tree: Option<PathBuf>,
+    /// Read OLD and NEW as git revisions of TREE
+    #[arg(long)]
+    git: bool,
+    /// Markdown for a pull-request comment, or JSON
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    format: DiffFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// a summary, a table of changed rules and, per change of meaning, events that tell the versions apart
+    Markdown,
+    /// one JSON document with every rule
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -248,6 +278,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
         Command::Lock(args) => lock::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Events(args) => events::run(args),
         Command::Test(args) => test::run(args),
