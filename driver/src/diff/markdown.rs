@@ -85,8 +85,8 @@ fn version_cell(rule: &RuleDiff) -> String {
         (Some(a), None) => format!("{} → none", cell(a)),
         (None, None) => String::new(),
     };
-    if rule.not_bumped {
-        format!("{version} ⚠ not bumped: run `scalpel lock`")
+    if rule.not_locked {
+        format!("{version} ⚠ not in the lock: run `scalpel lock`")
     } else {
         version
     }

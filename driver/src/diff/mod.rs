@@ -159,8 +159,9 @@ pub struct RuleDiff {
     /// Versions in each tree's lock (`null` without a lock or an entry).
     pub old_version: Option<String>,
     pub new_version: Option<String>,
-    /// Changed, but the new tree's lock still holds the old version.
-    pub not_bumped: bool,
+    /// The new tree has a lock and it does not record this change (same version as
+    /// the old lock, no entry for an added rule, a removed rule not marked removed).
+    pub not_locked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,8 +227,7 @@ pub fn diff(old: &Tree, new: &Tree) -> Result<Diff, Diagnostic> {
             witness::explain(old, new, key, &generated, rule);
         }
         rule.new_version = new.locked_version(key).map(|v| v.to_string());
-        let changed = !matches!(rule.status, Status::Unchanged | Status::Added);
-        rule.not_bumped = changed && rule.old_version.is_some() && rule.old_version == rule.new_version;
+        rule.not_locked = new.lock.is_some_and(|lock| !records(lock, key, rule));
     }
     rules.sort_by(|a, b| a.0.cmp(&b.0));
     let renamed_tree = (old.name != new.name).then(|| (old.name.to_string(), new.name.to_string()));
@@ -237,6 +237,19 @@ pub fn diff(old: &Tree, new: &Tree) -> Result<Diff, Diagnostic> {
         renamed_tree,
         rules: rules.into_iter().map(|(_, r)| r).collect(),
     })
+}
+
+/// Whether the new tree's lock records what happened to `rule`.
+fn records(lock: &Lock, key: &RuleKey, rule: &RuleDiff) -> bool {
+    let entry = lock.rules.get(key);
+    match rule.status {
+        Status::Unchanged => true,
+        Status::Removed => entry.is_none_or(|e| e.removed.is_some()),
+        Status::Added | Status::Renamed => entry.is_some_and(|e| e.removed.is_none()),
+        Status::Meaning | Status::Metadata | Status::Text => {
+            rule.new_version.is_some() && (rule.old_version.is_none() || rule.old_version != rule.new_version)
+        }
+    }
 }
 
 /// Both trees fingerprinted as the lock does: a build at first versions for every target.
@@ -289,7 +302,7 @@ fn bare(key: &RuleKey, kind: Kind, status: Status) -> RuleDiff {
         targets: Vec::new(),
         old_version: None,
         new_version: None,
-        not_bumped: false,
+        not_locked: false,
     }
 }
 

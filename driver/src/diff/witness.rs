@@ -230,7 +230,11 @@ fn cross_check(
         let Some(item) = item(items, key, kind) else { continue };
         let outcome = verify::reference(judge.program, item);
         if let Some(failure) = outcome.failures.first() {
-            rule.witnesses.push(failure_witness(which, item, kind, failure));
+            let witness = failure_witness(which, item, kind, failure);
+            // One witness per verdict is enough: a second that fires the same version adds nothing.
+            if !rule.witnesses.iter().any(|w| w.fires == witness.fires) {
+                rule.witnesses.push(witness);
+            }
         }
     }
 }
@@ -265,7 +269,7 @@ fn failure_witness(which: Which, item: &ItemEvents, kind: ItemKind, failure: &Fa
     Witness {
         fires,
         kind: if kind == ItemKind::Step { "event" } else { "scenario" },
-        label: format!("{} (generated for the {} version)", failure.label, side_name(which)),
+        label: format!("{}; generated for the {} version", failure.label, side_name(which)),
         events: events.into_iter().map(|(source, event)| SourcedEvent { source, event }).collect(),
         old,
         new,
