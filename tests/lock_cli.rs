@@ -88,7 +88,11 @@ fn build_check_fails_on_a_stale_lock_until_scalpel_lock_records_the_change() {
 
     let rebuilt = scalpel(&["build", &tree, "--out", out]);
     assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
-    assert!(!stderr(&rebuilt).contains("no version lock") && !stderr(&rebuilt).contains("W0831"), "{}", stderr(&rebuilt));
+    assert!(
+        !stderr(&rebuilt).contains("no version lock") && !stderr(&rebuilt).contains("W0831"),
+        "{}",
+        stderr(&rebuilt)
+    );
     let sigma = std::fs::read_to_string(Path::new(out).join("sigma/AF2-10/af2-10_tamper.yml")).expect("sigma");
     assert!(sigma.contains("date: 2026-01-01\nmodified: 2026-03-14\n"), "{sigma}");
     assert_eq!(scalpel(&["build", "--check", &tree, "--out", out]).status.code(), Some(0));

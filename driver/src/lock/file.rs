@@ -153,7 +153,7 @@ pub fn read(root: &Path, sources: &mut SourceMap) -> Result<Option<Loaded>, Diag
     let format: FileFormat = serde_json::from_str(text).map_err(|err| {
         let offset = offset_of(text, err.line(), err.column());
         invalid(&display, "it is not a lock file Scalpel wrote")
-            .primary(Span::new(file, offset, offset), err.to_string())
+            .primary(Span::new(file, offset, offset), without_position(&err.to_string()))
             .help("`scalpel lock` rewrites it from the tree; restore it from version control to keep its history")
     })?;
     let lock = validate(format).map_err(|(key, message)| {
@@ -277,6 +277,14 @@ pub fn write(path: &Path, text: &str) -> Result<(), String> {
 
 fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
+}
+
+/// serde_json's message without its ` at line L column C` (the label shows where).
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
 }
 
 /// The byte offset of a 1-based line and column (serde_json's error position).

@@ -183,11 +183,15 @@ pub fn update(
         too_early
             .iter()
             .map(|e| {
-                Diagnostic::new(
+                let diag = Diagnostic::new(
                     Code::LockDateTooEarly,
-                    format!("`{}` was last changed on {}, after {}", e.key, e.modified, source.date()),
-                )
-                .help(format!("lock with a date on or after {}", e.modified))
+                    format!("lock date {} is before the last change of `{}` ({})", source.date(), e.key, e.modified),
+                );
+                let diag = match fingerprints.get(&e.key) {
+                    Some(fp) => diag.primary(fp.span, format!("changed again, last versioned on {}", e.modified)),
+                    None => diag,
+                };
+                diag.help(format!("lock with a date on or after {}", e.modified))
             })
             .collect::<Vec<_>>()
     })?;
