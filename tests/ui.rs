@@ -236,7 +236,7 @@ fn lock_and_diff_cases() {
     let tree = lock_tree(root, "stale", "heart_rate > 300");
     assert!(lock_tree_on(&tree, Some("2026-01-01")).1.is_empty());
     lock_tree(root, "stale", "heart_rate >= 300");
-    let mut compiled = project::compile(&[tree.clone()], &[]);
+    let mut compiled = project::compile(std::slice::from_ref(&tree), &[]);
     let program = compiled.program.take().unwrap();
     let diags = lock::check(&mut compiled.project, &program, "t");
     show("W0831_stale_lock_in_check", &compiled.project.sources, &diags);

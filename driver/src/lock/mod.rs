@@ -100,7 +100,6 @@ pub struct Options<'a> {
 /// compared with the lock (a stale lock is one diagnostic in `output.diags`), then,
 /// unless every rule is still at its first version, the build is made again with
 /// the locked stamps.
-#[allow(clippy::too_many_arguments)]
 pub fn build(
     project: &mut Project,
     program: &Program,
