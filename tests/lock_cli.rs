@@ -21,19 +21,24 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A copy of the shipped tree (with its lock) in a temporary folder.
-fn shipped_copy(into: &Path) -> String {
+/// A copy of the fixture tree in `into/detections`, locked on 2026-01-01 (the shipped
+/// tree's lock is tested in `tests/shipped.rs`; the fixture builds in a fraction of the time).
+fn tree_copy(into: &Path) -> String {
     let tree = into.join("detections");
-    for dir in ["", "schemas", "flows"] {
+    let fixture = Path::new("targets/tests/fixtures/tree");
+    for dir in ["", "flows"] {
         std::fs::create_dir_all(tree.join(dir)).expect("mkdir");
-        for entry in std::fs::read_dir(Path::new("detections").join(dir)).expect("read") {
+        for entry in std::fs::read_dir(fixture.join(dir)).expect("read") {
             let path = entry.expect("entry").path();
             if path.is_file() {
                 std::fs::copy(&path, tree.join(dir).join(path.file_name().expect("name"))).expect("copy");
             }
         }
     }
-    tree.to_str().expect("utf-8").to_string()
+    let tree = tree.to_str().expect("utf-8").to_string();
+    let locked = scalpel(&["lock", &tree, "--date", "2026-01-01"]);
+    assert_eq!(locked.status.code(), Some(0), "{}", stderr(&locked));
+    tree
 }
 
 fn edit(tree: &str, file: &str, from: &str, to: &str) {
@@ -46,20 +51,20 @@ fn edit(tree: &str, file: &str, from: &str, to: &str) {
 #[test]
 fn build_check_fails_on_a_stale_lock_until_scalpel_lock_records_the_change() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let tree = shipped_copy(tmp.path());
+    let tree = tree_copy(tmp.path());
     let out = tmp.path().join("build");
     let out = out.to_str().expect("utf-8");
-    edit(&tree, "flows/AF2-10.det", "heart_rate > 300", "heart_rate >= 300");
+    edit(&tree, "flows/operators.det", "heart_rate > 250", "heart_rate >= 250");
     let check = scalpel(&["check", &tree]);
     assert_eq!(check.status.code(), Some(0), "a stale lock is a warning in `check`");
-    assert!(stderr(&check).contains("warning[W0831]: 2 rules changed since the version lock"), "{}", stderr(&check));
+    assert!(stderr(&check).contains("warning[W0831]: 1 rule changed since the version lock"), "{}", stderr(&check));
     assert_eq!(scalpel(&["check", "--deny-warnings", &tree]).status.code(), Some(1), "CI's check fails");
 
     let stale = scalpel(&["build", "--check", &tree, "--out", out]);
     assert_eq!(stale.status.code(), Some(1));
     let err = stderr(&stale);
-    assert!(err.contains("error[E0830]: the version lock is out of date: 2 rules changed"), "{err}");
-    assert!(err.contains("^^^^^^ meaning changed (locked at 1.0.0)"), "{err}");
+    assert!(err.contains("error[E0830]: the version lock is out of date: 1 rule changed"), "{err}");
+    assert!(err.contains("^^^^^^^ meaning changed (locked at 1.0.0)"), "{err}");
     assert!(err.contains("scalpel lock --date YYYY-MM-DD"), "{err}");
 
     let undated = scalpel(&["lock", &tree]);
@@ -75,16 +80,16 @@ fn build_check_fails_on_a_stale_lock_until_scalpel_lock_records_the_change() {
     assert_eq!(locked.status.code(), Some(0), "{}", stderr(&locked));
     let report = stderr(&locked);
     assert!(
-        report.contains("AF2-10/tamper") && report.contains("1.0.0 → 2.0.0") && report.contains("meaning changed"),
+        report.contains("OPS-1/numbers") && report.contains("1.0.0 → 2.0.0") && report.contains("meaning changed"),
         "{report}"
     );
-    assert!(report.contains("(144 rules): 2 bumped, 0 new, 0 removed"), "{report}");
+    assert!(report.contains("(16 rules): 1 bumped, 0 new, 0 removed"), "{report}");
     let again = Command::new(env!("CARGO_BIN_EXE_scalpel"))
         .args(["lock", &tree])
         .env("SOURCE_DATE_EPOCH", "1773446400")
         .output()
         .expect("runs");
-    assert!(stderr(&again).contains("is up to date (144 rules)"), "{}", stderr(&again));
+    assert!(stderr(&again).contains("is up to date (16 rules)"), "{}", stderr(&again));
 
     let rebuilt = scalpel(&["build", &tree, "--out", out]);
     assert_eq!(rebuilt.status.code(), Some(0), "{}", stderr(&rebuilt));
@@ -93,7 +98,7 @@ fn build_check_fails_on_a_stale_lock_until_scalpel_lock_records_the_change() {
         "{}",
         stderr(&rebuilt)
     );
-    let sigma = std::fs::read_to_string(Path::new(out).join("sigma/AF2-10/af2-10_tamper.yml")).expect("sigma");
+    let sigma = std::fs::read_to_string(Path::new(out).join("sigma/OPS-1/ops-1_numbers.yml")).expect("sigma");
     assert!(sigma.contains("date: 2026-01-01\nmodified: 2026-03-14\n"), "{sigma}");
     assert_eq!(scalpel(&["build", "--check", &tree, "--out", out]).status.code(), Some(0));
 }
@@ -115,36 +120,36 @@ fn a_tree_without_a_lock_builds_at_version_one_and_says_so_once() {
 #[test]
 fn diff_of_two_folders_in_markdown_and_json() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let old = shipped_copy(&tmp.path().join("old"));
-    let new = shipped_copy(&tmp.path().join("new"));
+    let old = tree_copy(&tmp.path().join("old"));
+    let new = tree_copy(&tmp.path().join("new"));
     let same = scalpel(&["diff", &old, &new]);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
     assert!(stdout(&same).contains(
-        "No rule changes meaning; 0 metadata only, 0 emitted text only; 0 added, 0 removed, 0 renamed; 144 unchanged."
+        "No rule changes meaning; 0 metadata only, 0 emitted text only; 0 added, 0 removed, 0 renamed; 16 unchanged."
     ));
 
-    edit(&new, "flows/AF2-10.det", "heart_rate > 300", "heart_rate >= 300");
+    edit(&new, "flows/operators.det", "heart_rate > 250", "heart_rate >= 250");
     let changed = scalpel(&["diff", &old, &new]);
     assert_eq!(changed.status.code(), Some(1), "a change of meaning exits 1: {}", stderr(&changed));
     let md = stdout(&changed);
     assert!(
         md.contains(
-            "| `AF2-10/tamper` | step | **meaning** | 1.0.0 ⚠ not in the lock: run `scalpel lock` | condition |"
+            "| `OPS-1/numbers` | step | **meaning** | 1.0.0 ⚠ not in the lock: run `scalpel lock` | condition |"
         ),
         "{md}"
     );
     assert!(
-        md.contains("+ signature.valid == false or heart_rate == 0 and perfusion_index >= 0.5 or heart_rate >= 300"),
+        md.contains("+ heart_rate >= 250 or heart_rate <= 20 or spo2 < 80.5 or spo2 >= 99.5 or heart_rate == 70"),
         "{md}"
     );
 
     let json = scalpel(&["diff", "--format", "json", &old, &new]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON document");
-    let tamper =
-        report["rules"].as_array().expect("rules").iter().find(|r| r["rule"] == "AF2-10/tamper").expect("tamper");
-    assert_eq!(tamper["status"], "meaning");
-    assert_eq!(tamper["witnesses"][0]["fires"], "new");
-    assert_eq!(tamper["witnesses"][0]["events"][0]["event"]["heart_rate"], 300);
+    let numbers =
+        report["rules"].as_array().expect("rules").iter().find(|r| r["rule"] == "OPS-1/numbers").expect("numbers");
+    assert_eq!(numbers["status"], "meaning");
+    assert_eq!(numbers["witnesses"][0]["fires"], "new");
+    assert_eq!(numbers["witnesses"][0]["events"][0]["event"]["heart_rate"], 250);
     assert_eq!(scalpel(&["diff", &old, "nowhere"]).status.code(), Some(2));
 }
 
@@ -152,7 +157,7 @@ fn diff_of_two_folders_in_markdown_and_json() {
 fn diff_of_two_git_revisions() {
     let tmp = tempfile::tempdir().expect("tmp");
     let repo = tmp.path().join("repo");
-    let tree = shipped_copy(&repo);
+    let tree = tree_copy(&repo);
     let git = |args: &[&str]| {
         let out = Command::new("git")
             .args(["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"])
@@ -165,12 +170,7 @@ fn diff_of_two_git_revisions() {
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "base"]);
-    edit(
-        &tree,
-        "flows/AF2-10.det",
-        "Displayed vital signs that physiology or the sensor contradicts",
-        "Impossible vital signs",
-    );
+    edit(&tree, "flows/operators.det", "Numeric comparisons", "Comparisons of numbers");
     git(&["commit", "-qam", "retitle"]);
     let out = Command::new(env!("CARGO_BIN_EXE_scalpel"))
         .args(["diff", "--git", "HEAD~1", "HEAD", "detections"])
@@ -180,7 +180,7 @@ fn diff_of_two_git_revisions() {
     assert_eq!(out.status.code(), Some(0), "a retitle is no change of meaning: {}", stderr(&out));
     let md = stdout(&out);
     assert!(md.starts_with("## Scalpel semantic diff: `HEAD~1:detections` → `HEAD:detections`"), "{md}");
-    assert!(md.contains("| `AF2-10/tamper` | step | metadata |"), "{md}");
+    assert!(md.contains("| `OPS-1/numbers` | step | metadata |"), "{md}");
     let missing = Command::new(env!("CARGO_BIN_EXE_scalpel"))
         .args(["diff", "--git", "HEAD~5", "HEAD", "detections"])
         .current_dir(&repo)
