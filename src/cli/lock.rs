@@ -11,6 +11,10 @@ pub fn run(args: LockArgs) -> ExitCode {
     let mut compiled = project::compile(&args.input.paths, &args.input.attack_bundles);
     let mut diags = std::mem::take(&mut compiled.diags);
     let mut updated = None;
+    // A malformed `--date` is an error even when no version needs it.
+    if let Some(Err(diag)) = args.date.as_deref().map(|d| lock::lock_date(Some(d), None)) {
+        diags.push(diag);
+    }
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let (tree, settings) = Settings::for_project(&compiled.project);
         match settings {
