@@ -30,6 +30,20 @@ fn the_whole_corpus_builds_to_the_same_bytes_on_one_and_four_threads() {
     assert_eq!(one.diags.into_sorted(), four.diags.into_sorted());
 }
 
+/// CI's lock check: every shipped rule is in `detections/scalpel.lock.json` with the
+/// meaning, metadata and emitted text the build gives (E0830 otherwise).
+#[test]
+fn the_shipped_lock_is_current() {
+    let (compiled, output) = shipped_build(2);
+    let stale: String = output
+        .diags
+        .iter()
+        .filter(|d| d.code == scalpel_compiler::diag::Code::StaleLock)
+        .map(|d| render::human(d, &compiled.project.sources, false))
+        .collect();
+    assert!(stale.is_empty(), "{stale}\nrun `cargo run -- lock --date YYYY-MM-DD detections` and commit the lock");
+}
+
 #[test]
 fn shipped_build_ir_events_and_diagnostics_match_their_snapshots() {
     let (compiled, output) = shipped_build(2);

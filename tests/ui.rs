@@ -12,6 +12,7 @@ use scalpel_compiler::lints::Lints;
 use scalpel_compiler::project;
 use scalpel_driver::build;
 use scalpel_driver::coverage::CoverageSettings;
+use scalpel_driver::lock;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
 use std::collections::BTreeSet;
@@ -32,6 +33,17 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0505_unknown_setting",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
+];
+
+/// The version-lock and diff cases, made in a temporary folder by [`lock_and_diff_cases`].
+const LOCK_CASES: &[&str] = &[
+    "W0831_stale_lock_in_check",
+    "E0830_stale_lock_in_build_check",
+    "E0832_invalid_lock",
+    "E0833_no_lock_date",
+    "E0834_lock_without_tree",
+    "E0835_lock_date_too_early",
+    "E0840_unknown_revision",
 ];
 
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
@@ -175,6 +187,7 @@ fn every_code_has_a_ui_test() {
         .filter_map(|e| e.unwrap().file_name().to_str().map(|n| n.split('_').next().unwrap_or_default().to_string()))
         .collect();
     covered.extend(FILESYSTEM_CASES.iter().map(|name| name.split('_').next().unwrap_or_default().to_string()));
+    covered.extend(LOCK_CASES.iter().map(|name| name.split('_').next().unwrap_or_default().to_string()));
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -185,11 +198,98 @@ fn no_orphan_ui_snapshots() {
     let cases: BTreeSet<String> = std::fs::read_dir("tests/ui")
         .unwrap()
         .filter_map(|e| e.unwrap().path().file_stem().and_then(|s| s.to_str()).map(str::to_string))
-        .chain(FILESYSTEM_CASES.iter().map(|name| name.to_string()))
+        .chain(FILESYSTEM_CASES.iter().chain(LOCK_CASES).map(|name| name.to_string()))
         .collect();
     for entry in std::fs::read_dir("snapshots/ui").into_iter().flatten() {
         let name = entry.unwrap().file_name().to_str().unwrap().to_string();
         let stem = name.trim_end_matches(".new").trim_end_matches(".snap");
         assert!(cases.contains(stem), "orphan snapshot snapshots/ui/{name}");
     }
+}
+
+/// A tree with one step `s` (`detect`) over the prelude's schemas, in `root/name`.
+fn lock_tree(root: &Path, name: &str, detect: &str) -> PathBuf {
+    let tree = root.join(name);
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("scalpel.toml"), "name = \"t\"\n").unwrap();
+    std::fs::copy(PRELUDE, tree.join("schemas.det")).unwrap();
+    let flow = format!(
+        "flow \"UI\" \"Lock\" {{\n    category \"ui\"\n    origin theoretical\n    step s \"Spoofed reading\" {{\n        technique T1565.002\n        source vitals\n        detect {detect}\n    }}\n}}\n"
+    );
+    std::fs::write(tree.join("flow.det"), flow).unwrap();
+    tree
+}
+
+/// `scalpel lock` on `tree` with a date; the diagnostics it gave, if any.
+fn lock_tree_on(tree: &Path, date: Option<&str>) -> (project::Compiled, Vec<scalpel_compiler::diag::Diagnostic>) {
+    let mut compiled = project::compile(&[tree.to_path_buf()], &[]);
+    let program = compiled.program.take().unwrap();
+    let (name, settings) = Settings::for_project(&compiled.project);
+    let result =
+        lock::update(&mut compiled.project, &program, &name, &settings.unwrap(), &|| lock::lock_date(date, None));
+    (compiled, result.err().unwrap_or_default())
+}
+
+#[test]
+fn lock_and_diff_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let ran = std::cell::RefCell::new(Vec::new());
+    let show =
+        |name: &str, sources: &scalpel_compiler::source::SourceMap, diags: &[scalpel_compiler::diag::Diagnostic]| {
+            ran.borrow_mut().push(name.to_string());
+            let want = expected_code(name);
+            assert!(diags.iter().any(|d| d.code == want), "{name}: expected {want}, got {diags:?}");
+            let text: String = diags.iter().map(|d| render::human(d, sources, false) + "\n").collect();
+            snapshot(name, &text.replace(&root.display().to_string(), "<tmp>"));
+        };
+
+    let tree = lock_tree(root, "stale", "heart_rate > 300");
+    assert!(lock_tree_on(&tree, Some("2026-01-01")).1.is_empty());
+    lock_tree(root, "stale", "heart_rate >= 300");
+    let mut compiled = project::compile(std::slice::from_ref(&tree), &[]);
+    let program = compiled.program.take().unwrap();
+    let diags = lock::check(&mut compiled.project, &program, "t");
+    show("W0831_stale_lock_in_check", &compiled.project.sources, &diags);
+
+    let (_, settings) = Settings::for_project(&compiled.project);
+    let templates = Templates::load(None).unwrap();
+    let options = lock::Options { targets: Target::ALL, compare_emitted: Target::ALL, severity: lock::Severity::Deny };
+    let built = lock::build(&mut compiled.project, &program, "t", &settings.unwrap(), &templates, &options, &|| ());
+    let errors: Vec<_> = built.output.diags.into_sorted().into_iter().filter(|d| d.code == Code::StaleLock).collect();
+    show("E0830_stale_lock_in_build_check", &compiled.project.sources, &errors);
+
+    let broken = lock_tree(root, "broken", "heart_rate > 300");
+    std::fs::write(
+        broken.join(lock::LOCK_FILE),
+        "{\n  \"scalpel_lock\": 1,\n  \"tree\": \"t\",\n  \"rules\": {\n    \"UI/s\": {\"kind\": \"step\"\n  }\n}\n",
+    )
+    .unwrap();
+    let mut compiled = project::compile(&[broken], &[]);
+    let program = compiled.program.take().unwrap();
+    let diags = lock::check(&mut compiled.project, &program, "t");
+    show("E0832_invalid_lock", &compiled.project.sources, &diags);
+
+    let undated = lock_tree(root, "undated", "heart_rate > 300");
+    let (compiled, diags) = lock_tree_on(&undated, None);
+    show("E0833_no_lock_date", &compiled.project.sources, &diags);
+
+    let mut compiled =
+        project::compile(&[PathBuf::from(PRELUDE), PathBuf::from("tests/ui/W0204_out_of_range.det")], &[]);
+    let program = compiled.program.take().unwrap();
+    let result = lock::update(&mut compiled.project, &program, "t", &Settings::default(), &|| {
+        lock::lock_date(Some("2026-01-01"), None)
+    });
+    show("E0834_lock_without_tree", &compiled.project.sources, &result.err().unwrap_or_default());
+
+    let early = lock_tree(root, "early", "heart_rate > 300");
+    assert!(lock_tree_on(&early, Some("2026-03-14")).1.is_empty());
+    lock_tree(root, "early", "heart_rate > 290");
+    let (compiled, diags) = lock_tree_on(&early, Some("2026-01-01"));
+    show("E0835_lock_date_too_early", &compiled.project.sources, &diags);
+
+    let err = scalpel_driver::diff::git::checkout("no-such-revision", Path::new("tests/ui")).err();
+    show("E0840_unknown_revision", &Default::default(), &err.into_iter().collect::<Vec<_>>());
+
+    assert_eq!(ran.into_inner(), LOCK_CASES, "keep LOCK_CASES in step with the cases above");
 }

@@ -12,7 +12,7 @@ use scalpel_compiler::ir::{Flow, Program};
 use scalpel_compiler::source::Span;
 use scalpel_targets::backend::{sequence_capability_warnings, step_capability_warnings, Emitted};
 use scalpel_targets::templates::Templates;
-use scalpel_targets::{Context, Settings, Target};
+use scalpel_targets::{Context, RuleMeta, Settings, Target, Versions};
 use std::collections::BTreeMap;
 
 /// Files relative to the output folder (`<target>/…`, `/`-separated), in a fixed order.
@@ -35,6 +35,10 @@ pub struct UnitOutcome {
     pub item_id: String,
     pub rules: usize,
     pub diags: Vec<Diagnostic>,
+    /// The paths (as in [`BuildOutput::files`]) this unit wrote, and what packaging
+    /// read of its rules: the version lock fingerprints each rule from them.
+    pub paths: Vec<String>,
+    pub metas: Vec<RuleMeta>,
 }
 
 impl UnitOutcome {
@@ -71,8 +75,9 @@ impl Unit<'_> {
     }
 }
 
-/// Compiles every detectable step and every sequence of `program` to each target.
-/// `tick` is called once per unit done (for a progress bar).
+/// Compiles every detectable step and every sequence of `program` to each target,
+/// every rule at its first version ([`Versions::none`]). `tick` is called once per
+/// unit done (for a progress bar).
 pub fn build(
     program: &Program,
     tree: &str,
@@ -81,15 +86,26 @@ pub fn build(
     templates: &Templates,
     tick: &(dyn Fn() + Sync),
 ) -> BuildOutput {
-    let ctx = Context { program, tree, settings };
+    let ctx = Context { program, tree, settings, versions: &Versions::none() };
+    build_versioned(&ctx, targets, templates, tick)
+}
+
+/// [`build`] with the rules' versions and dates from the version lock (`ctx.versions`).
+pub fn build_versioned(
+    ctx: &Context,
+    targets: &[Target],
+    templates: &Templates,
+    tick: &(dyn Fn() + Sync),
+) -> BuildOutput {
+    let program = ctx.program;
     let units = units(program, targets);
     let emitted: Vec<Emitted> = units
         .par_iter()
         .map(|unit| {
             let backend = unit.target.backend();
             let mut out = match unit.item {
-                Item::Step(step) => backend.emit_step(&ctx, unit.flow, step),
-                Item::Sequence(sequence) => backend.emit_sequence(&ctx, unit.flow, sequence),
+                Item::Step(step) => backend.emit_step(ctx, unit.flow, step),
+                Item::Sequence(sequence) => backend.emit_sequence(ctx, unit.flow, sequence),
             };
             out.diags.extend(match unit.item {
                 Item::Step(step) => step_capability_warnings(backend, step),
@@ -106,6 +122,7 @@ pub fn build(
         let mut rules = Vec::new();
         for (unit, out) in units.iter().zip(&emitted).filter(|(u, _)| u.target == target) {
             let mut diags = out.diags.clone();
+            let mut paths = Vec::new();
             for file in &out.files {
                 let path = format!("{target}/{}", file.path);
                 if let Some(first) = owners.insert(path.clone(), unit.span()) {
@@ -116,6 +133,7 @@ pub fn build(
                     );
                     continue;
                 }
+                paths.push(path.clone());
                 output.files.push((path, file.text.clone()));
             }
             rules.extend(out.rules.iter().cloned());
@@ -126,9 +144,11 @@ pub fn build(
                 item_id: unit.item_id().to_string(),
                 rules: out.rules.len(),
                 diags,
+                paths,
+                metas: out.rules.clone(),
             });
         }
-        match target.backend().package(&ctx, &rules, templates) {
+        match target.backend().package(ctx, &rules, templates) {
             Ok(files) => output.files.extend(files.into_iter().map(|f| (format!("{target}/{}", f.path), f.text))),
             Err(diag) => output.diags.push(diag),
         }

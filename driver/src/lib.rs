@@ -5,6 +5,8 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | build | [`build`] | [`Program`](scalpel_compiler::ir::Program) × targets → every output file, in a fixed order |
+//! | diff | [`diff`] | two trees (or git revisions) → per rule: meaning, metadata, text or nothing changed, with witnesses |
+//! | lock | [`lock`] | program × `scalpel.lock.json` → the versions builds write; `scalpel lock` records changes |
 //! | write | [`out_dir`] | files → the output folder, written atomically, or compared with it (`--check`) |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
@@ -15,7 +17,9 @@
 
 pub mod build;
 pub mod coverage;
+pub mod diff;
 pub mod engines;
+pub mod lock;
 pub mod out_dir;
 pub mod replay;
 

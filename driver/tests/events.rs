@@ -113,7 +113,12 @@ fn replay_formats_have_their_shapes() {
 #[test]
 fn sigma_rust_agrees_on_generated_events() {
     let (program, settings, items) = generated();
-    let ctx = Context { program: &program, tree: "fixture", settings: &settings };
+    let ctx = Context {
+        program: &program,
+        tree: "fixture",
+        settings: &settings,
+        versions: &scalpel_targets::Versions::none(),
+    };
     let mut checked = 0;
     for item in &items {
         let outcome = sigma_rust::evaluate(&ctx, item);

@@ -1,6 +1,7 @@
-//! `scalpel build`: front end, then every requested target and the synthetic test
-//! events ([`super::pipeline`]), then an atomic write (or, with `--check`, a
-//! comparison with what is already there; see [`scalpel_driver::out_dir`]).
+//! `scalpel build`: front end, then every requested target at the versions of the
+//! tree's lock and the synthetic test events ([`super::pipeline`]), then an atomic
+//! write (or, with `--check`, a comparison with what is already there, where a stale
+//! lock is an error; see [`scalpel_driver::out_dir`]).
 
 use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
@@ -8,6 +9,7 @@ use super::{BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project;
+use scalpel_driver::lock;
 use scalpel_driver::out_dir::{self, Comparison};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -22,6 +24,7 @@ pub fn run(args: BuildArgs) -> ExitCode {
     let reporter = Reporter::new(&compiled.project, &args.lints, args.message_format, &mut diags);
     let mut written = None;
     let mut stale = None;
+    let mut lock_status = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let bar = progress_bar();
         let options = Options {
@@ -30,11 +33,15 @@ pub fn run(args: BuildArgs) -> ExitCode {
             elastic_language: args.elastic_language,
             progress: &bar,
             replay_files: true,
+            stale_lock: if args.check { lock::Severity::Deny } else { lock::Severity::Warn },
         };
-        let files = pipeline::back_ends(&compiled.project, program, &options, &mut diags);
+        let output = pipeline::back_ends(&mut compiled.project, program, &options, &mut diags);
         // Denied warnings are errors from here on: nothing is written.
         diags = reporter.apply(diags);
-        if let (Some(files), false) = (files, diags.has_errors()) {
+        if let Some(output) = &output {
+            lock_status = Some((output.lock.clone(), output.unlocked_date.clone()));
+        }
+        if let (Some(pipeline::Output { files, .. }), false) = (output, diags.has_errors()) {
             let result = if args.check {
                 out_dir::compare(&args.out, &files).map(|c| stale = Some(c))
             } else {
@@ -49,6 +56,12 @@ pub fn run(args: BuildArgs) -> ExitCode {
         }
     }
     let sorted = reporter.emit(diags, &compiled.project.sources);
+    if let (Some((lock::Status::Missing(path), date)), MessageFormat::Human) = (&lock_status, args.message_format) {
+        eprintln!(
+            "note: no version lock `{}`: every rule is version 1.0.0 of {date}; `scalpel lock --date YYYY-MM-DD` records versions",
+            path.display()
+        );
+    }
     if let Some(comparison) = stale {
         return report_comparison(&args.out, &comparison);
     }

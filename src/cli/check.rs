@@ -1,12 +1,13 @@
 //! `scalpel check`: the front end, then every target's back end and the event
 //! generator in memory ([`super::pipeline`]); reports every diagnostic `build`
-//! would, and writes nothing.
+//! would (a version lock that does not match the tree included), and writes nothing.
 
 use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
 use super::{CheckArgs, MessageFormat};
 use indicatif::ProgressBar;
 use scalpel_compiler::project;
+use scalpel_driver::lock;
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -34,8 +35,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
             elastic_language: None,
             progress: &ProgressBar::hidden(),
             replay_files: false,
+            stale_lock: lock::Severity::Warn,
         };
-        pipeline::back_ends(&compiled.project, program, &options, &mut diags);
+        pipeline::back_ends(&mut compiled.project, program, &options, &mut diags);
     }
     let diags = reporter.emit(diags, &compiled.project.sources);
     if matches!(args.message_format, MessageFormat::Human) {

@@ -8,10 +8,12 @@ mod build;
 mod check;
 mod coverage;
 mod debug;
+mod diff;
 mod events;
 mod explain;
 mod files;
 mod import;
+mod lock;
 mod pipeline;
 mod report;
 mod templates;
@@ -43,6 +45,10 @@ enum Command {
     Check(CheckArgs),
     /// Compile detections to SIEM rules, one file per rule per target
     Build(BuildArgs),
+    /// Record rule versions in the tree's `scalpel.lock.json`: bump every rule that changed
+    Lock(LockArgs),
+    /// Compare two trees (or `--git` revisions) rule by rule: meaning, metadata, text
+    Diff(DiffArgs),
     /// Report ATT&CK coverage: Navigator layers, an HTML report and a Markdown summary
     Coverage(CoverageArgs),
     /// Generate synthetic test events for every rule (JSONL with expectations, SIEM replay files)
@@ -218,6 +224,44 @@ struct BuildArgs {
 }
 
 #[derive(clap::Args)]
+struct LockArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The day of the new versions (`YYYY-MM-DD`); default: `SOURCE_DATE_EPOCH`. Needed only when a version changes
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    #[command(flatten)]
+    lints: LintArgs,
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 = no rule changed meaning (none added or removed), 1 = some did, \
+                         2 = the diff could not be made.")]
+struct DiffArgs {
+    /// The old tree (a folder or `.det` file), or with `--git` a revision (`HEAD~1`, `main`)
+    old: String,
+    /// The new tree, or with `--git` a revision
+    new: String,
+    /// With `--git`: the tree's folder in the working copy (default `.`)
+    #[arg(requires = "git")]
+    tree: Option<PathBuf>,
+    /// Read OLD and NEW as git revisions of TREE
+    #[arg(long)]
+    git: bool,
+    /// Markdown for a pull-request comment, or JSON
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    format: DiffFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// a summary, a table of changed rules and, per change of meaning, events that tell the versions apart
+    Markdown,
+    /// one JSON document with every rule
+    Json,
+}
+
+#[derive(clap::Args)]
 struct CoverageArgs {
     #[command(flatten)]
     input: InputArgs,
@@ -349,6 +393,8 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Build(args) => build::run(args),
+        Command::Lock(args) => lock::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Coverage(args) => coverage::run(args),
         Command::Events(args) => events::run(args),
         Command::Test(args) => test::run(args),
@@ -370,6 +416,7 @@ fn lint_args(command: &mut Command) -> Option<&mut LintArgs> {
         Command::Coverage(a) => Some(&mut a.lints),
         Command::Events(a) => Some(&mut a.lints),
         Command::Test(a) => Some(&mut a.lints),
+        Command::Lock(a) => Some(&mut a.lints),
         _ => None,
     }
 }

@@ -1,14 +1,15 @@
 //! After the front end, the work `check` and `build` share: the settings of
-//! `scalpel.toml`, every requested target's rules and packages, and the synthetic
-//! test events, all in memory. `check` reports what this finds and `build` also
-//! writes it, so a tree that `check` accepts is one that `build` builds.
+//! `scalpel.toml`, every requested target's rules and packages at the versions of the
+//! tree's lock ([`scalpel_driver::lock`]), and the synthetic test events, all in
+//! memory. `check` reports what this finds and `build` also writes it, so a tree that
+//! `check` accepts is one that `build` builds.
 
 use indicatif::ProgressBar;
 use scalpel_compiler::diag::Diagnostics;
 use scalpel_compiler::events;
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::Project;
-use scalpel_driver::{build, replay};
+use scalpel_driver::{build, lock, replay};
 use scalpel_targets::settings::ElasticLanguage;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
@@ -22,17 +23,28 @@ pub struct Options<'a> {
     pub progress: &'a ProgressBar,
     /// Render the event replay files (`build`); `check` only needs the generator's diagnostics.
     pub replay_files: bool,
+    /// How a lock that does not match the tree is reported.
+    pub stale_lock: lock::Severity,
 }
 
-/// Every output file (`<target>/…`, `events/…`), with the diagnostics of each back end
-/// and of the event generator pushed into `diags`; `None` when a setting or template
-/// is wrong (also reported).
+/// What the back ends produced.
+pub struct Output {
+    /// Every output file (`<target>/…`, `events/…`).
+    pub files: Vec<(String, String)>,
+    pub lock: lock::Status,
+    /// The date rules carry when the tree has no lock (`[targets.sigma] date`).
+    pub unlocked_date: String,
+}
+
+/// The output, with the diagnostics of each back end, of the lock and of the event
+/// generator pushed into `diags`; `None` when a setting or template is wrong (also
+/// reported).
 pub fn back_ends(
-    project: &Project,
+    project: &mut Project,
     program: &Program,
     options: &Options,
     diags: &mut Diagnostics,
-) -> Option<Vec<(String, String)>> {
+) -> Option<Output> {
     let (tree, settings) = Settings::for_project(project);
     let templates = Templates::load(options.templates);
     let (mut settings, templates) = match (settings, templates) {
@@ -42,12 +54,22 @@ pub fn back_ends(
             return None;
         }
     };
+    // The lock records the tree's own build: emitted text is compared only for the
+    // targets the command line leaves as the tree sets them.
+    let mut compare_emitted = if options.templates.is_some() { Vec::new() } else { options.targets.to_vec() };
     if let Some(language) = options.elastic_language {
+        if language != settings.elastic.language {
+            compare_emitted.retain(|t| *t != Target::Elastic);
+        }
         settings.elastic.language = language;
     }
+    let lock_options =
+        lock::Options { targets: options.targets, compare_emitted: &compare_emitted, severity: options.stale_lock };
     options.progress.set_length(build::unit_count(program, options.targets) as u64);
-    let mut output = build(program, &tree, &settings, options.targets, &templates, &|| options.progress.inc(1));
+    let locked =
+        lock::build(project, program, &tree, &settings, &templates, &lock_options, &|| options.progress.inc(1));
     options.progress.finish_and_clear();
+    let mut output = locked.output;
     diags.extend(output.diags);
     // The synthetic test events of every rule, next to the rules.
     let generated = events::generate(program, events::DEFAULT_SEED);
@@ -56,5 +78,5 @@ pub fn back_ends(
         let events = replay::files(&generated.items, program, &settings);
         output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
     }
-    Some(output.files)
+    Some(Output { files: output.files, lock: locked.status, unlocked_date: settings.sigma.date })
 }

@@ -39,7 +39,8 @@ pub fn run(args: TestArgs) -> ExitCode {
             Ok(settings) => {
                 let generated = events::generate(program, args.seed);
                 generated.diags.into_iter().for_each(|d| diags.push(d));
-                let ctx = Context { program, tree: &tree, settings: &settings };
+                let ctx =
+                    Context { program, tree: &tree, settings: &settings, versions: &scalpel_targets::Versions::none() };
                 let rows: Vec<Row> = generated
                     .items
                     .par_iter()

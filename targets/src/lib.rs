@@ -23,10 +23,12 @@ pub mod settings;
 pub mod sigma;
 pub mod splunk;
 pub mod templates;
+pub mod versions;
 pub mod yaml;
 
 pub use backend::{Backend, Emitted, OutFile, RuleMeta};
 pub use settings::Settings;
+pub use versions::{Stamp, Version, Versions};
 
 use scalpel_compiler::ir::Program;
 use std::fmt;
@@ -80,4 +82,14 @@ pub struct Context<'a> {
     /// The detection tree's name (`name` in `scalpel.toml`), part of every rule id.
     pub tree: &'a str,
     pub settings: &'a Settings,
+    /// The rules' versions and dates, from the version lock.
+    pub versions: &'a Versions,
+}
+
+impl Context<'_> {
+    /// The version and dates of a step's or sequence's rules: the lock's, or the
+    /// first version dated `[targets.sigma] date` for a rule the lock does not know.
+    pub fn stamp(&self, flow: &str, item: &str) -> Stamp {
+        self.versions.get(flow, item).cloned().unwrap_or_else(|| Stamp::first(&self.settings.sigma.date))
+    }
 }

@@ -26,7 +26,8 @@ pub struct SigmaSettings {
     pub author: String,
     /// `stable`, `test`, `experimental`, `deprecated` or `unsupported`.
     pub status: String,
-    /// `YYYY-MM-DD`, written as every rule's `date`; fixed so builds are reproducible.
+    /// `YYYY-MM-DD`: the date of rules the version lock does not record (of every rule
+    /// without a lock); fixed so builds are reproducible.
     pub date: String,
     /// `logsource.product`.
     pub product: String,

@@ -29,7 +29,6 @@ pub const BUILTINS: &[Builtin] = &[Builtin {
     renders: "splunk/savedsearches.conf (Splunk Enterprise Security correlation searches)",
     variables: &[
         ("tree", "the tree's `name` from scalpel.toml"),
-        ("date", "[targets.sigma] date, the creation and modification date"),
         ("cron_schedule", "[targets.splunk] cron_schedule"),
         ("earliest_time", "[targets.splunk] earliest_time"),
         ("latest_time", "[targets.splunk] latest_time"),
@@ -41,6 +40,8 @@ pub const BUILTINS: &[Builtin] = &[Builtin {
         ("rules.mappings", "ES mappings JSON: the ATT&CK technique ids"),
         ("rules.annotations", "ES annotations JSON: analytic story, techniques, type"),
         ("rules.metadata", "ES metadata JSON: detection id and version, publish time"),
+        ("rules.creation_date", "the rule's first version date, from the version lock (`YYYY-MM-DD`)"),
+        ("rules.modification_date", "the rule's latest version date, from the version lock"),
         ("rules.false_positives", "the step's false positives, `; `-separated"),
         ("rules.analytic_story", "JSON list with the flow id and title"),
         ("rules.severity", "informational, low, medium, high or critical"),

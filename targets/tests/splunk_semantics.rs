@@ -40,7 +40,7 @@ struct Figures {
 fn judge(program: &Program, tree: &str, settings: &Settings) -> Figures {
     let generated = events::generate(program, events::DEFAULT_SEED);
     assert!(generated.items.iter().any(|i| i.kind == ItemKind::Step), "no step events");
-    let ctx = Context { program, tree, settings };
+    let ctx = Context { program, tree, settings, versions: &scalpel_targets::Versions::none() };
     let splunk = &settings.splunk;
     let mut figures = Figures::default();
     for item in generated.items.iter().filter(|i| i.kind == ItemKind::Step) {

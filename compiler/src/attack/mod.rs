@@ -337,7 +337,6 @@ fn push_map<T: Serialize>(out: &mut String, name: &str, map: &BTreeMap<String, T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn catalog() -> &'static Catalog {
         Catalog::embedded()

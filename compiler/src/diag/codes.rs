@@ -2,7 +2,7 @@
 //!
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
-//! synthetic events, E07xx coverage) and are never reused: a retired code stays here, documented as retired. Each one has an
+//! synthetic events, E07xx coverage, E083x version lock, E084x semantic diff) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -177,6 +177,20 @@ codes! {
         "Elasticsearch's regexes (EQL `regex`, ES|QL `RLIKE`, Lucene `/.../`) match the whole\nvalue and have no anchors or look-arounds. Scalpel turns a search for `re` into a\nwhole-value match (`.*re.*`) and lifts `^` and `$` that start or end a branch, so\n`/^v1\\./` and `/(^|\\.)key$/` stay exact. A word boundary (`\\b`), a multi-line\nanchor (`(?m)^`) or an anchor inside a repetition cannot be written; it is left\nout, so the rule matches more than the detection. Rewrite the regex without it,\ne.g. `(wget|curl)([^a-z0-9_]|$)` instead of `(wget|curl)\\b`.";
     ElasticRegexTooLong = "W0522", Warning, "regex longer than Elasticsearch accepts by default",
         "Elasticsearch rejects regexes longer than the index setting `index.max_regex_length`\n(1000 characters by default). Case-insensitive tests and Unicode classes (`\\w`, `\\s`)\ngrow when written out for Lucene, one class per letter. Raise the setting on the\nindices the rule reads, or shorten the value or the pattern.";
+    StaleLock = "E0830", Error, "the version lock is out of date",
+        "`scalpel.lock.json` records, for every rule of the tree, a fingerprint of what it\nmeans, of its metadata and of what each target emits, with its version. A rule\nchanged (or was added or removed) and its version was not bumped, so a SIEM\nre-importing the build could not tell. `scalpel build --check` and CI fail here;\nrecord the change:\n\n    scalpel lock --date 2026-03-14 detections/\n\nand commit the lock with the change. `docs/lock-and-diff.md` explains the versions.";
+    LockChanged = "W0831", Warning, "rules changed since the version lock",
+        "A rule's meaning, metadata or emitted text differs from what `scalpel.lock.json`\nrecords, so this build writes the version the rule had before the change. Run\n`scalpel lock --date YYYY-MM-DD` to bump it before you ship the build.\n`scalpel check --deny-warnings` and `scalpel build --check` fail on it (E0830).";
+    InvalidLock = "E0832", Error, "invalid version lock",
+        "`scalpel.lock.json` is written by `scalpel lock` and read by every build. It did\nnot parse, or a value in it is not what Scalpel writes (a version `major.minor.patch`,\ndates `YYYY-MM-DD` that never go backwards, SHA-256 fingerprints, target names).\nRestore it from version control: its versions and dates are the rules' history,\nwhich a new lock cannot recover.";
+    LockDate = "E0833", Error, "no valid date for the version lock",
+        "`scalpel lock` writes the day of each version into the lock, and builds copy it\ninto the rules, so the date comes from you and never from the clock:\n\n    scalpel lock --date 2026-03-14 detections/\n    SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) scalpel lock detections/\n\nA date is `YYYY-MM-DD` (a real day, 1970 or later); `SOURCE_DATE_EPOCH` is whole\nseconds since 1970. A date is needed only when a version changes.";
+    LockNeedsTree = "E0834", Error, "a version lock needs a detection tree",
+        "The lock is kept beside `scalpel.toml`, at the root of a detection tree, so that it\nis committed with the rules it versions. Give `scalpel lock` the tree's folder, or\ncreate a `scalpel.toml` (`name = \"...\"`, `paths = [...]`).";
+    LockDateTooEarly = "E0835", Error, "lock date earlier than a rule's last change",
+        "Versions only move forward in time: a rule last changed on 2026-03-14 cannot get\na new version dated before that day. Pass a later `--date` (or `SOURCE_DATE_EPOCH`).";
+    DiffRevision = "E0840", Error, "a git revision cannot be read",
+        "`scalpel diff --git OLD NEW [TREE]` reads the detection tree `TREE` (default `.`) as\nit is in two revisions of the git repository around the current folder, with\n`git ls-tree` and `git cat-file`. Git could not resolve the revision, the tree is\nnot in it, or git is not installed. Check with `git ls-tree OLD -- TREE`.";
     InvalidCoverageSettings = "E0701", Error, "invalid `[coverage]` settings in `scalpel.toml`",
         "`scalpel coverage` counts a step as covered only when the schema its detection reads\nis collected. By default every declared schema is; list the ones your deployment\nreally collects to see the honest figure:\n\n    [coverage]\n    collected = [\"arm\", \"netflow\", \"ehr_audit\"]\n\nEvery name must be a declared schema (a typo would silently lower coverage), and\n`collected` is the only key.";
     NoPositiveEvent = "E0601", Error, "no valid event satisfies the detection",

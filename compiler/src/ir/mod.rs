@@ -9,7 +9,10 @@
 //! - conditions are normalised ([`normalize`]): no nested `All` in `All`, no single-
 //!   element `All`/`Any`, no double negation.
 
+pub mod canonical;
+pub mod display;
 pub mod eval;
+pub mod fingerprint;
 mod normalize;
 pub mod text;
 pub mod time;

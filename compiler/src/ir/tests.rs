@@ -342,4 +342,99 @@ mod properties {
             prop_assert_eq!(matches(&normalize(c.clone()), &e), matches(&c, &e));
         }
     }
+
+    /// Leaves that exercise what [`canonical`] rewrites: lists, case, `all`, CIDR blocks.
+    fn canonical_leaf() -> impl Strategy<Value = Cond> {
+        let text = || prop::collection::vec("[abAB]{1,2}", 1..4);
+        prop_oneof![
+            leaf(),
+            "[abAB]".prop_map(|v| test("s", FieldType::String, TestOp::Eq(Scalar::Str(v)))),
+            "[abAB]".prop_map(|v| cased("s", FieldType::String, TestOp::Eq(Scalar::Str(v)))),
+            text().prop_map(|vs| test(
+                "s",
+                FieldType::String,
+                TestOp::OneOf(vs.into_iter().map(Scalar::Str).collect())
+            )),
+            (text(), any::<bool>(), 0..3usize).prop_map(|(values, all, kind)| {
+                let kind = [TextKind::Contains, TextKind::StartsWith, TextKind::EndsWith][kind];
+                test("s", FieldType::String, TestOp::Text { kind, values, all })
+            }),
+            prop::collection::vec((0u8..4, 8u8..33), 1..3).prop_map(|blocks| {
+                let blocks = blocks.into_iter().map(|(a, len)| format!("10.{a}.1.2/{len}").parse().unwrap()).collect();
+                test("ip", FieldType::Ip, TestOp::Cidr(blocks))
+            }),
+        ]
+    }
+
+    fn canonical_cond() -> impl Strategy<Value = Cond> {
+        canonical_leaf().prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::All),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::Any),
+                inner.prop_map(|c| Cond::Not(Box::new(c))),
+            ]
+        })
+    }
+
+    fn canonical_event() -> impl Strategy<Value = Value> {
+        (event(), prop::option::of((0u8..4, any::<u8>()))).prop_map(|(mut e, ip)| {
+            if let Some((a, b)) = ip {
+                e["ip"] = json!(format!("10.{a}.{b}.7"));
+            }
+            e
+        })
+    }
+
+    /// The same condition with the operands of every `and`/`or` and the items of
+    /// every list shuffled (Fisher-Yates driven by `seed`).
+    fn shuffled(cond: &Cond, seed: &mut u64) -> Cond {
+        fn shuffle<T>(items: &mut [T], seed: &mut u64) {
+            for i in (1..items.len()).rev() {
+                *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                items.swap(i, (*seed >> 33) as usize % (i + 1));
+            }
+        }
+        match cond {
+            Cond::All(parts) | Cond::Any(parts) => {
+                let mut parts: Vec<Cond> = parts.iter().map(|p| shuffled(p, seed)).collect();
+                shuffle(&mut parts, seed);
+                if matches!(cond, Cond::All(_)) {
+                    Cond::All(parts)
+                } else {
+                    Cond::Any(parts)
+                }
+            }
+            Cond::Not(inner) => Cond::Not(Box::new(shuffled(inner, seed))),
+            Cond::Test(t) => {
+                let mut t = t.clone();
+                match &mut t.op {
+                    TestOp::OneOf(values) => shuffle(values, seed),
+                    TestOp::Text { values, .. } => shuffle(values, seed),
+                    TestOp::Cidr(blocks) => shuffle(blocks, seed),
+                    _ => {}
+                }
+                Cond::Test(t)
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn canonical_form_keeps_the_meaning(c in canonical_cond(), e in canonical_event()) {
+            prop_assert_eq!(matches(&canonical::canonical(&c), &e), matches(&c, &e));
+        }
+
+        #[test]
+        fn reordering_operands_keeps_the_fingerprint_and_the_meaning(
+            c in canonical_cond(),
+            seed in any::<u64>(),
+            events in prop::collection::vec(canonical_event(), 1..8),
+        ) {
+            let reordered = shuffled(&c, &mut seed.clone());
+            prop_assert_eq!(canonical::text(&reordered), canonical::text(&c));
+            for e in &events {
+                prop_assert_eq!(matches(&reordered, e), matches(&c, e));
+            }
+        }
+    }
 }

@@ -109,7 +109,7 @@ pub fn ndjson(ctx: &Context, rules: &[RuleMeta]) -> String {
             false_positives: &rule.false_positives,
             threat: threat(&item.steps),
             max_signals: 100,
-            version: 1,
+            version: ctx.stamp(&rule.flow_id, &rule.item_id).revision,
         };
         // Serialising plain structs of strings and numbers cannot fail.
         out.push_str(&serde_json::to_string(&kibana).unwrap_or_default());

@@ -151,6 +151,7 @@ impl Backend for Kql {
             steps: vec![step],
             tables: vec![table],
             query_period: String::new(),
+            version: ctx.stamp(&flow.id, &step.id).version.to_string(),
         };
         let (files, limit) = rule_files(flow, &step.id, input, &query, window_ms, settings);
         diags.extend(limit.map(|d| d.primary(step.span, "this rule")));
@@ -248,6 +249,7 @@ impl Backend for Kql {
             steps,
             tables,
             query_period: String::new(),
+            version: ctx.stamp(&flow.id, &sequence.id).version.to_string(),
         };
         let (files, limit) = rule_files(flow, &sequence.id, input, &query, sequence.window_ms, settings);
         diags.extend(limit.map(|d| d.primary(sequence.span, "this sequence")));

@@ -55,7 +55,7 @@ pub struct AnalyticRule {
     pub relevant_techniques: Vec<String>,
     pub query: String,
     pub event_grouping_settings: EventGrouping,
-    pub version: &'static str,
+    pub version: String,
     pub kind: &'static str,
 }
 
@@ -81,6 +81,8 @@ pub struct RuleInput<'a> {
     pub steps: Vec<&'a Step>,
     pub tables: Vec<String>,
     pub query_period: String,
+    /// `major.minor.patch` from the version lock.
+    pub version: String,
 }
 
 pub fn analytic_rule(input: RuleInput, query: &str, settings: &KqlSettings) -> String {
@@ -107,7 +109,7 @@ pub fn analytic_rule(input: RuleInput, query: &str, settings: &KqlSettings) -> S
         relevant_techniques: techniques,
         query: query.to_string(),
         event_grouping_settings: EventGrouping { aggregation_kind: "AlertPerResult" },
-        version: "1.0.0",
+        version: input.version,
         kind: "Scheduled",
     };
     crate::yaml::to_string(&rule).unwrap_or_default()

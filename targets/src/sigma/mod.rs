@@ -7,7 +7,8 @@
 //!   when steps name their keys differently).
 //!
 //! Invariants: every string value passes through [`escape::escape`]; ids are
-//! [`crate::ids::rule_id`]; `date` comes from settings; output is byte-stable.
+//! [`crate::ids::rule_id`]; `date` is the rule's first version and `modified` its
+//! latest bump, both from the version lock ([`Context::stamp`]); output is byte-stable.
 
 pub mod detection;
 pub mod escape;
@@ -15,7 +16,7 @@ mod rule;
 
 use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
 use crate::ids::rule_id;
-use crate::{Context, Target};
+use crate::{Context, Stamp, Target};
 use rule::{Correlation, CorrelationCondition, CorrelationRule, DetectionRule, LogSource};
 use scalpel_compiler::ir::{Flow, Sequence, Step, Threshold};
 use serde_norway::{Mapping, Value};
@@ -33,6 +34,7 @@ impl Backend for Sigma {
         };
         let settings = &ctx.settings.sigma;
         let id = rule_id(ctx.tree, &flow.id, &step.id, Target::Sigma);
+        let stamp = ctx.stamp(&flow.id, &step.id);
         let rule = DetectionRule {
             title: step.title.clone(),
             name: rule_name(flow, &step.id),
@@ -41,7 +43,8 @@ impl Backend for Sigma {
             description: description(step, flow),
             references: references(step, flow),
             author: settings.author.clone(),
-            date: settings.date.clone(),
+            date: stamp.created.clone(),
+            modified: stamp.modified_since_created().map(str::to_string),
             tags: tags([step]),
             logsource: LogSource { product: settings.product.clone(), service: source.to_string() },
             detection: detection::detection(cond, settings),
@@ -50,7 +53,7 @@ impl Backend for Sigma {
         };
         let mut documents = vec![to_yaml(&rule)];
         if let Some(threshold) = step.detection.threshold() {
-            documents.push(to_yaml(&threshold_rule(ctx, flow, step, threshold)));
+            documents.push(to_yaml(&threshold_rule(ctx, flow, step, threshold, &stamp)));
         }
         let text = documents.join("---\n");
         Emitted {
@@ -84,13 +87,15 @@ impl Backend for Sigma {
             (names, Some(aliases))
         };
         let id = rule_id(ctx.tree, &flow.id, &sequence.id, Target::Sigma);
+        let stamp = ctx.stamp(&flow.id, &sequence.id);
         let rule = CorrelationRule {
             title: sequence.title.clone(),
             id: id.to_string(),
             status: settings.status.clone(),
             description: format!("Detects the steps {} of flow {} in this order", rules.join(", "), flow.id),
             author: settings.author.clone(),
-            date: settings.date.clone(),
+            date: stamp.created.clone(),
+            modified: stamp.modified_since_created().map(str::to_string),
             tags: tags(steps.iter().copied()),
             correlation: Correlation {
                 kind: "temporal_ordered",
@@ -130,7 +135,7 @@ impl Backend for Sigma {
     }
 }
 
-fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold) -> CorrelationRule {
+fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold, stamp: &Stamp) -> CorrelationRule {
     let settings = &ctx.settings.sigma;
     let (kind, field) = match &threshold.distinct {
         Some(field) => ("value_count", Some(settings.field(field).to_string())),
@@ -148,7 +153,8 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
             crate::backend::window_text(threshold.window_ms, 1000).0
         ),
         author: settings.author.clone(),
-        date: settings.date.clone(),
+        date: stamp.created.clone(),
+        modified: stamp.modified_since_created().map(str::to_string),
         tags: tags([step]),
         correlation: Correlation {
             kind,

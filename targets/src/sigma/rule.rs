@@ -14,6 +14,8 @@ pub struct DetectionRule {
     pub references: Vec<String>,
     pub author: String,
     pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     /// Left out when empty: a step with `technique none` has no ATT&CK tag.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -37,6 +39,8 @@ pub struct CorrelationRule {
     pub description: String,
     pub author: String,
     pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
     pub tags: Vec<String>,
     pub correlation: Correlation,
     pub level: String,

@@ -20,7 +20,6 @@ pub const MAX_STANZA: usize = 99 - 11 - 7;
 #[derive(Serialize)]
 struct Package<'a> {
     tree: &'a str,
-    date: &'a str,
     cron_schedule: &'a str,
     earliest_time: &'a str,
     latest_time: &'a str,
@@ -40,15 +39,20 @@ struct Stanza {
     analytic_story: String,
     severity: &'static str,
     search: String,
+    /// The rule's first and latest version dates, from the version lock.
+    creation_date: String,
+    modification_date: String,
 }
 
 pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -> Result<String, Diagnostic> {
     let settings = &ctx.settings.splunk;
-    let publish_time = scalpel_compiler::ir::time::parse_rfc3339(&format!("{}T00:00:00Z", ctx.settings.sigma.date))
-        .map_or(0, |ms| ms / 1000);
     let stanzas = rules
         .iter()
         .map(|rule| {
+            let stamp = ctx.stamp(&rule.flow_id, &rule.item_id);
+            // Published when this version was made: midnight UTC of its date.
+            let publish_time = scalpel_compiler::ir::time::parse_rfc3339(&format!("{}T00:00:00Z", stamp.modified))
+                .map_or(0, |ms| ms / 1000);
             let story = vec![format!("{} {}", rule.flow_id, rule.flow_title)];
             Stanza {
                 stanza: stanza_name(&settings.app, rule),
@@ -65,7 +69,8 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                 metadata: json!({
                     "deprecated": "0",
                     "detection_id": rule.id.to_string(),
-                    "detection_version": "1",
+                    // ESCU's `detection_version` is an integer: the lock's revision.
+                    "detection_version": stamp.revision.to_string(),
                     "publish_time": publish_time,
                 })
                 .to_string(),
@@ -73,12 +78,13 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                 analytic_story: json!(story).to_string(),
                 severity: rule.severity.as_str(),
                 search: conf_value(&rule.query),
+                creation_date: stamp.created,
+                modification_date: stamp.modified,
             }
         })
         .collect();
     let package = Package {
         tree: ctx.tree,
-        date: &ctx.settings.sigma.date,
         cron_schedule: &settings.cron_schedule,
         earliest_time: &settings.earliest_time,
         latest_time: &settings.latest_time,
