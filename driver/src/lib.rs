@@ -5,7 +5,7 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | build | [`build`] | [`Program`](scalpel_compiler::ir::Program) × targets → every output file, in a fixed order |
-//! | write | [`out_dir`] | files → the output folder, written atomically, or compared with it (`--check`) |
+//! | write | [`out_dir`] | files by producer → the output folder: only Scalpel's own files replaced, in one transaction; or compared with it (`--check`) |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
 //! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |

@@ -1,6 +1,8 @@
 //! `scalpel attack build|show`: refresh and inspect the ATT&CK catalog.
 
+use super::output::{self, errln};
 use scalpel_compiler::attack::Catalog;
+use scalpel_compiler::visible::visible;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,21 +12,21 @@ pub fn build(out: &Path, bundles: &[PathBuf]) -> ExitCode {
     let catalog = match Catalog::from_stix_bundles(bundles) {
         Ok(catalog) => catalog,
         Err(err) => {
-            eprintln!("error[E0405]: cannot load the ATT&CK bundles: {err}");
+            errln!("error[E0405]: cannot load the ATT&CK bundles: {}", visible(&err));
             return ExitCode::from(1);
         }
     };
     for warning in &catalog.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {}", visible(warning));
     }
     if let Err(status) = super::files::write(out, &catalog.to_json()) {
         return status;
     }
-    eprintln!(
+    errln!(
         "wrote ATT&CK {} catalog ({} techniques) to {}",
-        catalog.version,
+        visible(&catalog.version),
         catalog.techniques.len(),
-        out.display()
+        visible(&out.display().to_string())
     );
     ExitCode::SUCCESS
 }
@@ -33,7 +35,7 @@ pub fn show(id: &str) -> ExitCode {
     let catalog = Catalog::embedded();
     match catalog.technique(id) {
         Some(t) => {
-            println!("{}", serde_json::to_string_pretty(t).unwrap_or_default());
+            output::json(t);
             ExitCode::SUCCESS
         }
         None => {
@@ -41,7 +43,7 @@ pub fn show(id: &str) -> ExitCode {
                 .similar_technique(id)
                 .map(|t| format!("; did you mean `{}` ({})?", t.id, t.name))
                 .unwrap_or_default();
-            eprintln!("error[E0402]: unknown ATT&CK technique `{id}`{hint}");
+            errln!("error[E0402]: unknown ATT&CK technique `{}`{hint}", visible(id));
             ExitCode::from(1)
         }
     }

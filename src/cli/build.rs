@@ -1,13 +1,15 @@
 //! `scalpel build`: front end, then every requested target and the synthetic test
-//! events (`events/`, as `scalpel events` writes them), then an atomic write (or, with
+//! events (`events/`, as `scalpel events` writes them), then the output folder: each
+//! target and the events are a producer that replaces only its own files (or, with
 //! `--check`, a comparison with what is already there; see [`scalpel_driver::out_dir`]).
 
+use super::output::{errln, out};
 use super::{report, BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
-use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::project;
+use scalpel_compiler::project::{self, InputPath, InputRole};
+use scalpel_compiler::visible::visible;
 use scalpel_driver::build;
-use scalpel_driver::out_dir::{self, Comparison};
+use scalpel_driver::out_dir::{self, Comparison, Destination, Producer, Written};
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
 use std::io::IsTerminal;
@@ -32,26 +34,31 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
                     settings.elastic.language = language;
                 }
                 let bar = progress_bar(build::unit_count(program, &args.targets));
-                let mut output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
+                let output = build(program, &tree, &settings, &args.targets, &templates, &|| bar.inc(1));
                 bar.finish_and_clear();
                 diags.extend(output.diags);
                 // The synthetic test events of every rule, next to the rules.
                 let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
                 generated.diags.into_iter().for_each(|d| diags.push(d));
                 let events = scalpel_driver::replay::files(&generated.items, program, &settings);
-                output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
+                let producers = producers(&args.targets, output.files, events);
+                let inputs = inputs(&compiled.project, args.templates.as_deref());
                 let denied = args.deny_warnings && !diags.is_empty();
                 if !diags.has_errors() && !denied {
-                    let result = if args.check {
-                        out_dir::compare(&args.out, &output.files).map(|c| stale = Some(c))
+                    if args.check {
+                        match out_dir::compare(&args.out, &inputs, &producers) {
+                            Ok(comparison) => stale = Some(comparison),
+                            Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                        }
                     } else {
-                        out_dir::write_atomically(&args.out, &output.files)
-                    };
-                    match result {
-                        Ok(()) => written = Some(output.files.len()),
-                        Err(err) => diags.push(
-                            Diagnostic::new(Code::Io, format!("cannot access `{}`", args.out.display())).note(err),
-                        ),
+                        let destination = Destination { out: &args.out, inputs: &inputs, force: args.force };
+                        match out_dir::write(&destination, &producers) {
+                            Ok(mut done) => {
+                                std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
+                                written = Some(done);
+                            }
+                            Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                        }
                     }
                 }
             }
@@ -65,16 +72,50 @@ pub fn run(mut args: BuildArgs) -> ExitCode {
         return report_comparison(&args.out, &comparison);
     }
     if matches!(args.message_format, MessageFormat::Human) {
-        match written {
-            Some(n) if sorted.is_empty() => eprintln!("ok: wrote {n} files to {}", args.out.display()),
-            Some(n) => eprintln!("ok: wrote {n} files to {} ({})", args.out.display(), report::counts(&sorted)),
-            None => eprintln!("error: build failed, nothing written: {}", report::counts(&sorted)),
+        match &written {
+            Some(done) if sorted.is_empty() => errln!("ok: {}", summary(done, &args.out)),
+            Some(done) => errln!("ok: {} ({})", summary(done, &args.out), report::counts(&sorted)),
+            None => errln!("error: build failed, nothing written: {}", report::counts(&sorted)),
         }
     }
     if written.is_none() {
         return ExitCode::from(1);
     }
     report::status(&sorted, args.deny_warnings)
+}
+
+/// One producer per target (`build:sigma` owns `sigma/`, ...) and one for the
+/// events (`build:events`), so that a build of some targets keeps the others' files.
+fn producers(targets: &[Target], files: Vec<(String, String)>, events: Vec<(String, String)>) -> Vec<Producer> {
+    let mut producers: Vec<Producer> =
+        targets.iter().map(|t| Producer { name: format!("build:{t}"), files: Vec::new() }).collect();
+    for (path, text) in files {
+        let folder = path.split('/').next().unwrap_or_default();
+        if let Some(at) = targets.iter().position(|t| t.name() == folder) {
+            producers[at].files.push((path, text));
+        }
+    }
+    let events = events.into_iter().map(|(path, text)| (format!("events/{path}"), text)).collect();
+    producers.push(Producer { name: "build:events".to_string(), files: events });
+    producers
+}
+
+/// The run's inputs, and the templates folder: the output folder stays clear of them.
+fn inputs(project: &project::Project, templates: Option<&std::path::Path>) -> Vec<InputPath> {
+    let mut inputs = project.inputs.clone();
+    if let Some(path) = templates.and_then(|t| std::fs::canonicalize(t).ok()) {
+        inputs.push(InputPath { path, role: InputRole::Folder });
+    }
+    inputs
+}
+
+/// `wrote 1834 files to build`, with what was left as it was.
+pub fn summary(done: &Written, out: &std::path::Path) -> String {
+    let mut text = format!("wrote {} files to {}", done.files, visible(&out.display().to_string()));
+    if done.unchanged > 0 || done.removed > 0 {
+        text.push_str(&format!(" ({} already up to date, {} no longer made removed)", done.unchanged, done.removed));
+    }
+    text
 }
 
 /// A bar on a terminal only; hidden otherwise (CI logs, pipes).
@@ -92,11 +133,11 @@ fn progress_bar(len: usize) -> ProgressBar {
 /// `--check`: the diff on stdout, a one-line verdict on stderr, exit 1 when out of date.
 fn report_comparison(out: &std::path::Path, comparison: &Comparison) -> ExitCode {
     if comparison.is_clean() {
-        eprintln!("ok: {} is up to date", out.display());
+        errln!("ok: {} is up to date", out.display());
         return ExitCode::SUCCESS;
     }
-    print!("{}", comparison.diff);
-    eprintln!(
+    out!("{}", comparison.diff);
+    errln!(
         "error: {} is out of date: {} changed, {} missing, {} extra; run `scalpel build` without `--check` to update it",
         out.display(),
         comparison.changed,

@@ -12,6 +12,7 @@ mod events;
 mod explain;
 mod files;
 mod import;
+mod output;
 mod report;
 mod test;
 
@@ -103,9 +104,15 @@ struct BuildArgs {
     /// Targets to compile to, comma-separated (all targets when absent)
     #[arg(long = "target", value_delimiter = ',', value_parser = parse_target)]
     targets: Vec<scalpel_targets::Target>,
-    /// Output folder; replaced as a whole when the build succeeds
+    /// Output folder. Scalpel replaces or deletes only the files it wrote there (listed in
+    /// `.scalpel-manifest.json`), each target's apart; it refuses a folder that is, holds or
+    /// lies inside an input, and a non-empty folder it did not create (see `--force`)
     #[arg(long, short, default_value = "build")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Write nothing; show a diff and fail when the output folder is not what this build makes
     #[arg(long)]
     check: bool,
@@ -127,9 +134,14 @@ struct BuildArgs {
 struct CoverageArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`); replaced as a whole
+    /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`). Scalpel
+    /// replaces or deletes only the files it wrote there, as `scalpel build --help` says
     #[arg(long, short, default_value = "coverage")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Exit with status 1 when the overall coverage is below this percentage
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     fail_under: Option<f64>,
@@ -146,9 +158,14 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 struct EventsArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Output folder; replaced as a whole when generation succeeds
+    /// Output folder. Scalpel replaces or deletes only the files it wrote there, as
+    /// `scalpel build --help` says
     #[arg(long, short, default_value = "events")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Seed of the generator: the same seed gives the same events
     #[arg(long, default_value_t = scalpel_compiler::events::DEFAULT_SEED)]
     seed: u64,

@@ -1,9 +1,10 @@
 //! Printing diagnostics in the chosen format, and the exit status they imply.
 
+use super::output::{self, errln};
 use super::MessageFormat;
 use scalpel_compiler::diag::{render, Diagnostic, Diagnostics};
 use scalpel_compiler::source::SourceMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set.
@@ -13,22 +14,39 @@ pub fn use_color() -> bool {
 
 /// Prints every diagnostic; returns the sorted list.
 pub fn emit(diags: Diagnostics, sources: &SourceMap, format: MessageFormat) -> Vec<Diagnostic> {
-    let sorted = diags.into_sorted();
+    emit_many(vec![(diags, sources)], format).pop().unwrap_or_default()
+}
+
+/// Prints the diagnostics of several runs (each with the sources its spans point
+/// into): one after the other, or one SARIF log; returns each run's sorted list.
+pub fn emit_many(parts: Vec<(Diagnostics, &SourceMap)>, format: MessageFormat) -> Vec<Vec<Diagnostic>> {
+    let sorted: Vec<(Vec<Diagnostic>, &SourceMap)> = parts.into_iter().map(|(d, s)| (d.into_sorted(), s)).collect();
     match format {
         MessageFormat::Human => {
             let color = use_color();
-            for d in &sorted {
-                eprintln!("{}", render::human(d, sources, color));
+            for (diags, sources) in &sorted {
+                for d in diags {
+                    errln!("{}", render::human(d, sources, color));
+                }
             }
         }
         MessageFormat::Json => {
-            for d in &sorted {
-                println!("{}", render::json_line(d, sources));
+            let mut out = output::stdout();
+            for (diags, sources) in &sorted {
+                for d in diags {
+                    let _ = writeln!(out, "{}", render::json_line(d, sources));
+                }
             }
+            let _ = out.flush();
         }
-        MessageFormat::Sarif => println!("{}", render::sarif(&sorted, sources, env!("CARGO_PKG_VERSION"))),
+        MessageFormat::Sarif => {
+            let mut out = output::stdout();
+            let parts: Vec<(&[Diagnostic], &SourceMap)> = sorted.iter().map(|(d, s)| (d.as_slice(), *s)).collect();
+            let _ = render::write_sarif(&mut out, &parts, env!("CARGO_PKG_VERSION"));
+            let _ = out.flush();
+        }
     }
-    sorted
+    sorted.into_iter().map(|(d, _)| d).collect()
 }
 
 /// Status 1 when there are errors (or warnings, when denied).

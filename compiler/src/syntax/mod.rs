@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod build;
+mod dump;
 mod errors;
 mod prescan;
 
