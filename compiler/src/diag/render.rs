@@ -212,9 +212,12 @@ pub fn json_line(diag: &Diagnostic, sources: &SourceMap) -> String {
 /// point into). Streamed, one result per line, so memory and time stay linear in the
 /// number of diagnostics.
 pub fn write_sarif(out: &mut dyn Write, parts: &[(&[Diagnostic], &SourceMap)], tool_version: &str) -> io::Result<()> {
-    let mut codes: Vec<_> = parts.iter().flat_map(|(diags, _)| diags.iter().map(|d| d.code)).collect();
-    codes.sort();
-    codes.dedup();
+    // Inserted one by one: collecting into a set would first collect every code.
+    let mut used = std::collections::BTreeSet::new();
+    parts.iter().flat_map(|(diags, _)| diags.iter()).for_each(|d| {
+        used.insert(d.code);
+    });
+    let codes: Vec<_> = used.into_iter().collect();
     let rules: Vec<Value> = codes
         .iter()
         .map(|c| {

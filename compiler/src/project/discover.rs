@@ -51,7 +51,9 @@ pub struct Discovered {
 
 pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut found = Discovered::default();
-    let mut loose: Option<usize> = None;
+    // Loose files, and the place of the first loose path among the units.
+    let mut loose = Unit::default();
+    let mut loose_at = None;
     for path in paths {
         if std::fs::symlink_metadata(path).is_err() {
             let shown = visible(&path.display().to_string()).into_owned();
@@ -63,27 +65,24 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
         } else if let Some(root) = enclosing_tree(path) {
             found.tree(&root, Some(path));
         } else {
-            let index = *loose.get_or_insert_with(|| {
-                found.units.push(Unit::default());
-                found.units.len() - 1
-            });
+            loose_at.get_or_insert(found.units.len());
+            loose.given.push(path.clone());
             if path.is_dir() {
                 let boundary = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                let mut diags = Diagnostics::new();
-                let walked = walk::walk(path, &boundary, &mut diags);
-                let unit = &mut found.units[index];
-                unit.files.extend(walked.files);
-                unit.diags.extend(diags);
-                unit.given.push(path.clone());
+                let walked = walk::walk(path, &boundary, &mut loose.diags);
+                loose.files.extend(walked.files);
                 for tree in walked.trees {
                     found.tree(&tree, None);
                 }
             } else {
-                let unit = &mut found.units[index];
-                unit.files.push(path.clone());
-                unit.given.push(path.clone());
+                loose.files.push(path.clone());
             }
         }
+    }
+    // A folder that only holds trees adds no unit of its own (and no "no files" warning).
+    let wanted = !loose.files.is_empty() || !loose.diags.is_empty() || found.units.is_empty();
+    if let (Some(at), true) = (loose_at, wanted) {
+        found.units.insert(at, loose);
     }
     found
 }
