@@ -109,13 +109,20 @@ fn inputs(project: &project::Project, templates: Option<&std::path::Path>) -> Ve
     inputs
 }
 
-/// `wrote 1834 files to build`, with what was left as it was.
+/// `wrote 1834 files to build`, or, when some were already up to date or removed,
+/// `1834 files in build: 3 written, 1831 already up to date, 2 no longer made removed`.
 pub fn summary(done: &Written, out: &std::path::Path) -> String {
-    let mut text = format!("wrote {} files to {}", done.files, visible(&out.display().to_string()));
-    if done.unchanged > 0 || done.removed > 0 {
-        text.push_str(&format!(" ({} already up to date, {} no longer made removed)", done.unchanged, done.removed));
+    let out = visible(&out.display().to_string()).into_owned();
+    if done.unchanged == 0 && done.removed == 0 {
+        return format!("wrote {} files to {out}", done.files);
     }
-    text
+    format!(
+        "{} files in {out}: {} written, {} already up to date, {} no longer made removed",
+        done.files,
+        done.files - done.unchanged,
+        done.unchanged,
+        done.removed
+    )
 }
 
 /// A bar on a terminal only; hidden otherwise (CI logs, pipes).

@@ -3,7 +3,8 @@
 //! A closed pipe (`scalpel debug ir FILE | head`) ends the process quietly with
 //! status 141, as a Unix tool killed by `SIGPIPE` ends (Rust ignores the signal, so
 //! `println!` would panic instead); any other failure to write standard output is
-//! reported and ends with status 1. Large JSON is serialised straight to standard
+//! reported and ends with status 1; standard error that cannot be written (closed
+//! with `2>&-`) is ignored, so a build is never stopped midway by it. Large JSON is serialised straight to standard
 //! output, and pretty-printed with its indentation capped at [`MAX_INDENT_LEVELS`],
 //! so that deeply nested input (20,000 nested `not`) prints in space linear in its
 //! size, not quadratic.
@@ -29,9 +30,7 @@ impl<W: Write> Guarded<W> {
         if err.kind() == io::ErrorKind::BrokenPipe {
             std::process::exit(BROKEN_PIPE_STATUS);
         }
-        if self.name == "standard output" {
-            let _ = writeln!(io::stderr(), "error: cannot write to {}: {err}", self.name);
-        }
+        let _ = writeln!(io::stderr(), "error: cannot write to {}: {err}", self.name);
         std::process::exit(1);
     }
 }
@@ -41,6 +40,8 @@ impl<W: Write> Write for Guarded<W> {
         match self.inner.write(buf) {
             Ok(n) => Ok(n),
             Err(err) if err.kind() == io::ErrorKind::Interrupted => Err(err),
+            // A closed or broken standard error is no reason to stop a build midway.
+            Err(err) if self.name == "standard error" && err.kind() != io::ErrorKind::BrokenPipe => Ok(buf.len()),
             Err(err) => self.fail(err),
         }
     }
@@ -48,6 +49,7 @@ impl<W: Write> Write for Guarded<W> {
     fn flush(&mut self) -> io::Result<()> {
         match self.inner.flush() {
             Ok(()) => Ok(()),
+            Err(err) if self.name == "standard error" && err.kind() != io::ErrorKind::BrokenPipe => Ok(()),
             Err(err) => self.fail(err),
         }
     }

@@ -54,11 +54,16 @@ pub fn overlap(out: &Path, shown: &Path, inputs: &[InputPath]) -> Option<Diagnos
         } else {
             return None;
         };
-        Some(
-            Diagnostic::new(Code::OutOverlapsInput, format!("the output folder `{out_shown}` {relation}"))
-                .note("writing there could replace what this run reads, or read the output back as input")
-                .help("choose an output folder outside the inputs with `--out`"),
-        )
+        let diag = Diagnostic::new(Code::OutOverlapsInput, format!("the output folder `{out_shown}` {relation}"))
+            .note("writing there could replace what this run reads, or read the output back as input")
+            .help("choose an output folder outside the inputs with `--out`");
+        // `paths = ["."]` (the default) makes the whole tree a source folder.
+        let whole_tree = inputs.iter().any(|i| i.role == InputRole::TreeRoot && i.path == input.path);
+        Some(if whole_tree && input.role == InputRole::Folder && out.starts_with(&input.path) && input.path != out {
+            diag.help("or list only the folders that hold detections in `paths` of `scalpel.toml`, then an output folder beside them is fine")
+        } else {
+            diag
+        })
     })
 }
 
