@@ -21,6 +21,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut all = Vec::new();
     if matches!(args.message_format, MessageFormat::Human) {
         all.extend(report::emit(global, &no_sources, MessageFormat::Human));
+        if runs.is_empty() {
+            let failed = all.iter().any(|d| d.is_error());
+            errln!("{}: nothing checked: {}", if failed { "error" } else { "warning" }, report::counts(&all));
+        }
         for (run, name) in runs.into_iter().zip(&named) {
             let summary = summary(&run);
             let diags = report::emit(run.diags, &run.project.sources, MessageFormat::Human);
