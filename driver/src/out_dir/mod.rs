@@ -230,10 +230,17 @@ fn plan<'a>(
                     }
                     Some(OpKind::Create)
                 }
-                guard::Entry::File(_) => {
-                    let same = same_content(&target, text);
-                    match old.owner(path) {
-                        Some((_, was)) if was.matches(&target) => (!same).then_some(OpKind::Replace),
+                guard::Entry::File(size) => {
+                    // One read tells both whether it is as Scalpel wrote it and whether it
+                    // already holds the new content.
+                    let owned = old.owner(path).map(|(_, was)| was);
+                    let limit = size.min(owned.map_or(0, |w| w.size).max(text.len() as u64));
+                    let current = scalpel_compiler::input::read_bytes(&target, limit).ok();
+                    let same = current.as_deref() == Some(text.as_bytes());
+                    let as_written =
+                        owned.is_some_and(|was| current.as_deref().is_some_and(|c| FileRecord::of(c) == *was));
+                    match owned {
+                        Some(_) if as_written => (!same).then_some(OpKind::Replace),
                         _ if same => None,
                         Some(_) if force => Some(OpKind::Replace),
                         Some(_) => {
@@ -333,11 +340,6 @@ pub(crate) fn files_word(count: usize) -> &'static str {
     } else {
         "files"
     }
-}
-
-/// Whether the regular file `path` holds exactly `text` (read at most that long).
-fn same_content(path: &Path, text: &str) -> bool {
-    scalpel_compiler::input::read_bytes(path, text.len() as u64).is_ok_and(|bytes| bytes == text.as_bytes())
 }
 
 #[cfg(test)]
