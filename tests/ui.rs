@@ -13,6 +13,7 @@ use scalpel_compiler::project;
 use scalpel_driver::build;
 use scalpel_driver::coverage::CoverageSettings;
 use scalpel_driver::lock;
+use scalpel_driver::out_dir::{self, Destination, Producer};
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
 use std::collections::BTreeSet;
@@ -33,6 +34,25 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0505_unknown_setting",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
+    "E0012_path_outside_tree",
+    "W0013_symlink_outside_tree",
+    "W0014_symlink_loop",
+    "W0015_fifo_skipped",
+    "E0016_device_given",
+    "E0016_template_is_a_fifo",
+    "E0017_walk_too_deep",
+    "E0018_two_trees",
+    "E0800_out_is_the_tree",
+    "E0800_out_inside_a_paths_folder",
+    "E0800_out_holds_the_tree",
+    "E0801_out_is_a_file",
+    "E0802_out_holds_user_files",
+    "E0803_manifest_unreadable",
+    "E0804_would_overwrite_a_user_file",
+    "E0805_generated_file_edited",
+    "E0806_out_in_use",
+    "W0807_legacy_leftovers",
+    "W0808_interrupted_write_rolled_back",
 ];
 
 /// The version-lock and diff cases, made in a temporary folder by [`lock_and_diff_cases`].
@@ -78,6 +98,26 @@ fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -
     (text, diags.iter().map(|d| d.code).collect())
 }
 
+/// Renders what writing `files` (one producer, `build:sigma`) into `out` reports:
+/// its errors, or the warnings of a write that succeeded. The inputs are those of
+/// compiling `tree`.
+fn render_write(out: &Path, tree: &Path, force: bool, tmp: &Path) -> (String, Vec<Code>) {
+    let compiled = project::compile(&[tree.to_path_buf()], &[]);
+    assert!(!compiled.diags.has_errors(), "{:?}", compiled.diags);
+    let producers =
+        [Producer { name: "build:sigma".into(), files: vec![("sigma/F/a.yml".into(), "title: a\n".into())] }];
+    let destination = Destination { out, inputs: &compiled.project.inputs, force };
+    let diags = match out_dir::write(&destination, &producers) {
+        Ok(written) => written.warnings,
+        Err(errors) => errors,
+    };
+    let sources = scalpel_compiler::source::SourceMap::new();
+    let text: String = diags.iter().map(|d| render::human(d, &sources, false) + "\n").collect();
+    let real = std::fs::canonicalize(tmp).unwrap();
+    let text = text.replace(&real.display().to_string(), "<tmp>").replace(&tmp.display().to_string(), "<tmp>");
+    (text, diags.iter().map(|d| d.code).collect())
+}
+
 fn snapshot(name: &str, rendered: &str) {
     insta::with_settings!({ snapshot_path => "../snapshots/ui", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, rendered);
@@ -107,6 +147,7 @@ fn file_cases() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn filesystem_cases() {
     let tmp = tempfile::tempdir().unwrap();
@@ -176,7 +217,145 @@ fn filesystem_cases() {
     std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
     run_with("E0506_template_syntax", vec![PathBuf::from(PRELUDE)], Some(&templates), Code::Template);
 
+    input_cases(root, &run_with);
+    output_cases(root, &ran);
+
     assert_eq!(ran.into_inner(), FILESYSTEM_CASES, "keep FILESYSTEM_CASES in step with the cases above");
+}
+
+/// A tree at `root/name` holding the prelude's schemas; more files written by the caller.
+fn tree(root: &Path, name: &str, config: &str) -> PathBuf {
+    let tree = root.join(name);
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("scalpel.toml"), config).unwrap();
+    std::fs::copy(PRELUDE, tree.join("schemas.det")).unwrap();
+    tree
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// Runs one case: name, paths, templates folder, the code it must report.
+type RunWith<'a> = &'a dyn Fn(&str, Vec<PathBuf>, Option<&Path>, Code);
+
+/// Reading inputs: E0012 to E0018.
+#[cfg(unix)]
+fn input_cases(root: &Path, run_with: RunWith) {
+    use std::os::unix::fs::symlink;
+    let run = |name: &str, paths: Vec<PathBuf>, want: Code| run_with(name, paths, None, want);
+
+    // The paths are refused before anything is read from them.
+    let escaping = tree(root, "escaping", "name = \"t\"\npaths = [\"schemas.det\", \"..\", \"/proc/self/environ\"]\n");
+    run("E0012_path_outside_tree", vec![escaping], Code::PathOutsideTree);
+
+    std::fs::write(root.join("secret.det"), "not for this tree\n").unwrap();
+    let linked = tree(root, "linked", "name = \"t\"\n");
+    symlink(root.join("secret.det"), linked.join("secret.det")).unwrap();
+    symlink("/dev", linked.join("devices")).unwrap();
+    run("W0013_symlink_outside_tree", vec![linked], Code::SymlinkOutsideTree);
+
+    let looped = tree(root, "looped", "name = \"t\"\n");
+    std::fs::create_dir(looped.join("flows")).unwrap();
+    symlink("..", looped.join("flows/again")).unwrap();
+    symlink("missing.det", looped.join("flows/dangling.det")).unwrap();
+    run("W0014_symlink_loop", vec![looped], Code::SymlinkLoop);
+
+    let piped = tree(root, "piped", "name = \"t\"\n");
+    mkfifo(&piped.join("x.det"));
+    run("W0015_fifo_skipped", vec![piped], Code::SkippedSpecialFile);
+
+    run("E0016_device_given", vec![PathBuf::from("/dev/null")], Code::NotRegularFile);
+
+    let fifo_templates = root.join("fifo-templates");
+    std::fs::create_dir(&fifo_templates).unwrap();
+    mkfifo(&fifo_templates.join("savedsearches.conf.hbs"));
+    run_with("E0016_template_is_a_fifo", vec![PathBuf::from(PRELUDE)], Some(&fifo_templates), Code::NotRegularFile);
+
+    let deep = tree(root, "deep", "name = \"t\"\n");
+    let mut folder = deep.clone();
+    for level in 0..=project::MAX_WALK_DEPTH {
+        folder.push(format!("d{level}"));
+    }
+    std::fs::create_dir_all(&folder).unwrap();
+    run("E0017_walk_too_deep", vec![deep], Code::WalkTooLarge);
+
+    let one = tree(root, "one", "name = \"one\"\n");
+    let two = tree(root, "two", "name = \"two\"\n");
+    run("E0018_two_trees", vec![one, two], Code::SeveralTrees);
+}
+
+/// The output folder: E0800 to W0808.
+#[cfg(unix)]
+fn output_cases(root: &Path, ran: &std::cell::RefCell<Vec<String>>) {
+    let case = |name: &str, out: &Path, tree: &Path, force: bool, want: Code| {
+        ran.borrow_mut().push(name.to_string());
+        let (rendered, codes) = render_write(out, tree, force, root);
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(name, &rendered);
+    };
+    let tree = tree(root, "outputs/detections", "name = \"t\"\npaths = [\"schemas.det\", \"flows\"]\n");
+    std::fs::create_dir(tree.join("flows")).unwrap();
+    case("E0800_out_is_the_tree", &tree, &tree, true, Code::OutOverlapsInput);
+    case("E0800_out_inside_a_paths_folder", &tree.join("flows/build"), &tree, true, Code::OutOverlapsInput);
+    case("E0800_out_holds_the_tree", &root.join("outputs"), &tree, true, Code::OutOverlapsInput);
+
+    let file = root.join("outputs/rules.txt");
+    std::fs::write(&file, "mine\n").unwrap();
+    case("E0801_out_is_a_file", &file, &tree, true, Code::OutNotAFolder);
+
+    let users = root.join("outputs/users");
+    std::fs::create_dir_all(users.join("notes")).unwrap();
+    std::fs::write(users.join("todo.txt"), "mine\n").unwrap();
+    case("E0802_out_holds_user_files", &users, &tree, false, Code::OutNotOwned);
+
+    let garbled = root.join("outputs/garbled");
+    std::fs::create_dir(&garbled).unwrap();
+    std::fs::write(garbled.join(out_dir::MANIFEST), "{\"format\": \"scalpel-output\", \"version\": 99}").unwrap();
+    case("E0803_manifest_unreadable", &garbled, &tree, false, Code::OutManifestInvalid);
+
+    let hand_written = root.join("outputs/hand-written");
+    std::fs::create_dir_all(hand_written.join("sigma/F")).unwrap();
+    std::fs::write(hand_written.join("sigma/F/a.yml"), "title: written by hand\n").unwrap();
+    case("E0804_would_overwrite_a_user_file", &hand_written, &tree, true, Code::OutWouldOverwrite);
+
+    let edited = root.join("outputs/edited");
+    let (first, _) = render_write(&edited, &tree, false, root);
+    assert_eq!(first, "", "the first write succeeds");
+    std::fs::write(edited.join("sigma/F/a.yml"), "title: tuned by hand\n").unwrap();
+    case("E0805_generated_file_edited", &edited, &tree, false, Code::OutFileEdited);
+
+    let busy = root.join("outputs/busy");
+    std::fs::create_dir(&busy).unwrap();
+    let lock = std::fs::File::open(&busy).unwrap();
+    lock.lock().unwrap();
+    case("E0806_out_in_use", &busy, &tree, false, Code::OutInUse);
+    drop(lock);
+
+    let legacy = root.join("outputs/legacy/build");
+    std::fs::create_dir_all(root.join("outputs/legacy/.scalpel-build-a1B2c3")).unwrap();
+    std::fs::create_dir_all(root.join("outputs/legacy/.scalpel-old-x9Y8z7/previous")).unwrap();
+    case("W0807_legacy_leftovers", &legacy, &tree, false, Code::OutLegacyLeftover);
+
+    // What a run killed in the middle of its commit leaves: `a.yml` moved to the
+    // staging folder's `old/`, its successor already in place.
+    let killed = root.join("outputs/killed");
+    let (first, _) = render_write(&killed, &tree, false, root);
+    assert_eq!(first, "", "the first write succeeds");
+    let staging = killed.join(".scalpel-staging-k1LLed");
+    std::fs::create_dir_all(staging.join("old/sigma/F")).unwrap();
+    std::fs::rename(killed.join("sigma/F/a.yml"), staging.join("old/sigma/F/a.yml")).unwrap();
+    std::fs::write(killed.join("sigma/F/a.yml"), "title: half-built\n").unwrap();
+    std::fs::write(staging.join("manifest.json"), "{}").unwrap();
+    std::fs::write(
+        staging.join("journal.json"),
+        r#"{"ops":[{"path":"sigma/F/a.yml","kind":"replace"}],"created_folders":[]}"#,
+    )
+    .unwrap();
+    case("W0808_interrupted_write_rolled_back", &killed, &tree, false, Code::OutRecovered);
+    assert_eq!(std::fs::read_to_string(killed.join("sigma/F/a.yml")).unwrap(), "title: a\n");
+    assert!(!staging.exists());
 }
 
 /// Every code has a case; a code without one fails here until a case is added.

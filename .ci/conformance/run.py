@@ -28,6 +28,15 @@ sys.path.insert(0, str(HERE))
 import checks  # noqa: E402  (the per-engine checks, next to this file)
 
 
+def quiet(command):
+    """Runs a scalpel command; its warnings are not shown, but its errors are, when it fails
+    (a refused output folder, E08xx, says how to proceed)."""
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        sys.exit(f"conformance: `{' '.join(command)}` failed with status {done.returncode}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--oracles", default=os.environ.get("ORACLES", str(Path.home() / ".cache/scalpel-oracles")))
@@ -44,13 +53,11 @@ def main():
     # The shipped content, and the target tests' fixture tree: every operator, and values
     # with quotes, backslashes, wildcards, pipes, newlines and non-ASCII letters.
     for tree, build in [("detections", out / "build"), ("targets/tests/fixtures/tree", out / "fixture")]:
-        subprocess.run(scalpel + ["build", tree, "--out", str(build)], cwd=ROOT, check=True,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run(scalpel + ["build", tree, "--target", "elastic", "--elastic-language", "lucene",
-                                  "--out", str(build / "lucene")], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+        quiet(scalpel + ["build", tree, "--out", str(build)])
+        quiet(scalpel + ["build", tree, "--target", "elastic", "--elastic-language", "lucene",
+                         "--out", str(build / "lucene")])
         if tree == "detections":
-            subprocess.run(scalpel + ["coverage", tree, "--out", str(build / "coverage")], cwd=ROOT,
-                           check=True, stderr=subprocess.DEVNULL)
+            quiet(scalpel + ["coverage", tree, "--out", str(build / "coverage")])
         for check in checks.ALL:
             found = check(run, build)
             print(f"  {tree}: {check.__name__}: {len(found)} results", flush=True)

@@ -1,12 +1,28 @@
-//! Stage 0, load: command-line paths and `scalpel.toml` → sources, then the
-//! whole front end ([`compile`]): parse every file in parallel and check them.
+//! Stage 0, load: command-line paths → detection trees ([`discover`]) → for one
+//! tree, `scalpel.toml` and its sources ([`load_unit`]), then the whole front end
+//! ([`compile`]).
 //!
-//! A directory with a `scalpel.toml` is a detection tree and reads the `paths` it
-//! lists; any other directory is searched for `.det` files. Files are read in
-//! sorted order so that output never depends on the file system's order.
+//! A folder with a `scalpel.toml` is a detection tree and reads the `paths` it lists.
+//! Any other path belongs to the nearest folder above it that has one, as Cargo finds
+//! `Cargo.toml`; a folder outside every tree is searched for `.det` files, and each
+//! tree found below it is a tree of its own. Trees are never merged: files outside
+//! every tree are read together, as one more unit.
+//!
+//! Invariants: files are read through [`crate::input`] (regular files only, bounded);
+//! every path `scalpel.toml` names stays inside its tree (E0012); a folder walk
+//! follows a symbolic link only inside the tree and never twice into one folder, and
+//! is bounded ([`walk`]); what is skipped is reported. Files are read in sorted order
+//! so that output never depends on the file system's order.
+
+mod discover;
+mod walk;
+
+pub use discover::{discover, Discovered, Unit};
+pub use walk::{MAX_DEPTH as MAX_WALK_DEPTH, MAX_ENTRIES as MAX_WALK_ENTRIES};
 
 use crate::attack::Catalog;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::input::{self, ReadError, TextError, MIB};
 use crate::ir::Program;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
@@ -17,7 +33,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Largest `.det` file accepted.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 16 * MIB;
+
+/// Largest `scalpel.toml` accepted.
+pub const MAX_CONFIG_BYTES: u64 = MIB;
 
 /// Steps and sequences a tree may hold. Far above any real tree (the RAS content has 150),
 /// it bounds the work and output size of a generated or runaway input (E0011).
@@ -52,58 +71,152 @@ fn default_paths() -> Vec<String> {
     vec![".".to_string()]
 }
 
+/// Where in `scalpel.toml` each listed path is written, for diagnostics.
+#[derive(Deserialize, Default)]
+struct ConfigSpans {
+    #[serde(default)]
+    paths: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    attack_bundles: Vec<toml::Spanned<String>>,
+}
+
+/// A path a run reads, resolved (symbolic links and `..` gone); the output folder
+/// must stay clear of every one of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputPath {
+    pub path: PathBuf,
+    pub role: InputRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputRole {
+    /// The folder of `scalpel.toml`: only what `paths` lists inside it is read, so an
+    /// output folder may lie inside it (as Cargo's `target/`), but not be or hold it.
+    TreeRoot,
+    /// A folder whose `.det` files are read.
+    Folder,
+    /// A file that is read.
+    File,
+}
+
 /// Everything read from disk for one run.
 #[derive(Debug, Default)]
 pub struct Project {
     pub sources: SourceMap,
     /// The `.det` files, in load order.
     pub files: Vec<FileId>,
-    /// The first `scalpel.toml` found, and its folder.
+    /// The tree's `scalpel.toml` and its folder.
     pub config: Option<(PathBuf, Config)>,
+    /// The ATT&CK bundles `scalpel.toml` names, resolved; `None` when one of them is
+    /// unusable (and reported).
+    pub config_bundles: Option<Vec<PathBuf>>,
+    /// Every path read (see [`InputPath`]).
+    pub inputs: Vec<InputPath>,
 }
 
-/// Reads the given paths. Problems become diagnostics; loading goes on.
-pub fn load(paths: &[PathBuf], diags: &mut Diagnostics) -> Project {
-    let mut project = Project::default();
-    let mut seen = BTreeSet::new();
-    for path in paths {
-        if path.is_dir() {
-            let config_path = path.join(CONFIG_FILE);
-            if config_path.is_file() {
-                load_tree(&mut project, path, &config_path, &mut seen, diags);
-            } else {
-                for file in det_files(path, diags) {
-                    add_file(&mut project, &file, &mut seen, diags);
-                }
+impl Project {
+    fn new() -> Project {
+        Project { config_bundles: Some(Vec::new()), ..Project::default() }
+    }
+
+    fn add_input(&mut self, path: &Path, role: InputRole) {
+        if let Ok(path) = std::fs::canonicalize(path) {
+            let input = InputPath { path, role };
+            if !self.inputs.contains(&input) {
+                self.inputs.push(input);
             }
-        } else if path.is_file() {
-            add_file(&mut project, path, &mut seen, diags);
-        } else {
-            diags.push(Diagnostic::new(Code::Io, format!("cannot read `{}`: no such file or folder", path.display())));
+        }
+    }
+}
+
+/// Reads the given paths, which must form one unit (one tree, or loose files);
+/// several trees are E0018. Problems become diagnostics; loading goes on.
+pub fn load(paths: &[PathBuf], diags: &mut Diagnostics) -> Project {
+    let discovered = discover(paths);
+    diags.extend(discovered.diags);
+    match <[Unit; 1]>::try_from(discovered.units) {
+        Ok([unit]) => load_unit(unit, diags),
+        Err(units) if units.is_empty() => {
+            if !diags.has_errors() {
+                diags.push(no_input());
+            }
+            Project::new()
+        }
+        Err(units) => {
+            diags.push(several_trees(&units));
+            Project::new()
+        }
+    }
+}
+
+fn no_input() -> Diagnostic {
+    Diagnostic::new(Code::NoInput, "no `.det` files found").note("detection files end in `.det`")
+}
+
+/// E0018: the units named, for commands that write one tree's output.
+fn several_trees(units: &[Unit]) -> Diagnostic {
+    let mut named: Vec<String> = units.iter().map(Unit::describe).collect();
+    let last = named.pop().unwrap_or_default();
+    Diagnostic::new(
+        Code::SeveralTrees,
+        format!("the paths given hold {} and {last}, which are never merged", named.join(", ")),
+    )
+    .note("each detection tree has its own name, settings and schemas")
+    .help("run the command once per tree, each with its own `--out`")
+}
+
+/// Reads one unit: a tree (its `scalpel.toml`, the `paths` it lists and the paths
+/// given inside it), or loose files.
+pub fn load_unit(unit: Unit, diags: &mut Diagnostics) -> Project {
+    let mut project = Project::new();
+    let mut seen = BTreeSet::new();
+    diags.extend(unit.diags);
+    for given in &unit.given {
+        let role = if given.is_dir() { InputRole::Folder } else { InputRole::File };
+        project.add_input(given, role);
+    }
+    match &unit.tree {
+        Some(root) => load_tree(&mut project, root, &unit.given, &mut seen, diags),
+        None => {
+            for file in &unit.files {
+                add_file(&mut project, file, &mut seen, diags);
+            }
         }
     }
     if project.files.is_empty() && !diags.has_errors() {
-        diags.push(Diagnostic::new(Code::NoInput, "no `.det` files found").note("detection files end in `.det`"));
+        diags.push(no_input());
     }
     project
 }
 
-/// The detection tree a file belongs to: the nearest folder above it with a
-/// `scalpel.toml`, so that a single file can be checked with its schemas.
-pub fn tree_of(file: &Path) -> Option<PathBuf> {
-    let absolute = std::fs::canonicalize(file).ok()?;
-    absolute.ancestors().skip(1).find(|dir| dir.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
+/// Reads a single file, without its tree (`scalpel debug ast`).
+pub fn load_file(path: &Path, diags: &mut Diagnostics) -> Project {
+    let mut project = Project::new();
+    add_file(&mut project, path, &mut BTreeSet::new(), diags);
+    project
 }
 
 fn load_tree(
     project: &mut Project,
     root: &Path,
-    config_path: &Path,
+    given: &[PathBuf],
     seen: &mut BTreeSet<PathBuf>,
     diags: &mut Diagnostics,
 ) {
-    let Some(text) = read_text(config_path, diags) else { return };
-    let config_id = project.sources.add(config_path, text);
+    project.add_input(root, InputRole::TreeRoot);
+    let config_path = root.join(CONFIG_FILE);
+    let Some(root_real) = std::fs::canonicalize(root).ok() else {
+        diags.push(Diagnostic::new(Code::Io, format!("cannot read `{}`", shown(root))));
+        return;
+    };
+    let text = match input::read_text(&config_path, MAX_CONFIG_BYTES) {
+        Ok(text) => text,
+        Err(err) => {
+            diags.push(err.diagnostic(&config_path, ""));
+            return;
+        }
+    };
+    let config_id = project.sources.add(&config_path, text);
     let text = &project.sources.get(config_id).text;
     let config: Config = match toml::from_str(text) {
         Ok(config) => config,
@@ -117,54 +230,101 @@ fn load_tree(
             return;
         }
     };
-    for entry in &config.paths {
-        let path = if entry == "." { root.to_path_buf() } else { root.join(entry) };
-        if path.is_dir() {
-            for file in det_files(&path, diags) {
-                add_file(project, &file, seen, diags);
+    let spans: ConfigSpans = toml::from_str(text).unwrap_or_default();
+    let span_of = |list: &[toml::Spanned<String>], index: usize| {
+        list.get(index).map_or(Span::new(config_id, 0, 0), |s| Span::new(config_id, s.span().start, s.span().end))
+    };
+    // Paths given on the command line first: their display paths win over the tree's.
+    for path in given {
+        read_path(project, path, &root_real, seen, diags);
+    }
+    for (index, entry) in config.paths.iter().enumerate() {
+        let Some(path) = tree_path(root, &root_real, entry, span_of(&spans.paths, index), "`paths`", false, diags)
+        else {
+            continue;
+        };
+        let role = if path.is_dir() { InputRole::Folder } else { InputRole::File };
+        project.add_input(&path, role);
+        read_path(project, &path, &root_real, seen, diags);
+    }
+    let mut bundles = Some(Vec::new());
+    for (index, entry) in config.attack_bundles.iter().enumerate() {
+        let span = span_of(&spans.attack_bundles, index);
+        // A missing bundle is the catalog loader's to report (E0405), with the others.
+        match tree_path(root, &root_real, entry, span, "`attack_bundles`", true, diags) {
+            Some(path) => {
+                project.add_input(&path, InputRole::File);
+                if let Some(list) = &mut bundles {
+                    list.push(path);
+                }
             }
-        } else if path.is_file() {
-            add_file(project, &path, seen, diags);
-        } else {
-            diags.push(Diagnostic::new(
-                Code::Io,
-                format!("`{}` lists `{entry}`, which does not exist", config_path.display()),
-            ));
+            None => bundles = None,
         }
     }
-    if project.config.is_none() {
-        project.config = Some((root.to_path_buf(), config));
+    project.config_bundles = bundles;
+    project.config = Some((root.to_path_buf(), config));
+}
+
+/// `root/entry` when it stays inside the tree (E0012 otherwise, before anything is
+/// read from it). A path that does not exist is E0001, or, when `missing_ok`, left
+/// for its reader to report.
+fn tree_path(
+    root: &Path,
+    root_real: &Path,
+    entry: &str,
+    span: Span,
+    key: &str,
+    missing_ok: bool,
+    diags: &mut Diagnostics,
+) -> Option<PathBuf> {
+    let path = if entry == "." { root.to_path_buf() } else { root.join(entry) };
+    let outside = || {
+        Diagnostic::new(
+            Code::PathOutsideTree,
+            format!("{key} names `{}`, outside the tree", crate::visible::visible(entry)),
+        )
+        .primary(span, "outside the folder of `scalpel.toml`")
+        .help("paths in `scalpel.toml` are relative to its folder and stay inside it")
+    };
+    match std::fs::canonicalize(&path) {
+        Ok(real) if real.starts_with(root_real) => Some(path),
+        Ok(_) => {
+            diags.push(outside());
+            None
+        }
+        Err(_) if missing_ok => Some(path),
+        Err(_) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::Io,
+                    format!("{key} names `{}`, which does not exist", crate::visible::visible(entry)),
+                )
+                .primary(span, "no such file or folder"),
+            );
+            None
+        }
     }
 }
 
-/// `.det` files under a folder, recursively, sorted; hidden folders and `target`
-/// are skipped.
-fn det_files(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(err) => {
-                diags.push(Diagnostic::new(Code::Io, format!("cannot read `{}`: {err}", dir.display())));
-                continue;
-            }
-        };
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for path in paths {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if path.is_dir() {
-                if !name.starts_with('.') && name != "target" {
-                    stack.push(path);
-                }
-            } else if path.extension().is_some_and(|e| e == "det") {
-                out.push(path);
-            }
+/// A folder (walked; symbolic links stay inside `boundary`) or a file.
+fn read_path(
+    project: &mut Project,
+    path: &Path,
+    boundary: &Path,
+    seen: &mut BTreeSet<PathBuf>,
+    diags: &mut Diagnostics,
+) {
+    if path.is_dir() {
+        for file in walk::walk(path, boundary, diags).files {
+            add_file(project, &file, seen, diags);
         }
+    } else {
+        add_file(project, path, seen, diags);
     }
-    out.sort();
-    out
+}
+
+fn shown(path: &Path) -> String {
+    crate::visible::visible(&path.display().to_string()).into_owned()
 }
 
 fn add_file(project: &mut Project, path: &Path, seen: &mut BTreeSet<PathBuf>, diags: &mut Diagnostics) {
@@ -172,55 +332,38 @@ fn add_file(project: &mut Project, path: &Path, seen: &mut BTreeSet<PathBuf>, di
     if !seen.insert(key) {
         return;
     }
-    if let Some(text) = read_text_checked(project, path, diags) {
+    if let Some(text) = read_source(project, path, diags) {
         let id = project.sources.add(path, text);
         project.files.push(id);
     }
 }
 
-fn read_text(path: &Path, diags: &mut Diagnostics) -> Option<String> {
-    match std::fs::read_to_string(path) {
+/// Reads a `.det` file through [`input::read_text`]. A file too large or not UTF-8
+/// is still added to the source map (empty, or lossily) so the diagnostic can show
+/// where.
+fn read_source(project: &mut Project, path: &Path, diags: &mut Diagnostics) -> Option<String> {
+    match input::read_text(path, MAX_FILE_BYTES) {
         Ok(text) => Some(text),
-        Err(err) => {
-            diags.push(Diagnostic::new(Code::Io, format!("cannot read `{}`: {err}", path.display())));
+        Err(TextError::Read(err @ ReadError::TooLarge { .. })) => {
+            let id = project.sources.add(path, String::new());
+            diags.push(
+                err.diagnostic(path, "")
+                    .primary(Span::new(id, 0, 0), "file too large")
+                    .help("split it into several `.det` files"),
+            );
             None
         }
-    }
-}
-
-/// Reads a `.det` file, enforcing the size limit and UTF-8. A file that fails is
-/// still added to the source map (lossily) so the diagnostic can show where.
-fn read_text_checked(project: &mut Project, path: &Path, diags: &mut Diagnostics) -> Option<String> {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
-        let id = project.sources.add(path, String::new());
-        diags.push(
-            Diagnostic::new(
-                Code::TooLarge,
-                format!("`{}` is {} MiB; the limit is 16 MiB", path.display(), size / (1024 * 1024)),
-            )
-            .primary(Span::new(id, 0, 0), "file too large")
-            .help("split it into several `.det` files"),
-        );
-        return None;
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            diags.push(Diagnostic::new(Code::Io, format!("cannot read `{}`: {err}", path.display())));
-            return None;
+        Err(TextError::Read(err)) => {
+            diags.push(err.diagnostic(path, ""));
+            None
         }
-    };
-    match String::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(err) => {
-            let at = err.utf8_error().valid_up_to();
-            let bad = err.as_bytes().get(at).copied().unwrap_or(0);
-            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+        Err(TextError::InvalidUtf8 { bytes, valid_up_to: at }) => {
+            let bad = bytes.get(at).copied().unwrap_or(0);
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
             let id = project.sources.add(path, lossy);
             let end = project.sources.get(id).text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
             diags.push(
-                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", path.display()))
+                Diagnostic::new(Code::InvalidUtf8, format!("`{}` is not valid UTF-8", shown(path)))
                     .primary(Span::new(id, at, end), format!("byte 0x{bad:02x} starts no UTF-8 character"))
                     .help("save the file as UTF-8"),
             );
@@ -251,9 +394,11 @@ pub fn parse_all(project: &Project) -> (Vec<(FileId, ast::File)>, Diagnostics) {
 /// The catalog to check against: bundles from the command line, else from
 /// `scalpel.toml`, else the embedded one.
 pub fn catalog(project: &Project, bundles: &[PathBuf], diags: &mut Diagnostics) -> Option<Cow<'static, Catalog>> {
-    let configured: Vec<PathBuf> = match &project.config {
-        Some((root, config)) if bundles.is_empty() => config.attack_bundles.iter().map(|b| root.join(b)).collect(),
-        _ => bundles.to_vec(),
+    let configured: Vec<PathBuf> = if bundles.is_empty() {
+        // `None`: a bundle `scalpel.toml` names is unusable, and reported.
+        project.config_bundles.clone()?
+    } else {
+        bundles.to_vec()
     };
     if configured.is_empty() {
         return Some(Cow::Borrowed(Catalog::embedded()));
@@ -291,9 +436,24 @@ pub struct Compiled {
     pub catalog: Option<Cow<'static, Catalog>>,
 }
 
+/// The front end over `paths`, which must form one unit (see [`load`]).
 pub fn compile(paths: &[PathBuf], bundles: &[PathBuf]) -> Compiled {
     let mut diags = Diagnostics::new();
     let project = load(paths, &mut diags);
+    front_end(project, bundles, diags)
+}
+
+/// The front end over one unit of [`discover`].
+pub fn compile_unit(unit: Unit, bundles: &[PathBuf]) -> Compiled {
+    let mut diags = Diagnostics::new();
+    let project = load_unit(unit, &mut diags);
+    front_end(project, bundles, diags)
+}
+
+fn front_end(mut project: Project, bundles: &[PathBuf], mut diags: Diagnostics) -> Compiled {
+    for bundle in bundles {
+        project.add_input(bundle, InputRole::File);
+    }
     let (asts, parse_diags) = parse_all(&project);
     diags.extend(parse_diags);
     if let Some(diag) = too_many_rules(&asts) {

@@ -7,7 +7,7 @@
 //! | build | [`build`] | [`Program`](scalpel_compiler::ir::Program) × targets → every output file, in a fixed order |
 //! | diff | [`diff`] | two trees (or git revisions) → per rule: meaning, metadata, text or nothing changed, with witnesses |
 //! | lock | [`lock`] | program × `scalpel.lock.json` → the versions builds write; `scalpel lock` records changes |
-//! | write | [`out_dir`] | files → the output folder, written atomically, or compared with it (`--check`) |
+//! | write | [`out_dir`] | files by producer → the output folder: only Scalpel's own files replaced, in one transaction; or compared with it (`--check`) |
 //! | coverage | [`coverage`] | program × catalog × build → Navigator layers, HTML, Markdown |
 //! | replay | [`replay`] | generated events → canonical JSONL, Splunk HEC, Elastic `_bulk`, Sentinel ingestion |
 //! | engines | [`engines`] | emitted rules × generated events → verdicts of engines we did not write |

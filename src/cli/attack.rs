@@ -1,6 +1,8 @@
 //! `scalpel attack build|show`: refresh and inspect the ATT&CK catalog.
 
+use super::output::{errln, out};
 use scalpel_compiler::attack::{Catalog, Technique};
+use scalpel_compiler::visible::visible;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,21 +15,21 @@ pub fn build(out: &Path, bundles: &[PathBuf]) -> ExitCode {
     let catalog = match Catalog::from_stix_bundles(bundles) {
         Ok(catalog) => catalog,
         Err(err) => {
-            eprintln!("error[E0405]: cannot load the ATT&CK bundles: {err}");
+            errln!("error[E0405]: cannot load the ATT&CK bundles: {}", visible(&err));
             return ExitCode::from(1);
         }
     };
     for warning in &catalog.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {}", visible(warning));
     }
     if let Err(status) = super::files::write(out, &catalog.to_json()) {
         return status;
     }
-    eprintln!(
+    errln!(
         "wrote ATT&CK {} catalog ({} techniques) to {}",
-        catalog.version,
+        visible(&catalog.version),
         catalog.techniques.len(),
-        out.display()
+        visible(&out.display().to_string())
     );
     ExitCode::SUCCESS
 }
@@ -38,7 +40,7 @@ pub fn show(query: &str) -> ExitCode {
     let catalog = Catalog::embedded();
     let id = query.trim().to_ascii_uppercase();
     if let Some(t) = catalog.technique(&id) {
-        print!("{}", describe(catalog, t));
+        out!("{}", describe(catalog, t));
         return ExitCode::SUCCESS;
     }
     let found = by_name(catalog, query);
@@ -48,19 +50,19 @@ pub fn show(query: &str) -> ExitCode {
                 .similar_technique(&id)
                 .map(|t| format!("; did you mean `{}` ({})?", t.id, t.name))
                 .unwrap_or_default();
-            eprintln!("error[E0402]: no ATT&CK technique has the id or a name with `{query}`{hint}");
+            errln!("error[E0402]: no ATT&CK technique has the id or a name with `{}`{hint}", visible(query));
             ExitCode::from(1)
         }
         [one] => {
-            print!("{}", describe(catalog, one));
+            out!("{}", describe(catalog, one));
             ExitCode::SUCCESS
         }
         many => {
             for t in many.iter().take(MAX_MATCHES) {
-                println!("{}  {}  ({})", t.id, full_name(catalog, t), domains(t));
+                out!("{}  {}  ({})\n", t.id, full_name(catalog, t), domains(t));
             }
             if many.len() > MAX_MATCHES {
-                println!("… and {} more; add words to narrow the search", many.len() - MAX_MATCHES);
+                out!("… and {} more; add words to narrow the search\n", many.len() - MAX_MATCHES);
             }
             ExitCode::SUCCESS
         }

@@ -1,16 +1,19 @@
 //! `scalpel build`: front end, then every requested target at the versions of the
-//! tree's lock and the synthetic test events ([`super::pipeline`]), then an atomic
-//! write (or, with `--check`, a comparison with what is already there, where a stale
-//! lock is an error; see [`scalpel_driver::out_dir`]).
+//! tree's lock and the synthetic test events ([`super::pipeline`]), then the output
+//! folder: each target and the events are a producer that replaces only its own files
+//! (or, with `--check`, a comparison with what is already there, where a stale lock is
+//! an error; see [`scalpel_driver::out_dir`]).
 
+use super::output::{errln, out};
 use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
 use super::{BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
-use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::project;
+use scalpel_compiler::project::{self, InputPath, InputRole};
+use scalpel_compiler::visible::visible;
 use scalpel_driver::lock;
-use scalpel_driver::out_dir::{self, Comparison};
+use scalpel_driver::out_dir::{self, Comparison, Destination, Producer, Written};
+use scalpel_targets::Target;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -42,40 +45,90 @@ pub fn run(args: BuildArgs) -> ExitCode {
             lock_status = Some((output.lock.clone(), output.unlocked_date.clone()));
         }
         if let (Some(pipeline::Output { files, .. }), false) = (output, diags.has_errors()) {
-            let result = if args.check {
-                out_dir::compare(&args.out, &files).map(|c| stale = Some(c))
+            let producers = producers(&targets, files);
+            let inputs = inputs(&compiled.project, args.templates.as_deref());
+            if args.check {
+                match out_dir::compare(&args.out, &inputs, &producers) {
+                    Ok(comparison) => stale = Some(comparison),
+                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                }
             } else {
-                out_dir::write_atomically(&args.out, &files)
-            };
-            match result {
-                Ok(()) => written = Some(files.len()),
-                Err(err) => {
-                    diags.push(Diagnostic::new(Code::Io, format!("cannot access `{}`", args.out.display())).note(err))
+                let destination = Destination { out: &args.out, inputs: &inputs, force: args.force };
+                match out_dir::write(&destination, &producers) {
+                    Ok(mut done) => {
+                        std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
+                        written = Some(done);
+                    }
+                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
                 }
             }
         }
     }
     let sorted = reporter.emit(diags, &compiled.project.sources);
     if let (Some((lock::Status::Missing(path), date)), MessageFormat::Human) = (&lock_status, args.message_format) {
-        eprintln!(
+        errln!(
             "note: no version lock `{}`: every rule is version 1.0.0 of {date}; `scalpel lock --date YYYY-MM-DD` records versions",
-            path.display()
+            visible(&path.display().to_string())
         );
     }
     if let Some(comparison) = stale {
         return report_comparison(&args.out, &comparison);
     }
     if matches!(args.message_format, MessageFormat::Human) {
-        match written {
-            Some(n) if sorted.is_empty() => eprintln!("ok: wrote {n} files to {}", args.out.display()),
-            Some(n) => eprintln!("ok: wrote {n} files to {} ({})", args.out.display(), report::counts(&sorted)),
-            None => eprintln!("error: build failed, nothing written: {}", report::counts(&sorted)),
+        match &written {
+            Some(done) if sorted.is_empty() => errln!("ok: {}", summary(done, &args.out)),
+            Some(done) => errln!("ok: {} ({})", summary(done, &args.out), report::counts(&sorted)),
+            None => errln!("error: build failed, nothing written: {}", report::counts(&sorted)),
         }
     }
     if written.is_none() {
         return ExitCode::from(1);
     }
     report::status(&sorted)
+}
+
+/// One producer per target (`build:sigma` owns `sigma/`, ...) and one for the
+/// events (`build:events` owns `events/`), so that a build of some targets keeps the
+/// others' files.
+fn producers(targets: &[Target], files: Vec<(String, String)>) -> Vec<Producer> {
+    let mut producers: Vec<Producer> =
+        targets.iter().map(|t| Producer { name: format!("build:{t}"), files: Vec::new() }).collect();
+    let mut events = Vec::new();
+    for (path, text) in files {
+        let folder = path.split('/').next().unwrap_or_default();
+        if folder == "events" {
+            events.push((path, text));
+        } else if let Some(at) = targets.iter().position(|t| t.name() == folder) {
+            producers[at].files.push((path, text));
+        }
+    }
+    producers.push(Producer { name: "build:events".to_string(), files: events });
+    producers
+}
+
+/// The run's inputs, and the templates folder: the output folder stays clear of them.
+fn inputs(project: &project::Project, templates: Option<&std::path::Path>) -> Vec<InputPath> {
+    let mut inputs = project.inputs.clone();
+    if let Some(path) = templates.and_then(|t| std::fs::canonicalize(t).ok()) {
+        inputs.push(InputPath { path, role: InputRole::Folder });
+    }
+    inputs
+}
+
+/// `wrote 1834 files to build`, or, when some were already up to date or removed,
+/// `1834 files in build: 3 written, 1831 already up to date, 2 no longer made removed`.
+pub fn summary(done: &Written, out: &std::path::Path) -> String {
+    let out = visible(&out.display().to_string()).into_owned();
+    if done.unchanged == 0 && done.removed == 0 {
+        return format!("wrote {} files to {out}", done.files);
+    }
+    format!(
+        "{} files in {out}: {} written, {} already up to date, {} no longer made removed",
+        done.files,
+        done.files - done.unchanged,
+        done.unchanged,
+        done.removed
+    )
 }
 
 /// A bar on a terminal only; hidden otherwise (CI logs, pipes).
@@ -93,11 +146,11 @@ fn progress_bar() -> ProgressBar {
 /// `--check`: the diff on stdout, a one-line verdict on stderr, exit 1 when out of date.
 fn report_comparison(out: &std::path::Path, comparison: &Comparison) -> ExitCode {
     if comparison.is_clean() {
-        eprintln!("ok: {} is up to date", out.display());
+        errln!("ok: {} is up to date", out.display());
         return ExitCode::SUCCESS;
     }
-    print!("{}", comparison.diff);
-    eprintln!(
+    out!("{}", comparison.diff);
+    errln!(
         "error: {} is out of date: {} changed, {} missing, {} extra; run `scalpel build` without `--check` to update it",
         out.display(),
         comparison.changed,

@@ -7,15 +7,18 @@
 //! errors are printed; target warnings (approximations) are only counted here,
 //! since the report lists them per step and target, unless lint levels make them
 //! errors (then they are printed and the run fails, report written). The output
-//! folder is replaced as a whole, like `scalpel build`'s.
+//! folder is written like `scalpel build`'s (producer `coverage`; see
+//! [`scalpel_driver::out_dir`]).
 
+use super::output::errln;
 use super::report::{self, Reporter};
 use super::{CoverageArgs, MessageFormat};
-use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
+use scalpel_compiler::diag::{Diagnostic, Diagnostics};
 use scalpel_compiler::project;
+use scalpel_compiler::visible::visible;
 use scalpel_driver::build;
 use scalpel_driver::coverage::{self, navigator, Coverage, CoverageSettings};
-use scalpel_driver::out_dir::write_atomically;
+use scalpel_driver::out_dir::{self, Destination, Producer};
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
 use std::process::ExitCode;
@@ -36,11 +39,15 @@ pub fn run(args: CoverageArgs) -> ExitCode {
     };
     let front_end_failed = analysed.is_none();
     let written = analysed.and_then(|(coverage, warnings)| {
-        let files = files(&coverage);
-        match write_atomically(&args.out, &files) {
-            Ok(()) => Some((coverage, warnings, files.len())),
-            Err(err) => {
-                diags.push(Diagnostic::new(Code::Io, format!("cannot write `{}`", args.out.display())).note(err));
+        let producers = [Producer { name: "coverage".to_string(), files: files(&coverage) }];
+        let destination = Destination { out: &args.out, inputs: &compiled.project.inputs, force: args.force };
+        match out_dir::write(&destination, &producers) {
+            Ok(done) => {
+                done.warnings.into_iter().for_each(|d| diags.push(d));
+                Some((coverage, warnings, done.files))
+            }
+            Err(errors) => {
+                errors.into_iter().for_each(|d| diags.push(d));
                 None
             }
         }
@@ -50,7 +57,7 @@ pub fn run(args: CoverageArgs) -> ExitCode {
     let Some((coverage, warnings, count)) = written else {
         if human {
             let what = if front_end_failed { "coverage not computed" } else { "nothing written" };
-            eprintln!("error: {what}: {}", report::counts(&sorted));
+            errln!("error: {what}: {}", report::counts(&sorted));
         }
         return ExitCode::from(1);
     };
@@ -60,22 +67,20 @@ pub fn run(args: CoverageArgs) -> ExitCode {
             .iter()
             .map(|d| format!("{} {}% of {} techniques", d.domain, d.score, d.techniques))
             .collect();
-        eprintln!(
+        errln!(
             "coverage: {}% of {} steps ({}); wrote {count} files to {}",
             coverage.score,
             coverage.steps.total(),
             domains.join(", "),
-            args.out.display()
+            visible(&args.out.display().to_string())
         );
         if warnings > 0 {
-            eprintln!(
-                "note: {warnings} target warnings (approximations), shown per step and sequence in coverage.html"
-            );
+            errln!("note: {warnings} target warnings (approximations), shown per step and sequence in coverage.html");
         }
     }
     match args.fail_under {
         Some(minimum) if coverage.score < minimum => {
-            eprintln!("error: coverage {}% is below --fail-under {minimum}%", coverage.score);
+            errln!("error: coverage {}% is below --fail-under {minimum}%", coverage.score);
             ExitCode::from(1)
         }
         _ => report::status(&sorted),

@@ -1,14 +1,16 @@
 //! `scalpel debug ast|ir FILE`: the compiler's stages made visible.
 
+use super::output;
 use super::report;
 use scalpel_compiler::diag::Diagnostics;
 use scalpel_compiler::{project, syntax};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The syntax tree of `file` alone (its tree is not read).
 pub fn ast(file: &Path) -> ExitCode {
     let mut diags = Diagnostics::new();
-    let project = project::load(&[file.to_path_buf()], &mut diags);
+    let project = project::load_file(file, &mut diags);
     let mut out = Vec::new();
     for &id in &project.files {
         let (ast, d) = syntax::parse(id, &project.sources.get(id).text);
@@ -17,17 +19,15 @@ pub fn ast(file: &Path) -> ExitCode {
     }
     let diags = print(diags, &project.sources);
     if let Some(ast) = out.first() {
-        println!("{}", serde_json::to_string_pretty(ast).unwrap_or_default());
+        output::json(ast);
     }
     report::status(&diags)
 }
 
-/// The IR of the flows declared in `file`; the file's tree (the folder with
+/// The IR of the flows declared in `file`; the file's tree (the nearest folder with
 /// `scalpel.toml` above it) is loaded too, so that its schemas resolve.
 pub fn ir(file: &Path, bundles: &[PathBuf]) -> ExitCode {
-    let mut paths = vec![file.to_path_buf()];
-    paths.extend(project::tree_of(file));
-    let compiled = project::compile(&paths, bundles);
+    let compiled = project::compile(&[file.to_path_buf()], bundles);
     let diags = print(compiled.diags, &compiled.project.sources);
     if let Some(program) = &compiled.program {
         let wanted = scalpel_compiler::source::display_path(file);
@@ -38,8 +38,9 @@ pub fn ir(file: &Path, bundles: &[PathBuf]) -> ExitCode {
         used.dedup();
         let schemas: Vec<_> =
             program.schemas.iter().filter(|s| used.contains(&s.name.as_str()) || flows.is_empty()).collect();
-        let view = serde_json::json!({ "attack_version": program.attack_version, "schemas": schemas, "flows": flows });
-        println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
+        output::json(
+            &serde_json::json!({ "attack_version": program.attack_version, "schemas": schemas, "flows": flows }),
+        );
     }
     report::status(&diags)
 }
@@ -49,7 +50,7 @@ fn print(diags: Diagnostics, sources: &scalpel_compiler::source::SourceMap) -> V
     let sorted = diags.into_sorted();
     let color = report::use_color();
     for d in &sorted {
-        eprintln!("{}", scalpel_compiler::diag::render::human(d, sources, color));
+        output::errln!("{}", scalpel_compiler::diag::render::human(d, sources, color));
     }
     sorted
 }

@@ -6,6 +6,7 @@
 //! rule was added or removed, 1 when one was, 2 when the diff could not be made
 //! (usage, git, or errors in either tree).
 
+use super::output::{self, errln, out};
 use super::{report, DiffArgs, DiffFormat};
 use scalpel_compiler::diag::{render, Diagnostic};
 use scalpel_compiler::project::{self, Compiled};
@@ -34,7 +35,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
     let (mut old, mut new) = match sides {
         Ok(sides) => sides,
         Err(diag) => {
-            eprintln!("{}", render::human(&diag, &Default::default(), report::use_color()));
+            errln!("{}", render::human(&diag, &Default::default(), report::use_color()));
             return ExitCode::from(2);
         }
     };
@@ -45,7 +46,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     if failed {
-        eprintln!("error: cannot diff trees with errors");
+        errln!("error: cannot diff trees with errors");
         return ExitCode::from(2);
     }
     let (old_name, old_settings) = Settings::for_project(&old.compiled.project);
@@ -54,7 +55,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
             for diag in a.err().into_iter().chain(b.err()) {
-                eprintln!("{}", render::human(&diag, &Default::default(), report::use_color()));
+                errln!("{}", render::human(&diag, &Default::default(), report::use_color()));
             }
             return ExitCode::from(2);
         }
@@ -76,13 +77,13 @@ pub fn run(args: DiffArgs) -> ExitCode {
     let result = match diff::diff(&old_tree, &new_tree) {
         Ok(result) => result,
         Err(diag) => {
-            eprintln!("{}", render::human(&diag, &Default::default(), report::use_color()));
+            errln!("{}", render::human(&diag, &Default::default(), report::use_color()));
             return ExitCode::from(2);
         }
     };
     match args.format {
-        DiffFormat::Markdown => print!("{}", markdown::render(&result)),
-        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default()),
+        DiffFormat::Markdown => out!("{}", markdown::render(&result)),
+        DiffFormat::Json => output::json(&result),
     }
     ExitCode::from(u8::from(result.changes_detection()))
 }
@@ -110,7 +111,7 @@ fn print_diagnostics(side: &mut Side) -> bool {
         if let Some((from, to)) = &side.rename {
             text = text.replace(from.as_str(), to);
         }
-        eprintln!("{text}");
+        errln!("{text}");
     }
     diags.iter().any(Diagnostic::is_error)
 }
@@ -120,7 +121,7 @@ fn read_lock(side: &mut Side) -> Option<lock::Lock> {
     match lock::read(&mut side.compiled.project).1 {
         Ok(loaded) => loaded.map(|l| l.lock),
         Err(diag) => {
-            eprintln!("{}", render::human(&diag, &side.compiled.project.sources, report::use_color()));
+            errln!("{}", render::human(&diag, &side.compiled.project.sources, report::use_color()));
             None
         }
     }

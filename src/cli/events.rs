@@ -1,12 +1,14 @@
 //! `scalpel events`: front end, then the synthetic test events of every rule,
-//! written like `scalpel build` writes rules (atomically, into `--out`).
+//! written like `scalpel build` writes rules (producer `events`; see
+//! [`scalpel_driver::out_dir`]).
 
+use super::output::errln;
 use super::report::{self, Reporter};
 use super::{EventsArgs, MessageFormat};
-use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::events::{self, ItemEvents};
 use scalpel_compiler::project;
-use scalpel_driver::out_dir::write_atomically;
+use scalpel_compiler::visible::visible;
+use scalpel_driver::out_dir::{self, Destination, Producer};
 use scalpel_driver::replay;
 use scalpel_targets::Settings;
 use std::process::ExitCode;
@@ -28,11 +30,15 @@ pub fn run(args: EventsArgs) -> ExitCode {
                 diags = reporter.apply(diags);
                 if !diags.has_errors() {
                     let files = replay::files(&generated.items, program, &settings);
-                    match write_atomically(&args.out, &files) {
-                        Ok(()) => summary = Some(counts(&generated.items)),
-                        Err(err) => diags.push(
-                            Diagnostic::new(Code::Io, format!("cannot write `{}`", args.out.display())).note(err),
-                        ),
+                    let producers = [Producer { name: "events".to_string(), files }];
+                    let inputs = &compiled.project.inputs;
+                    let destination = Destination { out: &args.out, inputs, force: args.force };
+                    match out_dir::write(&destination, &producers) {
+                        Ok(done) => {
+                            done.warnings.into_iter().for_each(|d| diags.push(d));
+                            summary = Some(counts(&generated.items));
+                        }
+                        Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
                     }
                 }
             }
@@ -42,8 +48,8 @@ pub fn run(args: EventsArgs) -> ExitCode {
     let sorted = reporter.emit(diags, &compiled.project.sources);
     if matches!(args.message_format, MessageFormat::Human) {
         match &summary {
-            Some(summary) => eprintln!("ok: {summary} in {}", args.out.display()),
-            None => eprintln!("error: no events written: {}", report::counts(&sorted)),
+            Some(summary) => errln!("ok: {summary} in {}", visible(&args.out.display().to_string())),
+            None => errln!("error: no events written: {}", report::counts(&sorted)),
         }
     }
     if summary.is_none() {

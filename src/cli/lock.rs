@@ -1,6 +1,7 @@
 //! `scalpel lock`: record in the tree's `scalpel.lock.json` the version of every rule
 //! that changed since the lock (see [`scalpel_driver::lock`] and docs/lock-and-diff.md).
 
+use super::output::errln;
 use super::report::{self, Reporter};
 use super::{LockArgs, MessageFormat};
 use scalpel_compiler::project;
@@ -33,12 +34,12 @@ pub fn run(args: LockArgs) -> ExitCode {
     }
     let sorted = reporter.emit(diags, &compiled.project.sources);
     let Some(updated) = updated else {
-        eprintln!("error: lock failed, nothing written: {}", report::counts(&sorted));
+        errln!("error: lock failed, nothing written: {}", report::counts(&sorted));
         return ExitCode::from(1);
     };
     let path = updated.path.display();
     if !updated.written {
-        eprintln!("ok: {path} is up to date ({} rules)", updated.total);
+        errln!("ok: {path} is up to date ({} rules)", updated.total);
         return ExitCode::SUCCESS;
     }
     let width = updated.recorded.iter().map(|r| r.key.to_string().len()).max().unwrap_or(0);
@@ -48,12 +49,12 @@ pub fn run(args: LockArgs) -> ExitCode {
             (Change::Removed, Some(from)) => format!("{from:>8}   removed"),
             (_, Some(from)) => format!("{from:>8} → {}", r.to),
         };
-        eprintln!("  {:width$}  {versions:<18}  {}", r.key.to_string(), r.change.describe());
+        errln!("  {:width$}  {versions:<18}  {}", r.key.to_string(), r.change.describe());
     }
     let count = |f: fn(&Change) -> bool| updated.recorded.iter().filter(|r| f(&r.change)).count();
     let new = count(|c| matches!(c, Change::New));
     let removed = count(|c| matches!(c, Change::Removed));
     let bumped = count(|c| matches!(c, Change::Changed { bump: Some(_), .. }));
-    eprintln!("ok: wrote {path} ({} rules): {bumped} bumped, {new} new, {removed} removed", updated.total);
+    errln!("ok: wrote {path} ({} rules): {bumped} bumped, {new} new, {removed} removed", updated.total);
     ExitCode::SUCCESS
 }

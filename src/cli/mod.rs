@@ -14,6 +14,7 @@ mod explain;
 mod files;
 mod import;
 mod lock;
+mod output;
 mod pipeline;
 mod report;
 mod templates;
@@ -80,8 +81,11 @@ enum TemplatesCommand {
     List,
     /// Write the built-in templates into DIR, to edit and pass to `build --templates DIR`
     Export {
-        /// The folder to write (`<name>.hbs` per template); replaced as a whole
+        /// The folder to write (`<name>.hbs` per template); Scalpel replaces only the files it wrote there
         dir: PathBuf,
+        /// Write into a non-empty folder Scalpel did not create, and overwrite exported templates edited since
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -201,9 +205,15 @@ struct BuildArgs {
     input: InputArgs,
     #[command(flatten)]
     targets: TargetArgs,
-    /// Output folder; replaced as a whole when the build succeeds
+    /// Output folder. Scalpel replaces or deletes only the files it wrote there (listed in
+    /// `.scalpel-manifest.json`), each target's apart; it refuses a folder that is, holds or
+    /// lies inside an input, and a non-empty folder it did not create (see `--force`)
     #[arg(long, short, default_value = "build")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Write nothing; show a diff and fail when the output folder is not what this build makes
     #[arg(long)]
     check: bool,
@@ -267,9 +277,14 @@ struct CoverageArgs {
     input: InputArgs,
     #[command(flatten)]
     targets: TargetArgs,
-    /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`); replaced as a whole
+    /// Output folder (`navigator/<domain>.json`, `coverage.html`, `coverage.md`). Scalpel
+    /// replaces or deletes only the files it wrote there, as `scalpel build --help` says
     #[arg(long, short, default_value = "coverage")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Exit with status 1 when the overall coverage is below this percentage
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     fail_under: Option<f64>,
@@ -291,9 +306,14 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 struct EventsArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Output folder; replaced as a whole when generation succeeds
+    /// Output folder. Scalpel replaces or deletes only the files it wrote there, as
+    /// `scalpel build --help` says
     #[arg(long, short, default_value = "events")]
     out: PathBuf,
+    /// Write into a non-empty `--out` Scalpel did not create, and overwrite files it wrote
+    /// that were edited since; a file Scalpel did not write is never deleted or overwritten
+    #[arg(long)]
+    force: bool,
     /// Seed of the generator: the same seed gives the same events
     #[arg(long, default_value_t = scalpel_compiler::events::DEFAULT_SEED)]
     seed: u64,
@@ -405,7 +425,7 @@ pub fn run() -> ExitCode {
         Command::Attack(AttackCommand::Show { query }) => attack::show(&query.join(" ")),
         Command::Import(ImportCommand::AttackFlow { file, out }) => import::attack_flow(&file, out.as_ref()),
         Command::Templates(TemplatesCommand::List) => templates::list(),
-        Command::Templates(TemplatesCommand::Export { dir }) => templates::export(&dir),
+        Command::Templates(TemplatesCommand::Export { dir, force }) => templates::export(&dir, force),
     }
 }
 

@@ -2,13 +2,14 @@
 //! format (the human one shows the first few warnings of each code, then a count),
 //! and the exit status they imply.
 
+use super::output::{self, errln};
 use super::{LintArgs, MessageFormat};
 use scalpel_compiler::diag::{render, Code, Diagnostic, Diagnostics};
 use scalpel_compiler::lints::{Level, Lints, WARNINGS};
 use scalpel_compiler::project::Project;
 use scalpel_compiler::source::SourceMap;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,40 +62,62 @@ impl Reporter {
         self.lints.apply(diags.into_iter().collect()).into_iter().collect()
     }
 
+    /// The diagnostics with levels applied, sorted, not printed yet (see [`print`]).
+    pub fn finish(&self, diags: Diagnostics) -> Vec<Diagnostic> {
+        self.apply(diags).into_sorted()
+    }
+
     /// Prints every diagnostic (levels applied); returns the sorted list.
     pub fn emit(&self, diags: Diagnostics, sources: &SourceMap) -> Vec<Diagnostic> {
-        let sorted = self.apply(diags).into_sorted();
+        let sorted = self.finish(diags);
+        self.print(&[(&sorted, sources)]);
+        sorted
+    }
+
+    /// Prints finished diagnostics of several runs (each with the sources its spans
+    /// point into): one after the other, or as one SARIF log.
+    pub fn print(&self, parts: &[(&[Diagnostic], &SourceMap)]) {
         match self.format {
             MessageFormat::Human => {
                 let color = use_color();
                 let mut seen: BTreeMap<Code, usize> = BTreeMap::new();
-                for d in &sorted {
-                    let count = seen.entry(d.code).or_default();
-                    *count += 1;
-                    if d.is_error() || self.all_warnings || *count <= SHOWN_PER_CODE {
-                        eprintln!("{}", render::human(d, sources, color));
+                for (diags, sources) in parts {
+                    for d in diags.iter() {
+                        let count = seen.entry(d.code).or_default();
+                        *count += 1;
+                        if d.is_error() || self.all_warnings || *count <= SHOWN_PER_CODE {
+                            errln!("{}", render::human(d, sources, color));
+                        }
                     }
                 }
-                for (code, hidden) in folded(&sorted, self.all_warnings) {
-                    eprintln!(
+                let all: Vec<&Diagnostic> = parts.iter().flat_map(|(d, _)| d.iter()).collect();
+                for (code, hidden) in folded(&all, self.all_warnings) {
+                    errln!(
                         "warning[{code}]: {hidden} more not shown ({}); `--all-warnings` prints them, `-A {code}` silences them",
                         code.title()
                     );
                 }
             }
             MessageFormat::Json => {
-                for d in &sorted {
-                    println!("{}", render::json_line(d, sources));
+                let mut out = output::stdout();
+                for (diags, sources) in parts {
+                    for d in diags.iter() {
+                        let _ = writeln!(out, "{}", render::json_line(d, sources));
+                    }
                 }
+                let _ = out.flush();
             }
-            MessageFormat::Sarif => println!("{}", render::sarif(&sorted, sources, env!("CARGO_PKG_VERSION"))),
+            MessageFormat::Sarif => {
+                let mut out = output::stdout();
+                let _ = render::write_sarif(&mut out, parts, env!("CARGO_PKG_VERSION"));
+                let _ = out.flush();
+            }
         }
-        sorted
     }
 }
 
 /// Per warning code, how many instances were not printed in full.
-fn folded(sorted: &[Diagnostic], all_warnings: bool) -> Vec<(Code, usize)> {
+fn folded(sorted: &[&Diagnostic], all_warnings: bool) -> Vec<(Code, usize)> {
     let mut warnings: BTreeMap<Code, usize> = BTreeMap::new();
     for d in sorted.iter().filter(|d| !d.is_error()) {
         *warnings.entry(d.code).or_default() += 1;
@@ -121,8 +144,8 @@ pub fn require_paths(paths: &[PathBuf]) -> Result<(), ExitCode> {
     if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("error: no such file or folder: {}", missing.join(", "));
-    eprintln!("\nFor more information, try '--help'.");
+    errln!("error: no such file or folder: {}", missing.join(", "));
+    errln!("\nFor more information, try '--help'.");
     Err(ExitCode::from(2))
 }
 

@@ -3,6 +3,7 @@
 //! the emitted Sigma); print a rule × engine table (`--format human`), JSON or
 //! JUnit XML. Exit 1 on any failure, including detections with no events.
 
+use super::output::{errln, out};
 use super::report::{self, Reporter};
 use super::{MessageFormat, TestArgs, TestFormat};
 use rayon::prelude::*;
@@ -64,11 +65,11 @@ pub fn run(args: TestArgs) -> ExitCode {
     let errors = sorted.iter().any(|d| d.is_error());
     match rendered {
         Some((text, failed)) => {
-            print!("{text}");
+            out!("{text}");
             ExitCode::from(u8::from(failed || errors))
         }
         None => {
-            eprintln!("error: no tests run: {}", report::counts(&sorted));
+            errln!("error: no tests run: {}", report::counts(&sorted));
             ExitCode::from(1)
         }
     }

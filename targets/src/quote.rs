@@ -29,10 +29,6 @@ pub fn backslash_quoted(value: &str, other: impl Fn(char, &mut String) -> bool) 
 
 /// Characters that would not show as themselves in a query: controls, format
 /// characters (bidirectional overrides, zero-width joiners, BOM, tags) and separators.
-pub fn invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f | 0x2028..=0x202e
-            | 0x2060..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0x110bd | 0x1bca0..=0x1bca3
-            | 0x1d173..=0x1d17a | 0xe0000..=0xe007f)
-}
+/// The one set Scalpel uses everywhere (diagnostics and comments show the same ones
+/// escaped).
+pub use scalpel_compiler::visible::invisible;

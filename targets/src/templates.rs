@@ -8,6 +8,7 @@
 
 use handlebars::Handlebars;
 use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::input;
 use serde::Serialize;
 use std::path::Path;
 
@@ -49,6 +50,9 @@ pub const BUILTINS: &[Builtin] = &[Builtin {
     ],
 }];
 
+/// Largest template read.
+pub const MAX_TEMPLATE_BYTES: u64 = input::MIB;
+
 pub struct Templates {
     registry: Handlebars<'static>,
 }
@@ -59,12 +63,18 @@ impl Templates {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
+        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+            let shown = scalpel_compiler::visible::visible(&dir.display().to_string()).into_owned();
+            return Err(Diagnostic::new(Code::Io, format!("templates folder `{shown}` is not a folder")));
+        }
         for Builtin { name, text: default, .. } in BUILTINS {
-            let file = dir.map(|d| d.join(format!("{name}.hbs"))).filter(|f| f.is_file());
+            // A template the folder does not have stays the built-in one; anything else
+            // named like a template (a FIFO, a device, a folder) is an error, not a fallback.
+            let file = dir.map(|d| d.join(format!("{name}.hbs"))).filter(|f| std::fs::symlink_metadata(f).is_ok());
             let text = match &file {
-                Some(path) => std::fs::read_to_string(path).map_err(|err| {
-                    Diagnostic::new(Code::Template, format!("cannot read template `{}`: {err}", path.display()))
-                })?,
+                Some(path) => {
+                    input::read_text(path, MAX_TEMPLATE_BYTES).map_err(|err| err.diagnostic(path, "template"))?
+                }
                 None => (*default).to_string(),
             };
             let origin = file.map_or_else(|| format!("built-in `{name}`"), |p| format!("`{}`", p.display()));

@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 /// Old Mobile and ICS objects still use the per-domain names.
 const ATTACK_SOURCES: [&str; 3] = ["mitre-attack", "mitre-mobile-attack", "mitre-ics-attack"];
 
+/// Largest bundle read: the full Enterprise bundle of ATT&CK v18 is about 50 MiB.
+pub const MAX_BUNDLE_BYTES: u64 = 512 * crate::input::MIB;
+
 pub(super) fn read_bundles(paths: &[PathBuf]) -> Result<Catalog, String> {
     if paths.is_empty() {
         return Err("no ATT&CK STIX bundle given".to_string());
@@ -55,7 +58,8 @@ struct Store {
 impl Store {
     fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read ATT&CK bundle: {e}"))?;
+        let text = crate::input::read_text(path, MAX_BUNDLE_BYTES)
+            .map_err(|e| format!("{file}: cannot read ATT&CK bundle: {e}"))?;
         let bundle: Value = serde_json::from_str(&text).map_err(|e| format!("{file}: not valid JSON: {e}"))?;
         let objects = bundle_objects(bundle, &file)?;
         let version = bundle_version(&objects, path)

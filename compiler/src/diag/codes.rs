@@ -2,7 +2,8 @@
 //!
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
-//! synthetic events, E07xx coverage, E083x version lock, E084x semantic diff) and are never reused: a retired code stays here, documented as retired. Each one has an
+//! synthetic events, E07xx coverage, E08xx output folder (E080x), version lock (E083x) and
+//! semantic diff (E084x)) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -54,7 +55,7 @@ codes! {
     TooDeep = "E0006", Error, "nesting too deep",
         "Expressions may nest parentheses up to 128 levels. Deeper nesting is almost\ncertainly generated input gone wrong, and some SIEMs reject it anyway.";
     TooLarge = "E0007", Error, "file too large",
-        "A single `.det` file may be at most 16 MiB. Split large generated content into\nseveral files; all `.det` files under a path are read.";
+        "A single `.det` file may be at most 16 MiB. Split large generated content into\nseveral files; all `.det` files under a path are read. Other inputs have limits too,\ncounted while reading (a device or a `/proc` file reports size 0): `scalpel.toml` and\ntemplates 1 MiB, Attack Flow files 64 MiB, ATT&CK bundles 512 MiB.";
     InvalidNumber = "E0008", Error, "invalid number",
         "Integers must fit in 64 bits and floats must be finite.";
     InvalidConfig = "E0009", Error, "invalid `scalpel.toml`",
@@ -65,6 +66,20 @@ codes! {
         "A detection tree may hold up to 100,000 steps and sequences. Every rule becomes\nseveral files per target, so a tree past that is almost certainly generated input\ngone wrong. Split it into several trees.";
     InvalidLints = "E0030", Error, "invalid `[lints]` in `scalpel.toml`",
         "`[lints]` sets the level of warning codes for a tree, as Cargo's `[lints]` does:\n\n    [lints]\n    W0501 = \"allow\"     # silence it\n    W0204 = \"deny\"      # make it an error\n    warnings = \"deny\"   # every warning still at `warn` is an error\n\nLevels are `allow`, `warn` and `deny`. Only warnings (`W` codes) have levels; an\nerror cannot be silenced. `-A`, `-W` and `-D` on the command line override the table.";
+    PathOutsideTree = "E0012", Error, "`scalpel.toml` names a path outside its tree",
+        "Every path in `scalpel.toml` (`paths`, `attack_bundles`) is relative to the folder of\n`scalpel.toml` and must stay inside it, after symbolic links are resolved:\n\n    paths = [\"schemas\", \"flows\"]     # ok\n    paths = [\"../shared\"]            # error: outside the tree\n    paths = [\"/\"]                    # error\n\nA tree is checked out and built by others; a path out of it would read their files.\nMove what the tree needs into it (or give a bundle with `--attack-bundle FILE`).";
+    SymlinkOutsideTree = "W0013", Warning, "symbolic link leads outside the tree; skipped",
+        "A symbolic link found while reading a folder points outside the detection tree (or\noutside the folder given on the command line), so it is not followed: a tree must not\nread files it does not contain. Copy the file into the tree, or give it on the command\nline.";
+    SymlinkLoop = "W0014", Warning, "symbolic link loop or broken link; skipped",
+        "A symbolic link found while reading a folder leads back to a folder that contains it,\nor cannot be resolved (its target is missing, or links form a cycle). It is skipped;\nevery other file is read once.";
+    SkippedSpecialFile = "W0015", Warning, "a `.det` entry is not a regular file; skipped",
+        "Scalpel reads only regular files. A `.det` name found while reading a folder is a FIFO\n(named pipe), a socket or a device, which could block or never end, so it is skipped.";
+    NotRegularFile = "E0016", Error, "input is not a regular file",
+        "A file named on the command line or in `scalpel.toml` (a `.det` file, an ATT&CK bundle,\na template, an Attack Flow file) is a FIFO, a socket, a device or a folder. Scalpel\nreads only regular files: a FIFO would block and a device (`/dev/zero`) never ends.";
+    WalkTooLarge = "E0017", Error, "folder too large or too deep to read",
+        "Reading a folder for `.det` files stops after 200,000 entries or 64 levels of\nsubfolders. A detection tree is far smaller; a walk that large is almost certainly the\nwrong folder (a home folder, `/`). List the folders that hold detections in\n`paths` of `scalpel.toml`.";
+    SeveralTrees = "E0018", Error, "several detection trees for one output",
+        "A folder with a `scalpel.toml` is a detection tree with its own name, settings and\nschemas, so trees are never merged. `scalpel check` checks each tree it is given (or\nfinds below a folder) on its own. `build`, `events`, `coverage` and `test` write one\ntree's output, so they take one tree, or files outside any tree, not both:\n\n    scalpel build detections --out build\n    scalpel build vendor/rules --out vendor-build";
 
     UnknownSchema = "E0101", Error, "unknown schema",
         "A step's `source` names a schema that no `.det` file declares.\n\n    schema biosensor { ... }\n    step s \"...\" { source biosensor ... }";
@@ -197,6 +212,25 @@ codes! {
         "The event generator (`scalpel events`, `scalpel test`, `scalpel build`) builds, for\nevery way a condition can be true, an event that the schema allows (declared types,\nranges and enum values) and that the reference evaluator matches. For this step it\nfound none, so the rule could never fire on valid telemetry. Two causes:\n\n    detect heart_rate > 400                           // range 0..350: see W0204\n    detect cmd contains \"abc\" and not cmd contains \"b\"  // no string has both\n\nThe checker proves some contradictions (E0205) but not all of them; this is the\nlast line of defence.";
     NoScenario = "E0602", Error, "no events make the threshold or sequence fire",
         "A threshold needs enough matching events (or distinct values) in one group, and a\nsequence needs one event per step sharing the join keys. The generator could not\nbuild them, for example:\n\n    detect device.id == \"a\"\n    threshold distinct device.id >= 5 within 1m   // only one value matches\n\nor a join key that each step's condition pins to a different value. The rule would\nnever fire.";
+
+    OutOverlapsInput = "E0800", Error, "output folder overlaps an input",
+        "`--out` is an input path, holds one, or lies inside a folder of inputs (a `paths`\nfolder, a folder given on the command line, the templates folder). Writing there could\nreplace the detections, or read the output back as input. Choose a folder outside the\ninputs. It may lie inside the tree's folder when it is outside every `paths` entry:\n\n    # scalpel.toml: paths = [\"schemas\", \"flows\"]\n    scalpel build . --out build        # ok: build/ is not a source folder\n    scalpel build . --out flows/build  # error: inside `flows`";
+    OutNotAFolder = "E0801", Error, "output path is not a folder",
+        "`--out` names a regular file (or a FIFO, socket, device). Scalpel writes a folder of\nfiles and never replaces a file with one. Choose another path.";
+    OutNotOwned = "E0802", Error, "output folder holds files Scalpel did not write",
+        "Scalpel records the files it writes in `.scalpel-manifest.json` inside `--out`, and\nreplaces or deletes only those. This folder is not empty and has no manifest, so its\nfiles are someone else's. Choose an empty or new folder, or pass `--force` to write\ninto it anyway: Scalpel then adds its files next to the existing ones and still never\ndeletes or overwrites a file it did not write.";
+    OutManifestInvalid = "E0803", Error, "output manifest cannot be read",
+        "`.scalpel-manifest.json` in `--out` lists the files Scalpel wrote there. It is not a\nregular file, not valid JSON, or has a version this Scalpel does not know, so Scalpel\ncannot tell its files from others. Pass `--force` to treat every file there as not\nScalpel's (nothing is deleted), or remove the folder.";
+    OutWouldOverwrite = "E0804", Error, "output would overwrite a file Scalpel did not write",
+        "A file this run writes would replace a file in `--out` that Scalpel did not write (not\nin `.scalpel-manifest.json`), or would be written through a symbolic link or over a\nfolder. Scalpel never overwrites such a file, even with `--force`. Move the file away,\nor choose another `--out`. A file with exactly the content Scalpel writes is adopted\nwithout complaint.";
+    OutFileEdited = "E0805", Error, "a file Scalpel wrote was changed since",
+        "`.scalpel-manifest.json` records the size and hash of every file Scalpel wrote. This\nfile differs from what was written, so someone edited it, and replacing (or, when no\nlonger produced, deleting) it would lose that edit. Move the edit elsewhere (for\nSplunk, Sentinel and Elastic settings, see `[targets.*]` in `scalpel.toml`), or pass\n`--force` to overwrite it.";
+    OutInUse = "E0806", Error, "output folder in use by another Scalpel",
+        "Another `scalpel build`, `events` or `coverage` is writing this folder right now\n(it holds the folder's lock). Wait for it, or choose another `--out`.";
+    OutLegacyLeftover = "W0807", Warning, "leftover folder of an interrupted older Scalpel",
+        "Scalpel 0.1 staged a build in `.scalpel-build-*` next to `--out` and moved the previous\noutput to `.scalpel-old-*/previous`; a killed build left them behind. This Scalpel\nstages inside `--out` and cleans up after itself, but does not delete those folders:\n`.scalpel-old-*/previous` may hold the only copy of what the output folder held. Look\ninside, keep what you need, then delete them.";
+    OutRecovered = "W0808", Warning, "an interrupted write was rolled back",
+        "An earlier run was killed while it replaced files in `--out`. Its staging folder\n(`.scalpel-staging-*`) and journal were found, and every file it had replaced or\nadded was put back as it was, so the folder is again as that run found it.";
 }
 
 impl Code {

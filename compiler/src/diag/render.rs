@@ -4,8 +4,10 @@
 
 use super::{Diagnostic, Label, Severity};
 use crate::source::{display_path, SourceFile, SourceMap, Span};
+use crate::visible::{visible, visible_lines};
 use serde_json::{json, Value};
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
 /// ANSI styling, on only when writing to a terminal.
@@ -55,7 +57,8 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         Severity::Warning => "warning",
     };
     let head = format!("{severity}[{}]", diag.code);
-    let _ = writeln!(out, "{}{}", style.severity(diag.severity, &head), style.bold(&format!(": {}", diag.message)));
+    let message = visible_lines(&diag.message);
+    let _ = writeln!(out, "{}{}", style.severity(diag.severity, &head), style.bold(&format!(": {message}")));
 
     let gutter = gutter_width(diag, sources);
     let pad = " ".repeat(gutter);
@@ -84,7 +87,8 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 if previous.is_some() {
                     let _ = writeln!(out, "{pad} {}", style.blue("|"));
                 }
-                let _ = writeln!(out, "{pad}{} {}:{aline}:{acol}", style.blue(arrow), display_path(&file.path));
+                let path = display_path(&file.path);
+                let _ = writeln!(out, "{pad}{} {}:{aline}:{acol}", style.blue(arrow), visible(&path));
                 let _ = writeln!(out, "{pad} {}", style.blue("|"));
             }
         }
@@ -107,10 +111,10 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let _ = writeln!(out, "{pad} {}", style.blue("|"));
     }
     for note in &diag.notes {
-        let _ = writeln!(out, "{pad} {} {}: {note}", style.blue("="), style.bold("note"));
+        let _ = writeln!(out, "{pad} {} {}: {}", style.blue("="), style.bold("note"), visible_lines(note));
     }
     for help in &diag.help {
-        let _ = writeln!(out, "{pad} {} {}: {help}", style.blue("="), style.bold("help"));
+        let _ = writeln!(out, "{pad} {} {}: {}", style.blue("="), style.bold("help"), visible_lines(help));
     }
     out
 }
@@ -167,7 +171,7 @@ fn label_suffix(label: &Label) -> String {
     if label.message.is_empty() {
         String::new()
     } else {
-        format!(" {}", label.message)
+        format!(" {}", visible(&label.message))
     }
 }
 
@@ -259,16 +263,11 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Tabs become spaces and control characters visible, so carets line up and a
-/// stray NUL or escape sequence in a file cannot garble the terminal.
+/// Tabs become spaces and every hidden character visible ([`visible`]), so carets
+/// line up and a stray NUL, escape sequence or right-to-left override in a file
+/// cannot garble the terminal or reorder the line.
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' => "    ".to_string(),
-            c if c.is_control() => char::from_u32(0x2400 + (c as u32).min(0x1f)).unwrap_or('?').to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    visible(&text.replace('\t', "    ")).into_owned()
 }
 
 /// A position as `file`, `line`, `column` (1-based) for machine formats.
@@ -308,11 +307,17 @@ pub fn json_line(diag: &Diagnostic, sources: &SourceMap) -> String {
     .to_string()
 }
 
-/// A SARIF 2.1.0 log for code-scanning services (GitHub, Azure DevOps).
-pub fn sarif(diags: &[Diagnostic], sources: &SourceMap, tool_version: &str) -> String {
-    let mut codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-    codes.sort();
-    codes.dedup();
+/// Writes a SARIF 2.1.0 log for code-scanning services (GitHub, Azure DevOps): one
+/// run holding every diagnostic of `parts` (diagnostics with the sources their spans
+/// point into). Streamed, one result per line, so memory and time stay linear in the
+/// number of diagnostics.
+pub fn write_sarif(out: &mut dyn Write, parts: &[(&[Diagnostic], &SourceMap)], tool_version: &str) -> io::Result<()> {
+    // Inserted one by one: collecting into a set would first collect every code.
+    let mut used = std::collections::BTreeSet::new();
+    parts.iter().flat_map(|(diags, _)| diags.iter()).for_each(|d| {
+        used.insert(d.code);
+    });
+    let codes: Vec<_> = used.into_iter().collect();
     let rules: Vec<Value> = codes
         .iter()
         .map(|c| {
@@ -324,45 +329,43 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap, tool_version: &str) -> S
             })
         })
         .collect();
-    let results: Vec<Value> = diags
-        .iter()
-        .map(|d| {
-            // Notes carry the reason of diagnostics without a location (an I/O error's
-            // cause), so they go into the message with the help, in the human order.
-            let mut message = d.message.clone();
-            for note in &d.notes {
-                message.push_str(&format!("\nnote: {note}"));
-            }
-            for help in &d.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            let locations: Vec<Value> =
-                d.labels.iter().filter(|l| l.primary).map(|l| sarif_location(sources, l)).collect();
-            let related: Vec<Value> =
-                d.labels.iter().filter(|l| !l.primary).map(|l| sarif_location(sources, l)).collect();
-            json!({
-                "ruleId": d.code.as_str(),
-                "ruleIndex": codes.iter().position(|c| *c == d.code),
-                "level": sarif_level(d.severity),
-                "message": {"text": message},
-                "locations": locations,
-                "relatedLocations": related,
-            })
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "scalpel",
-                "version": tool_version,
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    serde_json::to_string_pretty(&log).unwrap_or_default()
+    let driver = json!({"name": "scalpel", "version": tool_version, "rules": rules});
+    write!(
+        out,
+        "{{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"results\":["
+    )?;
+    let mut first = true;
+    for (diags, sources) in parts {
+        for d in diags.iter() {
+            let rule_index = codes.binary_search(&d.code).ok();
+            out.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            serde_json::to_writer(&mut *out, &sarif_result(d, sources, rule_index))?;
+        }
+    }
+    out.write_all(b"\n]}]}\n")
+}
+
+fn sarif_result(d: &Diagnostic, sources: &SourceMap, rule_index: Option<usize>) -> Value {
+    // Notes carry the reason of diagnostics without a location (an I/O error's cause),
+    // so they go into the message with the help, in the human order.
+    let mut message = d.message.clone();
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    for help in &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let locations: Vec<Value> = d.labels.iter().filter(|l| l.primary).map(|l| sarif_location(sources, l)).collect();
+    let related: Vec<Value> = d.labels.iter().filter(|l| !l.primary).map(|l| sarif_location(sources, l)).collect();
+    json!({
+        "ruleId": d.code.as_str(),
+        "ruleIndex": rule_index,
+        "level": sarif_level(d.severity),
+        "message": {"text": message},
+        "locations": locations,
+        "relatedLocations": related,
+    })
 }
 
 fn sarif_level(severity: Severity) -> &'static str {

@@ -7,6 +7,7 @@
 //! its first block in that order, with a warning.
 
 use super::{one_line, FlowGraph, Node, Operator};
+use crate::visible::{invisible, visible_lines};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::fmt::Write;
@@ -87,7 +88,8 @@ pub(super) fn write(graph: &FlowGraph, file_name: &str, warnings: &mut Vec<Strin
         out.push_str("    // No sequence: the longest path has fewer than two steps with a technique.\n");
     }
     out.push_str("}\n");
-    out
+    // String literals are escaped already; this makes comments safe to show.
+    visible_lines(&out).into_owned()
 }
 
 /// The flow's title, or the file name's when the source has none.
@@ -148,6 +150,26 @@ struct View<'a> {
     succs: Vec<Vec<(usize, Option<bool>)>>,
     /// False for blocks left out (operators connected to nothing).
     included: Vec<bool>,
+    /// Per block, its distinct predecessors and successors in block order, and its
+    /// successors per branch (`if true`, `if false`, unconditional): computed once,
+    /// so that a comment naming a block's neighbours costs the same for every block.
+    pred_set: Vec<Vec<usize>>,
+    succ_set: Vec<Vec<usize>>,
+    succ_by_branch: Vec<[Vec<usize>; 3]>,
+}
+
+/// The distinct blocks of `edges`, in block order.
+fn distinct(edges: impl Iterator<Item = usize>) -> Vec<usize> {
+    edges.collect::<BTreeSet<usize>>().into_iter().collect()
+}
+
+/// The index of a branch in [`View::succ_by_branch`].
+fn branch_index(branch: Option<bool>) -> usize {
+    match branch {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    }
 }
 
 impl<'a> View<'a> {
@@ -175,17 +197,25 @@ impl<'a> View<'a> {
                     included[n] = false;
                 }
                 (true, false) => {
-                    let targets: Vec<String> = succs[n].iter().map(|&(s, _)| graph.nodes[s].label()).collect();
-                    warnings.push(format!("the {label} has no inputs (it leads to {})", targets.join(", ")));
+                    let targets = bounded_list(succs[n].len(), succs[n].iter().map(|&(s, _)| graph.nodes[s].label()));
+                    warnings.push(format!("the {label} has no inputs (it leads to {targets})"));
                 }
                 (false, true) => {
-                    let sources: Vec<String> = preds[n].iter().map(|&(p, _)| graph.nodes[p].label()).collect();
-                    warnings.push(format!("the {label} leads nowhere (its inputs: {})", sources.join(", ")));
+                    let sources = bounded_list(preds[n].len(), preds[n].iter().map(|&(p, _)| graph.nodes[p].label()));
+                    warnings.push(format!("the {label} leads nowhere (its inputs: {sources})"));
                 }
                 (false, false) => {}
             }
         }
-        View { graph, preds, succs, included }
+        let pred_set = preds.iter().map(|p| distinct(p.iter().map(|e| e.0))).collect();
+        let succ_set = succs.iter().map(|s| distinct(s.iter().map(|e| e.0))).collect();
+        let succ_by_branch = succs
+            .iter()
+            .map(|s| {
+                [Some(true), Some(false), None].map(|wanted| distinct(s.iter().filter(|e| e.1 == wanted).map(|e| e.0)))
+            })
+            .collect();
+        View { graph, preds, succs, included, pred_set, succ_set, succ_by_branch }
     }
 
     /// Kahn's algorithm, taking the earliest ready block first; a cycle is broken
@@ -467,8 +497,9 @@ pub(super) fn quote(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            // Line and paragraph separators too: editors show them as line breaks.
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+            // Line and paragraph separators too (editors show them as line breaks), and
+            // bidirectional overrides and other format characters (they reorder or hide text).
+            c if invisible(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -555,11 +586,7 @@ impl Writer<'_> {
                     format!("// after an {} operator that has no inputs", op_name(*op))
                 }
                 (Node::Operator(op), _) => {
-                    format!(
-                        "// after the {} of: {}",
-                        op_name(*op),
-                        self.list(self.view.preds[pred].iter().map(|p| p.0))
-                    )
+                    format!("// after the {} of: {}", op_name(*op), self.list(&self.view.pred_set[pred], None))
                 }
                 _ => format!("// after {}", self.mention(pred)),
             });
@@ -573,28 +600,24 @@ impl Writer<'_> {
                     format!("// to {}{}", self.mention(succ), after_colon(description.as_deref()))
                 }
                 Node::Condition { .. } => {
-                    let branch = |wanted: Option<bool>| {
-                        self.list(self.view.succs[succ].iter().filter(|s| s.1 == wanted).map(|s| s.0))
-                    };
                     let mut outcomes = Vec::new();
                     for (wanted, name) in [(Some(true), "if true"), (Some(false), "if false"), (None, "then")] {
-                        if self.view.succs[succ].iter().any(|s| s.1 == wanted) {
-                            outcomes.push(format!("{name} -> {}", branch(wanted)));
+                        let targets = &self.view.succ_by_branch[succ][branch_index(wanted)];
+                        if !targets.is_empty() {
+                            outcomes.push(format!("{name} -> {}", self.list(targets, None)));
                         }
                     }
                     let outcomes = if outcomes.is_empty() { "leads nowhere".to_string() } else { outcomes.join("; ") };
                     format!("// flows into {}: {outcomes}", self.mention(succ))
                 }
                 Node::Operator(op) => {
-                    let others = self.view.preds[succ].iter().map(|p| p.0).filter(|&p| p != node);
-                    let others: Vec<usize> = others.collect();
-                    let with = if others.is_empty() {
+                    let inputs = &self.view.pred_set[succ];
+                    let with = if inputs.iter().all(|&p| p == node) {
                         String::new()
                     } else {
-                        format!(" with {}", self.list(others.into_iter()))
+                        format!(" with {}", self.list(inputs, Some(node)))
                     };
-                    let targets = self.view.succs[succ].iter().map(|s| s.0);
-                    format!("// flows into an {}{with} -> {}", op_name(*op), self.list(targets))
+                    format!("// flows into an {}{with} -> {}", op_name(*op), self.list(&self.view.succ_set[succ], None))
                 }
                 _ => format!("// then {}", self.mention(succ)),
             });
@@ -611,13 +634,29 @@ impl Writer<'_> {
         }
     }
 
-    fn list(&self, nodes: impl Iterator<Item = usize>) -> String {
-        let unique: BTreeSet<usize> = nodes.collect();
-        if unique.is_empty() {
+    /// Names distinct blocks (in block order), `except` one of them: at most
+    /// [`MAX_LISTED`], so a comment costs the same however many blocks there are.
+    fn list(&self, nodes: &[usize], except: Option<usize>) -> String {
+        let count = nodes.len() - except.map_or(0, |e| usize::from(nodes.binary_search(&e).is_ok()));
+        if count == 0 {
             return "nothing".to_string();
         }
-        unique.into_iter().map(|n| self.mention(n)).collect::<Vec<_>>().join(", ")
+        bounded_list(count, nodes.iter().filter(|&&n| Some(n) != except).map(|&n| self.mention(n)))
     }
+}
+
+/// Blocks named in one comment or warning, at most: an operator with thousands of
+/// inputs would otherwise name every other input in each input's comment, and the
+/// output would grow with the square of the inputs.
+const MAX_LISTED: usize = 8;
+
+/// The first [`MAX_LISTED`] of `count` names, then how many more.
+fn bounded_list(count: usize, names: impl Iterator<Item = String>) -> String {
+    let mut text = names.take(MAX_LISTED).collect::<Vec<_>>().join(", ");
+    if count > MAX_LISTED {
+        let _ = write!(text, " and {} more", count - MAX_LISTED);
+    }
+    text
 }
 
 fn op_name(op: Operator) -> &'static str {

@@ -50,6 +50,9 @@ mod tests;
 
 use serde_json::Value;
 
+/// Largest Attack Flow file read (the CSA flows are under 1 MiB).
+pub const MAX_INPUT_BYTES: u64 = 64 * crate::input::MIB;
+
 /// The result of an import: the `.det` text and what the importer had to repair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
@@ -73,6 +76,7 @@ pub fn attack_flow(file_name: &str, text: &str) -> Result<Imported, String> {
     let mut warnings = Vec::new();
     let graph = read(&json, &mut warnings).map_err(|e| format!("{file_name}: {e}"))?;
     let det = det::write(&graph, file_name, &mut warnings);
+    let warnings = warnings.iter().map(|w| crate::visible::visible(w).into_owned()).collect();
     Ok(Imported { det, warnings })
 }
 

@@ -168,7 +168,8 @@ pub struct SequenceStep {
     pub by: Vec<Ident>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialised by hand (`dump.rs`): a chain of `not`s is dumped flat.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     And(Vec<Expr>, Span),
     Or(Vec<Expr>, Span),

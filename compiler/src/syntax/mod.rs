@@ -9,6 +9,7 @@
 
 pub mod ast;
 mod build;
+mod dump;
 mod errors;
 mod prescan;
 mod recover;

@@ -1,0 +1,346 @@
+//! The output folder of `scalpel build`, `events` and `coverage`: the files of one or
+//! more producers → the folder, replacing only what Scalpel wrote there ([`write`]),
+//! or compared with it (`build --check`, [`compare`]).
+//!
+//! The rule (README, "Output folders"): Scalpel deletes or overwrites only files it
+//! wrote itself. Each write records its files in `.scalpel-manifest.json`
+//! ([`manifest`]) under its producer (`build:sigma`, `build:events`, `events`,
+//! `coverage`, ...); when a producer runs again it replaces its files and removes
+//! those it no longer makes, and leaves every other file alone: another producer's
+//! (so `build --target sigma` keeps the Splunk rules of an earlier build) and every
+//! file no producer wrote. Before touching anything it refuses (coded errors, see
+//! [`guard`]): an output folder that is, holds or lies inside an input (E0800); a
+//! path that is not a folder (E0801); a non-empty folder without a manifest (E0802)
+//! or with one it cannot read (E0803), unless `--force`; writing over a file it did
+//! not write, through a symbolic link or over a folder (E0804, even with `--force`);
+//! replacing or removing a file of its own that was edited since (E0805, unless
+//! `--force`); a folder another Scalpel is writing (E0806). A file that already
+//! holds exactly what would be written is adopted, not rewritten.
+//!
+//! The replacement is one transaction ([`transaction`]): a failed or killed write
+//! leaves the previous files, restored at the latest by the next run on the folder.
+
+mod compare;
+mod guard;
+pub mod manifest;
+mod transaction;
+
+pub use compare::{compare, Comparison};
+pub use manifest::FILE_NAME as MANIFEST;
+
+use manifest::{FileRecord, Manifest};
+use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::project::InputPath;
+use scalpel_compiler::visible::visible;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use transaction::{Op, OpKind};
+
+/// Name prefix of the staging folders inside an output folder.
+pub const STAGING_PREFIX: &str = ".scalpel-staging-";
+
+/// Paths named in one diagnostic, at most; the rest are counted.
+const MAX_NAMED: usize = 10;
+
+/// What one producer makes: all of its files (relative `/` paths). It replaces
+/// every file it wrote before.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    pub name: String,
+    pub files: Vec<(String, String)>,
+}
+
+/// Where to write, and what must stay clear of it.
+pub struct Destination<'a> {
+    /// `--out`, as the user wrote it.
+    pub out: &'a Path,
+    /// Every input of the run (resolved), from [`scalpel_compiler::project::Project::inputs`].
+    pub inputs: &'a [InputPath],
+    /// `--force`: write into a folder without (a readable) manifest, and replace or
+    /// remove Scalpel's own files even when edited. Never a file Scalpel did not write.
+    pub force: bool,
+}
+
+/// What a write did.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Files the producers make.
+    pub files: usize,
+    /// Of those, files that already held their content (not rewritten).
+    pub unchanged: usize,
+    /// Files removed: Scalpel's, no longer made by their producer.
+    pub removed: usize,
+    /// W0807 (leftovers of an older Scalpel), W0808 (an interrupted write rolled back).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Writes the files of `producers` into the output folder (see the module header).
+pub fn write(destination: &Destination, producers: &[Producer]) -> Result<Written, Vec<Diagnostic>> {
+    let shown = visible(&destination.out.display().to_string()).into_owned();
+    let io = |what: &str, err: std::io::Error| {
+        vec![Diagnostic::new(Code::Io, format!("cannot {what} `{shown}`")).note(err.to_string())]
+    };
+    let out = guard::resolve(destination.out).map_err(|e| io("find", e))?;
+    if let Some(diag) = guard::overlap(&out, destination.out, destination.inputs) {
+        return Err(vec![diag]);
+    }
+    let mut written = Written { warnings: guard::legacy_leftovers(&out), ..Written::default() };
+    let created = match std::fs::metadata(&out) {
+        Ok(metadata) if metadata.is_dir() => false,
+        Ok(metadata) => return Err(vec![not_a_folder(&shown, &metadata)]),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&out).map_err(|e| io("create", e))?;
+            true
+        }
+        Err(err) => return Err(io("read", err)),
+    };
+    let result = (|| {
+        let _lock = guard::lock(&out, destination.out, false).map_err(|d| vec![d])?;
+        written.warnings.extend(transaction::recover(&out, &shown).map_err(|d| vec![d])?);
+        let old = match manifest::read(&out) {
+            Ok(Some(manifest)) => manifest,
+            Ok(None) if destination.force => Manifest::new(),
+            Ok(None) => match not_owned(&out, &shown) {
+                Some(diag) => return Err(vec![diag]),
+                None => Manifest::new(),
+            },
+            Err(_) if destination.force => Manifest::new(),
+            Err(why) => {
+                return Err(vec![Diagnostic::new(
+                    Code::OutManifestInvalid,
+                    format!("cannot read `{shown}/{MANIFEST}`, the list of files Scalpel wrote there"),
+                )
+                .note(why)
+                .help("pass `--force` to treat every file there as not Scalpel's (none is deleted), or choose another `--out`")])
+            }
+        };
+        let plan = plan(&out, &shown, &old, producers, destination.force)?;
+        written.files = plan.files;
+        written.unchanged = plan.unchanged;
+        written.removed = plan.ops.iter().filter(|op| op.kind == OpKind::Remove).count();
+        if plan.ops.is_empty() && plan.manifest == old && !created {
+            return Ok(());
+        }
+        let staged = transaction::stage(&out, plan.ops, &plan.contents, plan.created_folders, &plan.manifest.to_json())
+            .map_err(|e| io("write into", e))?;
+        transaction::commit(&out, staged).map_err(|e| io("write into", e))
+    })();
+    match result {
+        Ok(()) => Ok(written),
+        Err(diags) => {
+            if created {
+                // Nothing was written: leave no empty folder behind either.
+                let _ = std::fs::remove_dir(&out);
+            }
+            Err(diags)
+        }
+    }
+}
+
+fn not_a_folder(shown: &str, metadata: &std::fs::Metadata) -> Diagnostic {
+    let kind = scalpel_compiler::input::FileKind::of(&metadata.file_type());
+    Diagnostic::new(Code::OutNotAFolder, format!("the output folder `{shown}` is {}, not a folder", kind.describe()))
+        .help("choose another path with `--out`; Scalpel never replaces a file with a folder")
+}
+
+/// E0802 when `out` holds anything (it has no manifest, so it is not Scalpel's).
+fn not_owned(out: &Path, shown: &str) -> Option<Diagnostic> {
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let dir = e.file_type().is_ok_and(|t| t.is_dir());
+            format!("`{}{}`", visible(&e.file_name().to_string_lossy()), if dir { "/" } else { "" })
+        })
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    let count = names.len();
+    Some(
+        Diagnostic::new(Code::OutNotOwned, format!("the output folder `{shown}` is not empty, and Scalpel did not create it"))
+            .note(format!("it holds {} and no `{MANIFEST}`", named(&names, count)))
+            .help(format!(
+                "choose an empty or new folder with `--out`, or pass `--force` to add Scalpel's files to `{shown}` (nothing there is deleted or overwritten)"
+            )),
+    )
+}
+
+/// `a`, `b` and 3 more.
+fn named(names: &[String], count: usize) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_NAMED).map(String::as_str).collect();
+    match (shown.split_last(), count > shown.len()) {
+        (None, _) => "nothing".to_string(),
+        (Some((last, [])), false) => (*last).to_string(),
+        (Some((last, rest)), false) => format!("{} and {last}", rest.join(", ")),
+        (Some(_), true) => format!("{} and {} more", shown.join(", "), count - shown.len()),
+    }
+}
+
+/// The operations of one write.
+struct Plan<'a> {
+    ops: Vec<Op>,
+    contents: BTreeMap<&'a str, &'a str>,
+    created_folders: Vec<String>,
+    manifest: Manifest,
+    files: usize,
+    unchanged: usize,
+}
+
+/// Decides, file by file, what to do, and refuses before anything is done.
+fn plan<'a>(
+    out: &Path,
+    shown: &str,
+    old: &Manifest,
+    producers: &'a [Producer],
+    force: bool,
+) -> Result<Plan<'a>, Vec<Diagnostic>> {
+    let mut plan = Plan {
+        ops: Vec::new(),
+        contents: BTreeMap::new(),
+        created_folders: Vec::new(),
+        manifest: old.clone(),
+        files: 0,
+        unchanged: 0,
+    };
+    let mut foreign: Vec<String> = Vec::new();
+    let mut edited: Vec<String> = Vec::new();
+    let mut claimed: BTreeSet<&str> = BTreeSet::new();
+    let mut folders: BTreeSet<String> = BTreeSet::new();
+    for producer in producers {
+        let mut records = BTreeMap::new();
+        for (path, text) in &producer.files {
+            if !guard::is_plain_relative(path) {
+                foreign.push(format!("`{}`: not a plain path inside the folder", visible(path)));
+                continue;
+            }
+            if !claimed.insert(path) {
+                continue;
+            }
+            plan.files += 1;
+            let record = FileRecord::of(text.as_bytes());
+            let target = out.join(path);
+            let kind = match guard::entry(out, path) {
+                guard::Entry::Absent(missing) => {
+                    for folder in missing {
+                        if folders.insert(folder.clone()) {
+                            plan.created_folders.push(folder);
+                        }
+                    }
+                    Some(OpKind::Create)
+                }
+                guard::Entry::File(size) => {
+                    // One read tells both whether it is as Scalpel wrote it and whether it
+                    // already holds the new content.
+                    let owned = old.owner(path).map(|(_, was)| was);
+                    let limit = size.min(owned.map_or(0, |w| w.size).max(text.len() as u64));
+                    let current = scalpel_compiler::input::read_bytes(&target, limit).ok();
+                    let same = current.as_deref() == Some(text.as_bytes());
+                    let as_written =
+                        owned.is_some_and(|was| current.as_deref().is_some_and(|c| FileRecord::of(c) == *was));
+                    match owned {
+                        Some(_) if as_written => (!same).then_some(OpKind::Replace),
+                        _ if same => None,
+                        Some(_) if force => Some(OpKind::Replace),
+                        Some(_) => {
+                            edited.push(format!("`{}`", visible(path)));
+                            continue;
+                        }
+                        None => {
+                            foreign.push(format!("`{}`: a file Scalpel did not write", visible(path)));
+                            continue;
+                        }
+                    }
+                }
+                guard::Entry::Other(what) => {
+                    foreign.push(format!("`{}`: {what}", visible(path)));
+                    continue;
+                }
+                guard::Entry::Blocked(prefix, what) => {
+                    foreign.push(format!("`{}`: `{}` on the way is {what}", visible(path), visible(&prefix)));
+                    continue;
+                }
+            };
+            match kind {
+                Some(kind) => {
+                    plan.ops.push(Op { path: path.clone(), kind });
+                    plan.contents.insert(path, text);
+                }
+                None => plan.unchanged += 1,
+            }
+            records.insert(path.clone(), record);
+        }
+        plan.manifest.producers.insert(producer.name.clone(), records);
+    }
+    // Files another producer wrote and one of these now makes change hands.
+    for (name, files) in &mut plan.manifest.producers {
+        if !producers.iter().any(|p| &p.name == name) {
+            files.retain(|path, _| !claimed.contains(path.as_str()));
+        }
+    }
+    // What these producers wrote before and make no more: theirs to remove.
+    for producer in producers {
+        let Some(before) = old.producers.get(&producer.name) else { continue };
+        for (path, record) in before.iter().filter(|(path, _)| !claimed.contains(path.as_str())) {
+            if !guard::is_plain_relative(path) {
+                continue;
+            }
+            // A path now behind a link or turned into a folder is not Scalpel's any more.
+            if let guard::Entry::File(_) = guard::entry(out, path) {
+                if record.matches(&out.join(path)) || force {
+                    plan.ops.push(Op { path: path.clone(), kind: OpKind::Remove });
+                } else {
+                    edited.push(format!("`{}` (no longer made)", visible(path)));
+                }
+            }
+        }
+    }
+    plan.manifest.producers.retain(|_, files| !files.is_empty());
+    let mut diags = Vec::new();
+    if !foreign.is_empty() {
+        let count = foreign.len();
+        diags.push(
+            Diagnostic::new(
+                Code::OutWouldOverwrite,
+                format!(
+                    "this run would overwrite {count} {} in `{shown}` that Scalpel did not write",
+                    files_word(count)
+                ),
+            )
+            .note(named(&foreign, count))
+            .help("move them away, or choose another `--out`; even `--force` never overwrites them"),
+        );
+    }
+    if !edited.is_empty() {
+        let count = edited.len();
+        diags.push(
+            Diagnostic::new(
+                Code::OutFileEdited,
+                format!(
+                    "{count} {} Scalpel wrote in `{shown}` {} edited since",
+                    files_word(count),
+                    if count == 1 { "was" } else { "were" }
+                ),
+            )
+            .note(format!("edited: {}", named(&edited, count)))
+            .help("move the edits elsewhere, or pass `--force` to overwrite them"),
+        );
+    }
+    if diags.is_empty() {
+        Ok(plan)
+    } else {
+        Err(diags)
+    }
+}
+
+pub(crate) fn files_word(count: usize) -> &'static str {
+    if count == 1 {
+        "file"
+    } else {
+        "files"
+    }
+}
+
+#[cfg(test)]
+mod tests;
