@@ -171,3 +171,57 @@ fn every_detection_has_positive_and_negative_events() {
         }
     }
 }
+
+/// The 17 shipped sequences with a threshold step join it on its threshold, each says
+/// so (`threshold step`, with a comment saying why), and each has the scenarios that
+/// tell that meaning from "every matching event": one event short of the threshold,
+/// the threshold completing after the next step, and its events too far apart.
+#[test]
+fn threshold_sequences_say_how_they_join_and_are_tested_for_it() {
+    use scalpel_compiler::events::{self, ItemKind};
+    use scalpel_compiler::ir::Occurrence;
+    let program = shipped();
+    let generated = events::generate(&program, events::DEFAULT_SEED);
+    let mut found = 0;
+    for flow in &program.flows {
+        let text = std::fs::read_to_string(&flow.file).expect("flow file");
+        for sequence in &flow.sequences {
+            let thresholds: Vec<(usize, &str)> = sequence
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| flow.step(&m.step).is_some_and(|s| s.detection.threshold().is_some()))
+                .map(|(i, m)| (i, m.step.as_str()))
+                .collect();
+            if thresholds.is_empty() {
+                continue;
+            }
+            found += 1;
+            let name = format!("{}/{}", flow.id, sequence.id);
+            let header = format!("sequence {} ", sequence.id);
+            let at = text.find(&header).unwrap_or_else(|| panic!("{name}: not in {}", flow.file));
+            let comment = text[..at].trim_end().lines().last().unwrap_or_default();
+            assert!(comment.trim_start().starts_with("//"), "{name}: no comment says which meaning it uses");
+            let item = generated
+                .items
+                .iter()
+                .find(|i| i.kind == ItemKind::Sequence && i.flow == flow.id && i.item == sequence.id)
+                .unwrap_or_else(|| panic!("{name}: no events"));
+            assert!(item.notes.is_empty(), "{name}: {:?}", item.notes);
+            for (i, step) in thresholds {
+                let member = &sequence.steps[i];
+                assert_eq!(member.occurrence, Occurrence::Threshold, "{name}: `{step}` joins on single events");
+                let mut wanted = vec![format!("below: `{step}`"), format!("sparse: `{step}`")];
+                if i + 1 < sequence.steps.len() {
+                    wanted.push(format!("late: `{step}`"));
+                }
+                for label in wanted {
+                    let scenario = item.scenarios.iter().find(|s| s.label.starts_with(&label));
+                    let scenario = scenario.unwrap_or_else(|| panic!("{name}: no `{label}` scenario"));
+                    assert!(scenario.expected.is_empty(), "{name}: `{label}` fires");
+                }
+            }
+        }
+    }
+    assert_eq!(found, 17, "sequences with a threshold step");
+}

@@ -95,7 +95,12 @@ impl Choices<'_> {
             text.push_str("    }\n");
         }
         if steps > 1 && self.byte() % 2 == 0 {
-            text.push_str(&format!("    sequence q \"seq\" within {}m by a {{\n        s0 -> s1\n    }}\n", 1 + self.byte() % 60));
+            // `threshold` on a step without one is an error, `each` a warning: both are inputs too.
+            let how = self.pick(&["", "each ", "threshold "]);
+            text.push_str(&format!(
+                "    sequence q \"seq\" within {}m by a {{\n        {how}s0 -> s1\n    }}\n",
+                1 + self.byte() % 60
+            ));
         }
         text.push_str("}\n");
         text

@@ -18,7 +18,7 @@ from pathlib import Path
 import eql
 from antlr4 import CommonTokenStream, InputStream
 from antlr4.error.ErrorListener import ErrorListener
-from eql.parser import elasticsearch_syntax
+from eql.parser import allow_runs, elasticsearch_syntax
 from esql_parser.EsqlBaseLexer import EsqlBaseLexer
 from esql_parser.EsqlBaseParser import EsqlBaseParser
 
@@ -77,7 +77,9 @@ def run_eql(query, events):
 def check_eql(path, events_dir, flow):
     row = {"artifact": str(path), "kind": "elastic eql", "engine": "eql (Python engine)"}
     try:
-        with elasticsearch_syntax:
+        # `with runs=N` (a threshold step of a sequence) is Elasticsearch syntax the parser
+        # accepts only when asked.
+        with elasticsearch_syntax, allow_runs:
             query = eql.parse_query(path.read_text())
     except eql.EqlError as error:
         return [dict(row, ok=False, detail=f"does not parse: {error}".replace("\n", " "))]

@@ -39,6 +39,13 @@ def pipeline(backend, services):
     return ProcessingPipeline.from_dict({"name": f"RAS for {backend}", "priority": 20, "transformations": items})
 
 
+def depth(rule):
+    """0 for a plain rule; for a correlation, one more than the deepest rule it references."""
+    if not isinstance(rule, SigmaCorrelationRule):
+        return 0
+    return 1 + max((depth(reference.rule) for reference in rule.rules), default=0)
+
+
 BACKENDS = {
     "splunk": SplunkBackend,
     "lucene": LuceneBackend,
@@ -65,8 +72,9 @@ def main():
         backend = backend_class(processing_pipeline=pipeline(name, services))
         for flow, (files, collection) in collections.items():
             collection.resolve_rule_references()
-            # A correlation is converted from its rules' results: rules first.
-            ordered = sorted(collection.rules, key=lambda r: isinstance(r, SigmaCorrelationRule))
+            # A correlation is converted from its rules' results: rules first, and a correlation
+            # that chains another (a sequence over a threshold) after the one it chains.
+            ordered = sorted(collection.rules, key=depth)
             for rule in ordered:
                 kind = "sigma correlation" if isinstance(rule, SigmaCorrelationRule) else "sigma rule"
                 artifact = str(rule.source.path) if rule.source else str(flow)

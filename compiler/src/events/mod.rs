@@ -8,7 +8,8 @@
 //! | [`solve`] | a conjunction of literals → field values → a whole event |
 //! | [`filler`] | realistic values for the other fields, valid for the schema |
 //! | [`cases`] | one step: positives, case variants, near misses |
-//! | [`scenarios`] | thresholds and sequences: event sets with the groups that fire |
+//! | [`scenarios`] | thresholds: event sets with the groups that fire |
+//! | [`sequences`] | sequences: event sets with the join keys that fire, threshold members as bursts |
 //! | [`rng`] | the seeded PRNG |
 //! | [`verify`] | running events through an engine; the reference engine |
 //!
@@ -26,6 +27,7 @@ mod filler;
 mod regex_sample;
 mod rng;
 mod scenarios;
+mod sequences;
 mod solve;
 pub mod verify;
 
@@ -169,19 +171,20 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
         witnesses.insert(&step.id, witness.clone());
     }
     for sequence in &flow.sequences {
-        let members: Option<Vec<scenarios::Member>> = sequence
+        let members: Option<Vec<sequences::Member>> = sequence
             .steps
             .iter()
             .map(|m| {
                 let step = flow.step(&m.step)?;
                 let schema = program.schema(step.source.as_deref()?)?;
-                Some(scenarios::Member { step, keys: &m.keys, schema, witness: witnesses.get(m.step.as_str())? })
+                let witness = witnesses.get(m.step.as_str())?;
+                Some(sequences::Member { step, keys: &m.keys, occurrence: m.occurrence, schema, witness })
             })
             .collect();
         // A member without a positive already has its E0601.
         let Some(members) = members else { continue };
         let mut rng = Rng::for_item(seed, &format!("{}/{}", flow.id, sequence.id));
-        match scenarios::sequence(sequence, &members, &mut rng, BASE_TIME_MS) {
+        match sequences::sequence(sequence, &members, &mut rng, BASE_TIME_MS) {
             Ok(built) => out.items.push(ItemEvents {
                 flow: flow.id.clone(),
                 item: sequence.id.clone(),

@@ -296,7 +296,7 @@ fn fixture_scenarios_fire_and_stay_quiet_as_designed() {
     let generated = generate(&program, DEFAULT_SEED);
     assert!(generated.diags.is_empty(), "{:?}", generated.diags);
     let kinds = |k: ItemKind| generated.items.iter().filter(|i| i.kind == k).count();
-    assert_eq!((kinds(ItemKind::Step), kinds(ItemKind::Threshold), kinds(ItemKind::Sequence)), (14, 2, 2));
+    assert_eq!((kinds(ItemKind::Step), kinds(ItemKind::Threshold), kinds(ItemKind::Sequence)), (14, 2, 4));
     for item in &generated.items {
         let outcome = verify::reference(&program, item);
         assert!(outcome.failures.is_empty(), "{}/{}: {:?}", item.flow, item.item, outcome.failures);
@@ -305,11 +305,34 @@ fn fixture_scenarios_fire_and_stay_quiet_as_designed() {
                 assert!(item.cases.iter().any(|c| c.expect) && item.cases.iter().any(|c| !c.expect));
             }
             ItemKind::Threshold | ItemKind::Sequence => {
-                assert_eq!(item.scenarios.len(), 4, "{}: {:?}", item.item, item.notes);
                 assert_eq!(item.scenarios.iter().filter(|s| !s.expected.is_empty()).count(), 1);
             }
         }
     }
+    let labels = |id: &str| -> Vec<String> {
+        let item = generated.items.iter().find(|i| i.item == id && i.kind != ItemKind::Step).expect(id);
+        item.scenarios.iter().map(|s| s.label.split(':').next().unwrap_or_default().to_string()).collect()
+    };
+    assert_eq!(labels("flood"), ["fires", "below", "spread", "split"]);
+    assert_eq!(labels("login_then_eq"), ["fires", "reversed", "past the window", "key case"]);
+    // `each flood`: one event per step, as for a step without a threshold.
+    assert_eq!(labels("login_then_flood"), ["fires", "reversed", "past the window", "other keys"]);
+    let events_of = |id: &str, label: &str| {
+        let item = generated.items.iter().find(|i| i.item == id && i.kind != ItemKind::Step).expect(id);
+        item.scenarios.iter().find(|s| s.label.starts_with(label)).map(|s| s.events.len()).expect(label)
+    };
+    assert_eq!(events_of("login_then_flood", "fires"), 2);
+    // A threshold member: its minimum of events, one fewer, completing after the next
+    // step, and spread so that no window holds them.
+    assert_eq!(labels("login_then_spread"), ["fires", "reversed", "past the window", "other keys", "below", "sparse"]);
+    // `eq` pins the device id, so its other key is only another case of it.
+    assert_eq!(
+        labels("flood_then_eq"),
+        ["fires", "reversed", "past the window", "key case", "below", "late", "sparse"]
+    );
+    assert_eq!(events_of("flood_then_eq", "fires"), 22, "21 unsigned packets, then the tampered reading");
+    assert_eq!(events_of("flood_then_eq", "below"), 21, "20 packets: one short");
+    assert_eq!(events_of("login_then_spread", "fires"), 6, "the login and 5 distinct devices");
     let flood = generated.items.iter().find(|i| i.item == "flood" && i.kind == ItemKind::Threshold).expect("flood");
     let counts: Vec<usize> = flood.scenarios.iter().map(|s| s.events.len()).collect();
     assert_eq!(counts, [21, 20, 21, 21], "count > 20: fires at 21, not at 20, nor spread or split");

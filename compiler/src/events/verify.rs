@@ -72,16 +72,7 @@ pub fn reference(program: &Program, item: &ItemEvents) -> Outcome {
         }
         ItemKind::Sequence => {
             let Some(sequence) = flow.sequences.iter().find(|s| s.id == item.item) else { return out };
-            let members: Option<Vec<SequenceMember>> = sequence
-                .steps
-                .iter()
-                .map(|m| {
-                    let step = flow.step(&m.step)?;
-                    let schema = program.schema(step.source.as_deref()?)?;
-                    Some(SequenceMember { step, time_field: &schema.event_time_field().name, keys: &m.keys })
-                })
-                .collect();
-            let Some(members) = members else { return out };
+            let Some(members) = SequenceMember::of(program, flow, sequence) else { return out };
             scenarios(item, &mut out, |events| {
                 let sourced: Vec<SourcedEvent> =
                     events.iter().map(|(source, event)| SourcedEvent { source, event }).collect();

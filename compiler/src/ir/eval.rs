@@ -5,9 +5,12 @@
 //! tests on missing or mistyped fields are false; negation is plain boolean `not`;
 //! text compares case-insensitively unless `cased`; regexes search; numbers compare
 //! by value; thresholds slide a half-open window; sequences need strictly
-//! increasing times within the window and equal join keys.
+//! increasing times within the window and equal join keys, and a threshold step
+//! takes part at the events that complete its threshold.
 
-use super::{time, Cond, Number, Ordering, Scalar, Sequence, Step, Test, TestOp, TextKind, Threshold};
+use super::{
+    time, Cond, Flow, Number, Occurrence, Ordering, Program, Scalar, Sequence, Step, Test, TestOp, TextKind, Threshold,
+};
 use crate::schema::FieldType;
 use serde_json::Value;
 use std::cell::RefCell;
@@ -195,6 +198,21 @@ pub fn group_key(event: &Value, fields: &[String]) -> Option<GroupKey> {
 /// The groups for which a threshold fires over `events` (already filtered to the
 /// step's source), sorted. `time_field` is the schema's event-time field.
 pub fn threshold_groups(threshold: &Threshold, cond: &Cond, time_field: &str, events: &[&Value]) -> Vec<GroupKey> {
+    threshold_completions(threshold, cond, time_field, events).into_keys().collect()
+}
+
+/// When a threshold completes, per group (groups sorted, times ascending): every
+/// event time `t` at which the group's events in the window that ends there,
+/// `(t - window, t]`, reach the minimum. The first such time is when the threshold
+/// first fires; each later one completes a window of its own, so a burst that goes
+/// on keeps completing. Groups that never complete are left out. A sort and one
+/// sliding pass per group: near-linear in the number of events.
+pub fn threshold_completions(
+    threshold: &Threshold,
+    cond: &Cond,
+    time_field: &str,
+    events: &[&Value],
+) -> BTreeMap<GroupKey, Vec<i64>> {
     let mut groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>> = BTreeMap::new();
     for event in events.iter().filter(|e| matches(cond, e)) {
         let Some(t) = lookup(event, time_field).and_then(time::millis) else { continue };
@@ -213,19 +231,26 @@ pub fn threshold_groups(threshold: &Threshold, cond: &Cond, time_field: &str, ev
         .into_iter()
         .filter_map(|(key, mut hits)| {
             hits.sort();
-            (max_in_window(&hits, window, threshold.distinct.is_some()) >= threshold.min).then_some(key)
+            let times = completion_times(&hits, window, threshold.min, threshold.distinct.is_some());
+            (!times.is_empty()).then_some((key, times))
         })
         .collect()
 }
 
-/// The largest count (or number of distinct values) in any window `[t, t + w)`.
-fn max_in_window(hits: &[(i64, Option<String>)], window: i64, distinct: bool) -> u64 {
-    let mut best = 0u64;
-    let mut start = 0;
+/// The times `t` of `hits` (sorted by time) at which the count (or the number of
+/// distinct values) in `(t - window, t]` is at least `min`.
+fn completion_times(hits: &[(i64, Option<String>)], window: i64, min: u64, distinct: bool) -> Vec<i64> {
+    let mut out = Vec::new();
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for (end, (t, value)) in hits.iter().enumerate() {
-        if let Some(v) = value {
-            *counts.entry(v.as_str()).or_default() += 1;
+    let (mut start, mut end) = (0, 0);
+    while end < hits.len() {
+        // Events of one instant enter together: the count is read after the last of them.
+        let t = hits[end].0;
+        while let Some((_, value)) = hits.get(end).filter(|(u, _)| *u == t) {
+            if let Some(v) = value {
+                *counts.entry(v.as_str()).or_default() += 1;
+            }
+            end += 1;
         }
         while hits[start].0 <= t.saturating_sub(window) {
             if let Some(v) = &hits[start].1 {
@@ -238,10 +263,12 @@ fn max_in_window(hits: &[(i64, Option<String>)], window: i64, distinct: bool) ->
             }
             start += 1;
         }
-        let size = if distinct { counts.len() } else { end + 1 - start };
-        best = best.max(size as u64);
+        let size = if distinct { counts.len() } else { end - start };
+        if size as u64 >= min {
+            out.push(t);
+        }
     }
-    best
+    out
 }
 
 /// A step of a sequence as the evaluator needs it.
@@ -249,54 +276,90 @@ pub struct SequenceMember<'a> {
     pub step: &'a Step,
     pub time_field: &'a str,
     pub keys: &'a [String],
+    pub occurrence: Occurrence,
+}
+
+impl<'a> SequenceMember<'a> {
+    /// The members of a sequence of `flow`; `None` when a step or its schema is
+    /// missing, which a checked program never has.
+    pub fn of(program: &'a Program, flow: &'a Flow, sequence: &'a Sequence) -> Option<Vec<SequenceMember<'a>>> {
+        sequence
+            .steps
+            .iter()
+            .map(|m| {
+                let step = flow.step(&m.step)?;
+                let schema = program.schema(step.source.as_deref()?)?;
+                Some(SequenceMember {
+                    step,
+                    time_field: &schema.event_time_field().name,
+                    keys: &m.keys,
+                    occurrence: m.occurrence,
+                })
+            })
+            .collect()
+    }
 }
 
 /// The join-key values for which a sequence fires over `events` (any sources).
+///
+/// A member matches at each of its occurrences: every event that matches its
+/// condition, or, for [`Occurrence::Threshold`], every completion of its threshold
+/// ([`threshold_completions`], over the events of its source), keyed by the values
+/// of its group at the join keys.
 pub fn sequence_groups(sequence: &Sequence, members: &[SequenceMember], events: &[SourcedEvent]) -> Vec<GroupKey> {
-    // Events that match at least one member, with their time, sorted by time.
-    let mut timeline: Vec<(i64, usize)> = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        let time = members
-            .iter()
-            .filter(|m| member_matches(m, e))
-            .find_map(|m| lookup(e.event, m.time_field).and_then(time::millis));
-        if let Some(t) = time {
-            timeline.push((t, i));
+    // Every occurrence of every member: (time, member position, join key).
+    let mut timeline: Vec<(i64, usize, GroupKey)> = Vec::new();
+    for (pos, member) in members.iter().enumerate() {
+        let Some(cond) = member.step.detection.condition() else { continue };
+        let own: Vec<&Value> =
+            events.iter().filter(|e| member.step.source.as_deref() == Some(e.source)).map(|e| e.event).collect();
+        match member.occurrence {
+            Occurrence::Event => {
+                for event in own.into_iter().filter(|e| matches(cond, e)) {
+                    let time = lookup(event, member.time_field).and_then(time::millis);
+                    if let (Some(t), Some(key)) = (time, group_key(event, member.keys)) {
+                        timeline.push((t, pos, key));
+                    }
+                }
+            }
+            Occurrence::Threshold => {
+                let Some(threshold) = member.step.detection.threshold() else { continue };
+                // The join keys are among the group-by fields (checked by `sema`).
+                let Some(at): Option<Vec<usize>> =
+                    member.keys.iter().map(|k| threshold.group_by.iter().position(|g| g == k)).collect()
+                else {
+                    continue;
+                };
+                for (group, times) in threshold_completions(threshold, cond, member.time_field, &own) {
+                    let key: GroupKey = at.iter().map(|&i| group[i].clone()).collect();
+                    timeline.extend(times.into_iter().map(|t| (t, pos, key.clone())));
+                }
+            }
         }
     }
-    timeline.sort();
+    timeline.sort_by_key(|(t, _, _)| *t);
     let window = i64::try_from(sequence.window_ms).unwrap_or(i64::MAX);
-    // For each key and member, the latest first-event time of a partial match that
-    // ends at that member: a later start leaves the most room in the window.
-    let mut partial: BTreeMap<GroupKey, Vec<Option<i64>>> = BTreeMap::new();
+    // For each key and member, the latest first-occurrence time of a partial match
+    // that ends at that member: a later start leaves the most room in the window.
+    let mut partial: BTreeMap<&GroupKey, Vec<Option<i64>>> = BTreeMap::new();
     let mut fired = BTreeSet::new();
     let mut batch_start = 0;
     while batch_start < timeline.len() {
         let t = timeline[batch_start].0;
         let batch_end =
-            timeline[batch_start..].iter().position(|(u, _)| *u != t).map_or(timeline.len(), |p| batch_start + p);
-        // Updates from one instant see only earlier events: times strictly increase.
-        let mut updates: Vec<(GroupKey, usize, i64)> = Vec::new();
-        for &(_, idx) in &timeline[batch_start..batch_end] {
-            let e = &events[idx];
-            for (pos, member) in members.iter().enumerate() {
-                if !member_matches(member, e) {
-                    continue;
-                }
-                let Some(key) = group_key(e.event, member.keys) else { continue };
-                let start = if pos == 0 {
-                    Some(t)
-                } else {
-                    partial.get(&key).and_then(|p| p[pos - 1]).filter(|s| t - s <= window)
-                };
-                if let Some(start) = start {
-                    updates.push((key, pos, start));
-                }
+            timeline[batch_start..].iter().position(|(u, _, _)| *u != t).map_or(timeline.len(), |p| batch_start + p);
+        // Updates from one instant see only earlier occurrences: times strictly increase.
+        let mut updates: Vec<(&GroupKey, usize, i64)> = Vec::new();
+        for (_, pos, key) in &timeline[batch_start..batch_end] {
+            let start =
+                if *pos == 0 { Some(t) } else { partial.get(key).and_then(|p| p[pos - 1]).filter(|s| t - s <= window) };
+            if let Some(start) = start {
+                updates.push((key, *pos, start));
             }
         }
         for (key, pos, start) in updates {
             if pos + 1 == members.len() {
-                fired.insert(key);
+                fired.insert(key.clone());
                 continue;
             }
             let slots = partial.entry(key).or_insert_with(|| vec![None; members.len()]);
@@ -305,9 +368,4 @@ pub fn sequence_groups(sequence: &Sequence, members: &[SequenceMember], events: 
         batch_start = batch_end;
     }
     fired.into_iter().collect()
-}
-
-fn member_matches(member: &SequenceMember, event: &SourcedEvent) -> bool {
-    member.step.source.as_deref() == Some(event.source)
-        && member.step.detection.condition().is_some_and(|c| matches(c, event.event))
 }

@@ -15,7 +15,7 @@
 //! compile here until someone decides which fingerprint it belongs to.
 
 use super::canonical::{self, quote};
-use super::{Detection, Flow, Program, Sequence, SequenceStep, Step, Technique, Threshold};
+use super::{Detection, Flow, Occurrence, Program, Sequence, SequenceStep, Step, Technique, Threshold};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of `text`, as 64 lower-case hex digits.
@@ -75,8 +75,12 @@ pub fn sequence_meaning_text(program: &Program, flow: &Flow, sequence: &Sequence
     let Sequence { id: _, title: _, window_ms, steps, severity: _, span: _ } = sequence;
     let mut out = format!("(sequence (window {window_ms})");
     for member in steps {
-        let SequenceStep { step, keys } = member;
+        let SequenceStep { step, keys, occurrence } = member;
         let keys: String = keys.iter().map(|k| format!(" {}", quote(k))).collect();
+        let joins = match occurrence {
+            Occurrence::Event => "event",
+            Occurrence::Threshold => "threshold",
+        };
         let meaning = match flow.step(step) {
             Some(found) => {
                 let time = found
@@ -89,7 +93,7 @@ pub fn sequence_meaning_text(program: &Program, flow: &Flow, sequence: &Sequence
             }
             None => format!("(missing {})", quote(step)),
         };
-        out.push_str(&format!(" (member (keys{keys}) {meaning})"));
+        out.push_str(&format!(" (member (keys{keys}) (joins {joins}) {meaning})"));
     }
     out.push(')');
     out

@@ -6,6 +6,8 @@
 //!   field's type (`Scalar` variants match `FieldType`);
 //! - regexes compile and use no look-around or back-references; CIDRs are valid;
 //! - threshold and sequence keys exist in the schemas of the steps they apply to;
+//! - a sequence step with [`Occurrence::Threshold`] has a threshold, and its join
+//!   keys are among the threshold's `by` fields;
 //! - conditions are normalised ([`normalize`]): no nested `All` in `All`, no single-
 //!   element `All`/`Any`, no double negation.
 
@@ -192,6 +194,20 @@ pub struct SequenceStep {
     pub step: String,
     /// Join keys; same count and compatible types at every position.
     pub keys: Vec<String>,
+    /// Which events of the step take part.
+    pub occurrence: Occurrence,
+}
+
+/// The events at which a sequence step matches (see `docs/language.md`, "Sequences").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Occurrence {
+    /// Every event that matches the step's condition: a step without a threshold,
+    /// or one written `each step`.
+    Event,
+    /// Every event that completes the step's threshold, counted per the threshold's
+    /// own `by` fields and window; the step's join keys are among those fields.
+    Threshold,
 }
 
 /// A boolean condition over one event.

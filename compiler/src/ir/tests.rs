@@ -269,8 +269,8 @@ fn sequences_need_order_window_and_equal_keys() {
     let user_key = vec!["user".to_string()];
     let actor_key = vec!["actor".to_string()];
     let members = [
-        SequenceMember { step: &login, time_field: "time", keys: &user_key },
-        SequenceMember { step: &push, time_field: "time", keys: &actor_key },
+        SequenceMember { step: &login, time_field: "time", keys: &user_key, occurrence: Occurrence::Event },
+        SequenceMember { step: &push, time_field: "time", keys: &actor_key, occurrence: Occurrence::Event },
     ];
     let run = |evs: &[(&'static str, Value)]| {
         let tagged: Vec<SourcedEvent> = evs.iter().map(|(s, e)| SourcedEvent { source: s, event: e }).collect();
@@ -288,6 +288,129 @@ fn sequences_need_order_window_and_equal_keys() {
     // A later first step restarts the window: login at 0 is too early, at 50s is not.
     assert_eq!(run(&[l(0, "bob"), l(50_000, "bob"), p(100_000, "bob")]).len(), 1);
     assert!(run(&[l(0, "Bob"), p(1, "bob")]).is_empty(), "join keys compare exactly");
+}
+
+#[test]
+fn thresholds_complete_at_every_event_whose_window_reaches_the_minimum() {
+    let th = Threshold { distinct: None, min: 3, window_ms: 10_000, group_by: vec!["device.id".into()] };
+    let evs: Vec<Value> = [0, 4_000, 8_000, 9_000, 30_000, 31_000, 32_000, 32_000]
+        .iter()
+        .map(|t| at(*t, json!({"device.id": "a"})))
+        .collect();
+    let refs: Vec<&Value> = evs.iter().collect();
+    let completions = threshold_completions(&th, &always(), "time", &refs);
+    // 8s: first completion; 9s: a window of its own (4s, 8s, 9s); 30s and 31s: not
+    // enough; 32s: two events at one instant complete together, counted once.
+    assert_eq!(completions.get(&vec!["a".to_string()]), Some(&vec![8_000, 9_000, 32_000]));
+    let below: Vec<&Value> = evs[..2].iter().collect();
+    assert!(threshold_completions(&th, &always(), "time", &below).is_empty(), "a group that never completes");
+    // The window ending at t is (t - 10s, t]: 0s falls out at 10s.
+    let edge: Vec<Value> = [0, 5_000, 10_000].iter().map(|t| at(*t, json!({"device.id": "a"}))).collect();
+    let refs: Vec<&Value> = edge.iter().collect();
+    assert!(threshold_completions(&th, &always(), "time", &refs).is_empty());
+}
+
+#[test]
+fn distinct_thresholds_complete_when_enough_different_values_are_in_the_window() {
+    let th = Threshold { distinct: Some("user".into()), min: 2, window_ms: 10_000, group_by: vec!["device.id".into()] };
+    let evs: Vec<Value> = [(0, "x"), (1_000, "x"), (2_000, "y"), (15_000, "y"), (16_000, "y"), (17_000, "z")]
+        .iter()
+        .map(|(t, u)| at(*t, json!({"device.id": "a", "user": u})))
+        .collect();
+    let refs: Vec<&Value> = evs.iter().collect();
+    let completions = threshold_completions(&th, &always(), "time", &refs);
+    assert_eq!(completions.get(&vec!["a".to_string()]), Some(&vec![2_000, 17_000]));
+}
+
+fn threshold_step(id: &str, source: &str, cond: Cond, threshold: Threshold) -> Step {
+    let mut step = seq_step(id, source, cond);
+    step.detection = Detection::Condition {
+        condition: step.detection.condition().cloned().expect("cond"),
+        threshold: Some(threshold),
+    };
+    step
+}
+
+/// `spray` (5 failed log-ins within 10 min per source and router) -> `takeover`, by source.
+fn spray_takeover() -> (Step, Step, Sequence) {
+    let spray = threshold_step(
+        "spray",
+        "wifi",
+        test("action", FieldType::String, TestOp::Eq(s("fail"))),
+        Threshold { distinct: None, min: 5, window_ms: 600_000, group_by: vec!["ip".into(), "router".into()] },
+    );
+    let takeover = seq_step("takeover", "wifi", test("action", FieldType::String, TestOp::Eq(s("account"))));
+    let seq = Sequence {
+        id: "s".into(),
+        title: "s".into(),
+        window_ms: 7_200_000,
+        steps: vec![],
+        severity: Severity::High,
+        span: Span::default(),
+    };
+    (spray, takeover, seq)
+}
+
+#[test]
+fn a_threshold_step_joins_a_sequence_when_its_threshold_completes() {
+    let (spray, takeover, seq) = spray_takeover();
+    let key = vec!["ip".to_string()];
+    let run = |occurrence, evs: &[Value]| {
+        let members = [
+            SequenceMember { step: &spray, time_field: "time", keys: &key, occurrence },
+            SequenceMember { step: &takeover, time_field: "time", keys: &key, occurrence: Occurrence::Event },
+        ];
+        let tagged: Vec<SourcedEvent> = evs.iter().map(|e| SourcedEvent { source: "wifi", event: e }).collect();
+        sequence_groups(&seq, &members, &tagged)
+    };
+    let fail = |t: i64, ip: &str| at(t, json!({"action": "fail", "ip": ip, "router": "r1"}));
+    let account = |t: i64, ip: &str| at(t, json!({"action": "account", "ip": ip}));
+    let fired = vec![vec!["10.0.0.9".to_string()]];
+    let burst = |end: i64, n: i64| (0..n).map(|i| fail(end - (n - 1 - i) * 1_000, "10.0.0.9")).collect::<Vec<_>>();
+    let with = |mut evs: Vec<Value>, more: Value| {
+        evs.push(more);
+        evs
+    };
+    // Five failures, then the account: the threshold completed first.
+    assert_eq!(run(Occurrence::Threshold, &with(burst(60_000, 5), account(120_000, "10.0.0.9"))), fired);
+    // Four failures: one short. Under `each`, one failure is enough.
+    let four = with(burst(60_000, 4), account(120_000, "10.0.0.9"));
+    assert!(run(Occurrence::Threshold, &four).is_empty(), "below the threshold");
+    assert_eq!(run(Occurrence::Event, &four), fired, "`each` joins single events");
+    // The fifth failure after the account: the threshold completes too late.
+    let late = with(with(burst(60_000, 4), account(120_000, "10.0.0.9")), fail(180_000, "10.0.0.9"));
+    assert!(run(Occurrence::Threshold, &late).is_empty(), "completed after the next step");
+    // Another source completes the threshold.
+    assert!(run(Occurrence::Threshold, &with(burst(60_000, 5), account(120_000, "10.0.0.66"))).is_empty());
+    // Five failures spread over 40 minutes never complete a 10-minute window.
+    let sparse: Vec<Value> = (0..5).map(|i| fail(i * 600_000, "10.0.0.9")).collect();
+    assert!(run(Occurrence::Threshold, &with(sparse.clone(), account(3_000_000, "10.0.0.9"))).is_empty());
+    assert_eq!(run(Occurrence::Event, &with(sparse, account(3_000_000, "10.0.0.9"))), fired);
+    // A spray that goes on keeps completing: its last completion is within 2h of the
+    // account although its first is 3h before.
+    let long: Vec<Value> = (0..=180).map(|m| fail(m * 60_000, "10.0.0.9")).collect();
+    assert_eq!(run(Occurrence::Threshold, &with(long, account(181 * 60_000, "10.0.0.9"))), fired);
+    // The window runs from the completion: failures 3h before the account count only
+    // if the threshold completed within the sequence's 2h.
+    let early = with(burst(60_000, 5), account(60_000 + 7_200_001, "10.0.0.9"));
+    assert!(run(Occurrence::Threshold, &early).is_empty());
+}
+
+#[test]
+fn the_events_a_threshold_counts_may_precede_the_step_before_it() {
+    let (spray, takeover, seq) = spray_takeover();
+    let key = vec!["ip".to_string()];
+    // takeover -> spray: only the completing failure must follow the account.
+    let members = [
+        SequenceMember { step: &takeover, time_field: "time", keys: &key, occurrence: Occurrence::Event },
+        SequenceMember { step: &spray, time_field: "time", keys: &key, occurrence: Occurrence::Threshold },
+    ];
+    let mut evs: Vec<Value> =
+        (0..4).map(|i| at(i * 1_000, json!({"action": "fail", "ip": "10.0.0.9", "router": "r1"}))).collect();
+    evs.push(at(5_000, json!({"action": "account", "ip": "10.0.0.9"})));
+    evs.push(at(6_000, json!({"action": "fail", "ip": "10.0.0.9", "router": "r1"})));
+    let tagged: Vec<SourcedEvent> = evs.iter().map(|e| SourcedEvent { source: "wifi", event: e }).collect();
+    assert_eq!(sequence_groups(&seq, &members, &tagged), vec![vec!["10.0.0.9".to_string()]]);
 }
 
 #[test]
@@ -436,5 +559,139 @@ mod properties {
                 prop_assert_eq!(matches(&reordered, e), matches(&c, e));
             }
         }
+    }
+    /// Events of one step: (second, group 0 or 1, value 0..3).
+    fn timeline() -> impl Strategy<Value = Vec<(i64, u8, u8)>> {
+        prop::collection::vec((0i64..40, 0u8..2, 0u8..3), 0..12)
+    }
+
+    fn events(step: &str, hits: &[(i64, u8, u8)]) -> Vec<Value> {
+        hits.iter()
+            .map(|(t, g, v)| at(t * 1000, json!({"step": step, "g": format!("g{g}"), "v": v.to_string()})))
+            .collect()
+    }
+
+    /// The definition, literally: the distinct event times `t` of a group at which the
+    /// group's events in `(t - window, t]` number (or hold distinct values) `min` or more.
+    fn brute_completions(hits: &[(i64, u8, u8)], group: u8, window: i64, min: usize, distinct: bool) -> Vec<i64> {
+        let mut times: Vec<i64> = hits.iter().filter(|h| h.1 == group).map(|h| h.0 * 1000).collect();
+        times.sort_unstable();
+        times.dedup();
+        times
+            .into_iter()
+            .filter(|&t| {
+                let inside: Vec<_> =
+                    hits.iter().filter(|h| h.1 == group && h.0 * 1000 > t - window && h.0 * 1000 <= t).collect();
+                let n = if distinct {
+                    inside.iter().map(|h| h.2).collect::<std::collections::BTreeSet<_>>().len()
+                } else {
+                    inside.len()
+                };
+                n >= min
+            })
+            .collect()
+    }
+
+    /// Whether some choice of one occurrence per member is strictly increasing in
+    /// time and spans at most `window`.
+    fn brute_sequence(occurrences: &[Vec<i64>], window: i64) -> bool {
+        fn extend(rest: &[Vec<i64>], first: i64, last: i64, window: i64) -> bool {
+            match rest.split_first() {
+                None => true,
+                Some((times, tail)) => {
+                    times.iter().any(|&t| t > last && t - first <= window && extend(tail, first, t, window))
+                }
+            }
+        }
+        occurrences.first().is_some_and(|times| times.iter().any(|&t| extend(&occurrences[1..], t, t, window)))
+    }
+
+    fn member_step(id: &str, threshold: Option<Threshold>) -> Step {
+        let cond = test("step", FieldType::String, TestOp::Eq(Scalar::Str(id.into())));
+        let mut step = seq_step(id, "src", cond.clone());
+        step.detection = Detection::Condition { condition: cond, threshold };
+        step
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// `threshold_completions` is the definition above, on random timelines.
+        #[test]
+        fn completions_agree_with_the_definition(
+            hits in timeline(), window in 1i64..12, min in 2u64..5, distinct in any::<bool>()
+        ) {
+            let th = Threshold {
+                distinct: distinct.then(|| "v".to_string()),
+                min,
+                window_ms: window as u64 * 1000,
+                group_by: vec!["g".into()],
+            };
+            let evs = events("a", &hits);
+            let refs: Vec<&Value> = evs.iter().collect();
+            let got = threshold_completions(&th, &always_true(), "time", &refs);
+            for group in 0..2u8 {
+                let want = brute_completions(&hits, group, window * 1000, min as usize, distinct);
+                prop_assert_eq!(got.get(&vec![format!("g{group}")]).cloned().unwrap_or_default(), want);
+            }
+            prop_assert_eq!(threshold_groups(&th, &always_true(), "time", &refs), got.keys().cloned().collect::<Vec<_>>());
+        }
+
+        /// `sequence_groups` with threshold and event members is the brute-force search
+        /// over the members' occurrences.
+        #[test]
+        fn sequences_of_thresholds_agree_with_brute_force(
+            a in timeline(), b in timeline(), c in timeline(),
+            thresholds in prop::collection::vec(any::<bool>(), 3),
+            min in 2u64..4, distinct in any::<bool>(), window in 1i64..8, span in 1i64..30
+        ) {
+            let th = Threshold {
+                distinct: distinct.then(|| "v".to_string()),
+                min,
+                window_ms: window as u64 * 1000,
+                group_by: vec!["g".into()],
+            };
+            let names = ["a", "b", "c"];
+            let steps: Vec<Step> = names.iter().zip(&thresholds).map(|(n, t)| member_step(n, t.then(|| th.clone()))).collect();
+            let key = vec!["g".to_string()];
+            let members: Vec<SequenceMember> = steps
+                .iter()
+                .zip(&thresholds)
+                .map(|(step, t)| SequenceMember {
+                    step,
+                    time_field: "time",
+                    keys: &key,
+                    occurrence: if *t { Occurrence::Threshold } else { Occurrence::Event },
+                })
+                .collect();
+            let seq = Sequence {
+                id: "s".into(), title: "s".into(), window_ms: span as u64 * 1000, steps: vec![],
+                severity: Severity::High, span: Span::default(),
+            };
+            let hits = [&a, &b, &c];
+            let all: Vec<Value> = names.iter().zip(hits).flat_map(|(n, h)| events(n, h)).collect();
+            let tagged: Vec<SourcedEvent> = all.iter().map(|e| SourcedEvent { source: "src", event: e }).collect();
+            let got = sequence_groups(&seq, &members, &tagged);
+            let want: Vec<GroupKey> = (0..2u8)
+                .filter(|&group| {
+                    let occurrences: Vec<Vec<i64>> = hits
+                        .iter()
+                        .zip(&thresholds)
+                        .map(|(h, t)| if *t {
+                            brute_completions(h, group, window * 1000, min as usize, distinct)
+                        } else {
+                            h.iter().filter(|e| e.1 == group).map(|e| e.0 * 1000).collect()
+                        })
+                        .collect();
+                    brute_sequence(&occurrences, span * 1000)
+                })
+                .map(|group| vec![format!("g{group}")])
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    fn always_true() -> Cond {
+        test("g", FieldType::String, TestOp::Exists)
     }
 }

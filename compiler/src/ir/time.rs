@@ -1,4 +1,5 @@
-//! Event times: RFC 3339 text or epoch milliseconds, as milliseconds since 1970.
+//! Event times: RFC 3339 text or epoch milliseconds, as milliseconds since 1970;
+//! durations as the language writes them.
 
 use serde_json::Value;
 
@@ -67,6 +68,14 @@ pub fn format_rfc3339(millis: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A duration in the largest unit that divides it exactly: `10m`, `90s`, `1500ms`.
+pub fn duration_text(millis: u64) -> String {
+    [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")]
+        .iter()
+        .find(|(size, _)| millis.is_multiple_of(*size) && millis > 0)
+        .map_or_else(|| format!("{millis}ms"), |(size, unit)| format!("{}{unit}", millis / size))
+}
+
 // Howard Hinnant's days-from-civil algorithm (proleptic Gregorian calendar).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -113,5 +122,14 @@ mod tests {
             assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Some(ms));
         }
         assert_eq!(format_rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn durations_use_the_largest_exact_unit() {
+        assert_eq!(duration_text(600_000), "10m");
+        assert_eq!(duration_text(90_000), "90s");
+        assert_eq!(duration_text(7_200_000), "2h");
+        assert_eq!(duration_text(86_400_000), "1d");
+        assert_eq!(duration_text(1_500), "1500ms");
     }
 }

@@ -1,6 +1,7 @@
 //! Flows, steps, thresholds and sequences: clauses, names, keys and windows.
 
 use super::cond::Ctx;
+use super::occurrence;
 use super::satisfiable::contradictions;
 use super::schemas::{Lookup, Schemas};
 use super::techniques;
@@ -464,6 +465,7 @@ fn lower_sequence(
         return None;
     }
     let mut members = Vec::with_capacity(seq.steps.len());
+    let mut implicit = Vec::new();
     let mut ok = true;
     for member in &seq.steps {
         let declared = flow.items.iter().find_map(|i| match i {
@@ -528,8 +530,14 @@ fn lower_sequence(
             .iter()
             .map(|k| key_field(k, schema, schemas, diags).map(|f| (f.name.clone(), f.ty.clone(), k.span)))
             .collect();
-        match fields {
-            Some(fields) => members.push((member, fields)),
+        let Some(fields) = fields else {
+            ok = false;
+            continue;
+        };
+        // How the step joins needs its checked threshold; a step that failed was reported.
+        let Some(step) = steps.iter().find(|s| s.id == member.step.name) else { continue };
+        match occurrence::resolve(seq, member, declared, step, keys, &mut implicit, diags) {
+            Some(occurrence) => members.push((member, fields, occurrence)),
             None => ok = false,
         }
     }
@@ -538,18 +546,20 @@ fn lower_sequence(
     if !ok {
         return None;
     }
+    occurrence::note_implicit(seq, &implicit, diags);
     shapes?;
     let severity =
-        members.iter().filter_map(|(m, _)| steps.iter().find(|s| s.id == m.step.name)).map(|s| s.severity).max()?;
+        members.iter().filter_map(|(m, _, _)| steps.iter().find(|s| s.id == m.step.name)).map(|s| s.severity).max()?;
     Some(ir::Sequence {
         id: seq.id.name.clone(),
         title: seq.title.value.clone(),
         window_ms: window_ms?,
         steps: members
             .into_iter()
-            .map(|(m, fields)| ir::SequenceStep {
+            .map(|(m, fields, occurrence)| ir::SequenceStep {
                 step: m.step.name.clone(),
                 keys: fields.into_iter().map(|f| f.0).collect(),
+                occurrence,
             })
             .collect(),
         severity,
@@ -557,13 +567,13 @@ fn lower_sequence(
     })
 }
 
-type Member<'a> = (&'a ast::SequenceStep, Vec<(String, FieldType, Span)>);
+type Member<'a> = (&'a ast::SequenceStep, Vec<(String, FieldType, Span)>, ir::Occurrence);
 
 /// Every step joins on the same number of keys, with compatible types per position.
 fn check_key_shapes(seq: &ast::Sequence, members: &[Member], diags: &mut Diagnostics) -> Option<()> {
-    let (first, first_keys) = members.first()?;
+    let (first, first_keys, _) = members.first()?;
     let mut ok = true;
-    for (member, keys) in &members[1..] {
+    for (member, keys, _) in &members[1..] {
         if keys.len() != first_keys.len() {
             diags.push(
                 Diagnostic::new(

@@ -7,6 +7,7 @@
 
 mod cond;
 mod flows;
+mod occurrence;
 mod satisfiable;
 mod schemas;
 mod techniques;

@@ -163,9 +163,30 @@ pub struct Sequence {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SequenceStep {
+    /// `each` or `threshold` written before the step id, and the keyword's span.
+    pub occurrence: Option<(Occurrence, Span)>,
     pub step: Ident,
     /// Per-step join keys, overriding the sequence's `by`.
     pub by: Vec<Ident>,
+}
+
+/// How a sequence step says it joins: on every matching event or on its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Occurrence {
+    /// `each step`: every event that matches the step's condition.
+    Each,
+    /// `threshold step`: every event that completes the step's threshold.
+    Threshold,
+}
+
+impl Occurrence {
+    /// The keyword as written.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Occurrence::Each => "each",
+            Occurrence::Threshold => "threshold",
+        }
+    }
 }
 
 /// Serialised by hand (`dump.rs`): a chain of `not`s is dumped flat.

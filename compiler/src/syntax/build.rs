@@ -285,16 +285,32 @@ impl Builder<'_> {
                 Rule::string => seq.title = self.text(child),
                 Rule::duration => seq.window = self.duration(child),
                 Rule::group_by => seq.by = self.group_by(child),
-                Rule::seq_step => {
-                    let mut parts = children(child);
-                    let step = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| missing(span));
-                    let by = parts.next().map(|p| self.group_by(p)).unwrap_or_default();
-                    seq.steps.push(SequenceStep { step, by });
-                }
+                Rule::seq_step => seq.steps.push(self.seq_step(child, span)),
                 _ => {}
             }
         }
         seq
+    }
+
+    fn seq_step(&self, pair: P, sequence: Span) -> SequenceStep {
+        let mut member = SequenceStep { occurrence: None, step: missing(sequence), by: Vec::new() };
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::seq_occurrence => {
+                    // The keyword's own span: the rule also holds the blanks after it.
+                    // (Keywords are tokens, which `children` leaves out.)
+                    if let Some(keyword) = part.into_inner().next() {
+                        let occurrence =
+                            if keyword.as_rule() == Rule::kw_each { Occurrence::Each } else { Occurrence::Threshold };
+                        member.occurrence = Some((occurrence, self.span(&keyword)));
+                    }
+                }
+                Rule::ident => member.step = self.ident(part),
+                Rule::group_by => member.by = self.group_by(part),
+                _ => {}
+            }
+        }
+        member
     }
 
     fn group_by(&self, pair: P) -> Vec<Ident> {

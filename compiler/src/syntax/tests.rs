@@ -77,6 +77,30 @@ fn operators_and_precedence() {
 }
 
 #[test]
+fn sequence_steps_say_how_they_join() {
+    snapshot!(
+        "sequence_occurrences",
+        r#"flow "F" "t" { sequence s "t" within 1h by ip { each spray -> threshold flood by src -> takeover } }"#
+    );
+}
+
+#[test]
+fn steps_may_be_named_like_the_sequence_keywords() {
+    let (ast, diags) = parse(
+        FileId(0),
+        r#"flow "F" "t" { sequence s "t" within 1h by ip { each -> threshold by ip -> each threshold -> threshold each } }"#,
+    );
+    assert!(diags.is_empty(), "{:?}", diags.into_sorted());
+    let Some(crate::syntax::ast::FlowItem::Sequence(seq)) = ast.flows[0].items.first() else { panic!("no sequence") };
+    let written: Vec<(Option<&str>, &str, usize)> =
+        seq.steps.iter().map(|m| (m.occurrence.map(|(o, _)| o.keyword()), m.step.name.as_str(), m.by.len())).collect();
+    assert_eq!(
+        written,
+        [(None, "each", 0), (None, "threshold", 1), (Some("each"), "threshold", 0), (Some("threshold"), "each", 0)]
+    );
+}
+
+#[test]
 fn string_escapes_are_decoded() {
     snapshot!("escapes", r#"flow "a\"b\\c\n\t\u{1F600}\0" "é" { }"#);
 }
@@ -226,7 +250,7 @@ mod properties {
         fn token_soup_never_panics(tokens in prop::collection::vec(prop_oneof![
             Just("flow"), Just("step"), Just("schema"), Just("detect"), Just("{"), Just("}"), Just("("), Just(")"),
             Just("\"s\""), Just("a.b"), Just("=="), Just("and"), Just("not"), Just("in"), Just("["), Just("]"),
-            Just("/x/"), Just("1"), Just("1.5"), Just("-"), Just(".."), Just("->"), Just("threshold"), Just("count"),
+            Just("/x/"), Just("1"), Just("1.5"), Just("-"), Just(".."), Just("->"), Just("threshold"), Just("each"), Just("count"),
             Just(">"), Just("5m"), Just("by"), Just(","), Just("cidr"), Just("\\"), Just("\n"), Just("//"),
         ], 0..60)) {
             let _ = parse(FileId(0), &tokens.join(" "));

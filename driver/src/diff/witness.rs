@@ -307,6 +307,16 @@ fn sequence_aspects(
     if keys(a) != keys(b) {
         out.push(Aspect { what: "keys".into(), old: keys(a), new: keys(b) });
     }
+    let joins = |s: &scalpel_compiler::ir::Sequence| {
+        let how = |m: &scalpel_compiler::ir::SequenceStep| match m.occurrence {
+            scalpel_compiler::ir::Occurrence::Event => format!("each {}", m.step),
+            scalpel_compiler::ir::Occurrence::Threshold => format!("threshold {}", m.step),
+        };
+        s.steps.iter().map(how).collect::<Vec<_>>().join(" -> ")
+    };
+    if joins(a) != joins(b) {
+        out.push(Aspect { what: "joins".into(), old: joins(a), new: joins(b) });
+    }
     let meaning = |tree: &Tree, id: &str| {
         let step = tree.flow(&key.flow)?.step(id)?;
         Some(scalpel_compiler::ir::fingerprint::step_meaning_text(tree.program, step))

@@ -51,11 +51,14 @@ pub struct Member<'a> {
     /// Join keys, already mapped to Elastic names.
     pub keys: Vec<String>,
     pub field: Box<dyn Fn(&str) -> String + 'a>,
+    /// `with runs=N`: N of the step's events one after another (a threshold member).
+    pub runs: Option<u64>,
 }
 
 /// `sequence [by keys] with maxspan=… [any where …] …`, with `by` on each step
-/// when the steps name their keys differently. Each step requires its keys
-/// (`ir::eval` ignores events without them).
+/// when the steps name their keys differently, and `with runs=N` on a step that
+/// stands for a threshold. Each step requires its keys (`ir::eval` ignores events
+/// without them).
 pub fn sequence_query(members: &[Member], window_ms: u64, diags: &mut Vec<Diagnostic>) -> String {
     let quoted: Vec<Vec<String>> = members.iter().map(|m| m.keys.iter().map(|k| eql_field(k)).collect()).collect();
     let shared = quoted.windows(2).all(|w| w[0] == w[1]);
@@ -71,6 +74,9 @@ pub fn sequence_query(members: &[Member], window_ms: u64, diags: &mut Vec<Diagno
         out.push_str(&format!("\n  [any where {}]", parts.join(" and ")));
         if !shared && !keys.is_empty() {
             out.push_str(&format!(" by {}", keys.join(", ")));
+        }
+        if let Some(runs) = member.runs {
+            out.push_str(&format!(" with runs={runs}"));
         }
     }
     out
@@ -216,6 +222,7 @@ mod tests {
             dataset: dataset.into(),
             keys: keys.iter().map(|k| k.to_string()).collect(),
             field: Box::new(|f: &str| f.to_string()),
+            runs: None,
         };
         let shared = sequence_query(&[member(&["ip"], "ras.a"), member(&["ip"], "ras.b")], 1_800_000, &mut Vec::new());
         assert_eq!(
@@ -226,5 +233,10 @@ mod tests {
             sequence_query(&[member(&["user"], "ras.a"), member(&["device"], "ras.b")], 1_500, &mut Vec::new());
         assert!(per_step.starts_with("sequence with maxspan=1500ms\n"), "{per_step}");
         assert!(per_step.ends_with("] by device"), "{per_step}");
+        // A threshold step: `by` before `with runs`, as Elasticsearch's grammar has it.
+        let mut burst = member(&["device"], "ras.b");
+        burst.runs = Some(21);
+        let runs = sequence_query(&[member(&["user"], "ras.a"), burst], 60_000, &mut Vec::new());
+        assert!(runs.ends_with("] by device with runs=21"), "{runs}");
     }
 }

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | step | `eql` (default) or `query` with `language = "lucene"` | [`eql::step_query`], [`lucene::condition`] |
 //! | step with a threshold | `esql` | [`esql::threshold_query`] |
-//! | sequence | `eql` | [`eql::sequence_query`] |
+//! | sequence | `eql` | [`eql::sequence_query`] (a threshold step as `with runs=N`: approximate, W0550) |
 //!
 //! Thresholds are ES|QL rather than Kibana's `threshold` type: ES|QL states the
 //! window in the query (`BUCKET`), counts distinct values without Kibana's
@@ -30,7 +30,7 @@ use crate::ids::rule_id;
 use crate::templates::Templates;
 use crate::{Context, Target};
 use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::ir::{Cond, Flow, Scalar, Sequence, Step, Test, TestOp};
+use scalpel_compiler::ir::{Cond, Flow, Occurrence, Scalar, Sequence, SequenceStep, Step, Test, TestOp, Threshold};
 use settings::{ElasticLanguage, ElasticSettings};
 
 /// Elasticsearch's default `index.max_regex_length`.
@@ -147,11 +147,19 @@ impl Backend for Elastic {
             let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else { continue };
             let schema = ctx.program.schema(source);
             diags.extend(case_folding_warnings(cond));
+            let threshold = match member.occurrence {
+                Occurrence::Threshold => step.detection.threshold(),
+                Occurrence::Event => None,
+            };
+            if let Some(threshold) = threshold {
+                diags.push(runs_warning(sequence, step, member, threshold));
+            }
             members.push(eql::Member {
                 cond,
                 dataset: settings.dataset(source),
                 keys: member.keys.iter().map(|k| settings.field(schema, k)).collect(),
                 field: Box::new(move |name: &str| settings.field(schema, name)),
+                runs: threshold.map(|t| t.min.min(MAX_RUNS)),
             });
             steps.push(step);
         }
@@ -196,6 +204,43 @@ impl Backend for Elastic {
         }));
         Ok(files)
     }
+}
+
+/// Elasticsearch accepts `with runs=N` for N up to 100.
+const MAX_RUNS: u64 = 100;
+
+/// W0550: EQL writes a threshold step of a sequence as `with runs=N`: N of the step's
+/// events one after another within the sequence's window, on its join keys only.
+fn runs_warning(sequence: &Sequence, step: &Step, member: &SequenceStep, threshold: &Threshold) -> Diagnostic {
+    let runs = threshold.min.min(MAX_RUNS);
+    let window = scalpel_compiler::ir::time::duration_text(threshold.window_ms);
+    let mut diag = Diagnostic::new(
+        Code::ElasticSequenceThreshold,
+        format!("elastic approximates the threshold of `{}` in sequence `{}`", step.id, sequence.id),
+    )
+    .primary(sequence.span, format!("`{}` written as `with runs={runs}`", step.id))
+    .note(format!(
+        "EQL matches {runs} events of `{}` one after another within the sequence's window, not {} within its own {window}",
+        step.id, threshold.min
+    ));
+    if threshold.min > MAX_RUNS {
+        diag = diag.note(format!(
+            "EQL allows at most {MAX_RUNS} runs: the rule asks for {MAX_RUNS} events where the threshold needs {}",
+            threshold.min
+        ));
+    }
+    if let Some(field) = &threshold.distinct {
+        diag = diag.note(format!("`runs` counts events, not distinct values of `{field}`"));
+    }
+    let others: Vec<&str> =
+        threshold.group_by.iter().filter(|g| !member.keys.contains(g)).map(String::as_str).collect();
+    if !others.is_empty() {
+        diag = diag.note(format!(
+            "the events share the sequence's join keys only, not the threshold's other `by` fields ({})",
+            others.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    diag.note("see `scalpel explain W0550` and docs/targets.md")
 }
 
 fn rule_path(flow: &Flow, item: &str, kind: RuleKind) -> String {

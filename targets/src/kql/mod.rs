@@ -12,7 +12,9 @@
 //!   step on the keys, keeping strictly later events within the window of the
 //!   first, and for each key and end time only the latest start (`ir::eval`'s own
 //!   algorithm, so exactness can be checked step by step; `scan`'s per-step state
-//!   machine would have to be shown equivalent across interleaved keys).
+//!   machine would have to be shown equivalent across interleaved keys). A step that
+//!   joins on its threshold contributes the threshold's completions (the rows the
+//!   threshold query keeps before summarising) instead of its events.
 //!
 //! Invariants: every literal passes through [`escape::quote`], every column through
 //! [`escape::column_ref`]; tests on missing fields are false and `not` is boolean,
@@ -32,7 +34,7 @@ use condition::Gap;
 use escape::column_ref;
 use package::RuleInput;
 use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::ir::{Cond, Flow, Program, Sequence, Step, Test, Threshold};
+use scalpel_compiler::ir::{Cond, Flow, Occurrence, Program, Sequence, Step, Test, Threshold};
 use scalpel_compiler::schema::{FieldType, Schema};
 
 pub struct Kql;
@@ -185,10 +187,24 @@ impl Backend for Kql {
             let table = settings.table(source);
             let (filter, gaps) = filter(cond, &columns);
             diags.extend(gaps);
-            let mut present: Vec<String> = member.keys.iter().map(|k| columns.present(k)).collect();
-            if present.is_empty() {
-                present.push("true".into());
-            }
+            let base = format!("{}\n| where {filter}", column_ref(&table));
+            // A threshold member's rows are its threshold's completions, whose groups
+            // hold the join keys (checked by `sema`); the others', its matching events.
+            let rows = match (member.occurrence, step.detection.threshold()) {
+                (Occurrence::Threshold, Some(threshold)) => {
+                    let events = format!("scalpel_events{}", position + 1);
+                    let found = completions(&base, threshold, &columns, &events);
+                    lets.extend(found.prelude);
+                    found.rows
+                }
+                _ => {
+                    let mut present: Vec<String> = member.keys.iter().map(|k| columns.present(k)).collect();
+                    if present.is_empty() {
+                        present.push("true".into());
+                    }
+                    format!("{base}\n| where {}", present.join(" and "))
+                }
+            };
             let mut keys: Vec<String> = member
                 .keys
                 .iter()
@@ -203,10 +219,8 @@ impl Backend for Kql {
                 keys.push("scalpel_key1 = 1".into());
             }
             lets.push(format!(
-                "let scalpel_step{} = {}\n| where {filter}\n| where {}\n| project {}, scalpel_t = TimeGenerated;",
+                "let scalpel_step{} = {rows}\n| project {}, scalpel_t = TimeGenerated;",
                 position + 1,
-                column_ref(&table),
-                present.join(" and "),
                 keys.join(", ")
             ));
             if !tables.contains(&table) {
@@ -221,7 +235,7 @@ impl Backend for Kql {
         query.push_str(&format!(
             "\nscalpel_step1\n| distinct {keys}, scalpel_t\n| project {keys}, scalpel_start = scalpel_t, scalpel_end = scalpel_t"
         ));
-        for position in 2..=lets.len() {
+        for position in 2..=steps.len() {
             query.push_str(&format!(
                 "\n| join kind=inner scalpel_step{position} on {keys}\n| where scalpel_t > scalpel_end and scalpel_t - scalpel_start <= {window}\n| summarize scalpel_start = max(scalpel_start) by {keys}, scalpel_end = scalpel_t"
             ));
@@ -321,15 +335,37 @@ fn numeric_key_positions(program: &Program, flow: &Flow, sequence: &Sequence) ->
         .collect()
 }
 
-/// The threshold's query, given the condition's (`base`: table and `where`).
+/// The threshold's query, given the condition's (`base`: table and `where`): its
+/// completions, summarised per group.
 fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> String {
+    let Completions { prelude, rows, group } = completions(base, threshold, columns, "scalpel_events");
+    let fired = "scalpel_fired_first = min(TimeGenerated), scalpel_fired_last = max(TimeGenerated)";
+    let by = if group.is_empty() { String::new() } else { format!(" by {}", group.join(", ")) };
+    let summary = match threshold.distinct {
+        None => format!("\n| summarize {fired}{by}"),
+        Some(_) => format!("\n| summarize scalpel_distinct = max(scalpel_distinct), {fired}{by}"),
+    };
+    format!("{}{rows}{summary}", prelude.map(|p| p + "\n").unwrap_or_default())
+}
+
+/// A threshold's completions as KQL: the `let` it needs first (for `distinct`), and
+/// rows with the group's columns and `TimeGenerated` at every event time where the
+/// group's events in the window that ends there reach the minimum (`ir::eval`'s
+/// `threshold_completions`).
+struct Completions {
+    prelude: Option<String>,
+    rows: String,
+    /// The group's columns as the rows name them.
+    group: Vec<String>,
+}
+
+/// `events` names the `let` that a `distinct` threshold reads twice.
+fn completions(base: &str, threshold: &Threshold, columns: &Columns, events: &str) -> Completions {
     let keys: Vec<String> = threshold.group_by.iter().map(|k| columns.reference(k)).collect();
     let mut present: Vec<String> = threshold.group_by.iter().map(|k| columns.present(k)).collect();
     let window = timespan(threshold.window_ms);
-    let fired = "scalpel_fired_first = min(TimeGenerated), scalpel_fired_last = max(TimeGenerated)";
     match &threshold.distinct {
         None => {
-            let by = if keys.is_empty() { String::new() } else { format!(" by {}", keys.join(", ")) };
             let mut out = base.to_string();
             if !present.is_empty() {
                 out.push_str(&format!("\n| where {}", present.join(" and ")));
@@ -345,8 +381,7 @@ fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> Stri
                 checks.push(format!("TimeGenerated - prev(TimeGenerated, {back}) < {window}"));
                 out.push_str(&format!("\n| where {}", checks.join(" and ")));
             }
-            out.push_str(&format!("\n| summarize {fired}{by}"));
-            out
+            Completions { prelude: None, rows: out, group: keys }
         }
         Some(field) => {
             present.push(columns.present(field));
@@ -358,12 +393,20 @@ fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> Stri
                 ""
             };
             let group = group.join(", ");
-            format!(
-                "let scalpel_events = {base}\n| where {}{all}\n| project TimeGenerated, {group}, scalpel_value = {};\nscalpel_events\n| distinct {group}, TimeGenerated\n| join kind=inner (scalpel_events | project {group}, scalpel_t = TimeGenerated, scalpel_value) on {group}\n| where scalpel_t <= TimeGenerated and TimeGenerated - scalpel_t < {window}\n| summarize by {group}, TimeGenerated, scalpel_value\n| summarize scalpel_distinct = count() by {group}, TimeGenerated\n| where scalpel_distinct >= {}\n| summarize scalpel_distinct = max(scalpel_distinct), {fired} by {group}",
+            let prelude = format!(
+                "let {events} = {base}\n| where {}{all}\n| project TimeGenerated, {group}, scalpel_value = {};",
                 present.join(" and "),
                 columns.reference(field),
+            );
+            let rows = format!(
+                "{events}\n| distinct {group}, TimeGenerated\n| join kind=inner ({events} | project {group}, scalpel_t = TimeGenerated, scalpel_value) on {group}\n| where scalpel_t <= TimeGenerated and TimeGenerated - scalpel_t < {window}\n| summarize by {group}, TimeGenerated, scalpel_value\n| summarize scalpel_distinct = count() by {group}, TimeGenerated\n| where scalpel_distinct >= {}",
                 threshold.min
-            )
+            );
+            Completions {
+                prelude: Some(prelude),
+                rows,
+                group: if keys.is_empty() { vec!["scalpel_all".into()] } else { keys },
+            }
         }
     }
 }

@@ -4,7 +4,10 @@
 //!   also holds an `event_count` / `value_count` correlation over it;
 //! - a sequence → a `temporal_ordered` correlation (`<flow>/<sequence>.yml`) that
 //!   references its steps' rules by `name`, keyed with `group-by` (and `aliases`
-//!   when steps name their keys differently).
+//!   when steps name their keys differently); a step that joins on its threshold is
+//!   referenced through its threshold's correlation (`<flow>.<step>.threshold`), so the
+//!   sequence chains it as Sigma 2 allows, and the step's join keys are among that
+//!   correlation's `group-by`.
 //!
 //! Invariants: every string value passes through [`escape::escape`]; ids are
 //! [`crate::ids::rule_id`]; `date` is the rule's first version and `modified` its
@@ -18,7 +21,7 @@ use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMe
 use crate::ids::rule_id;
 use crate::{Context, Stamp, Target};
 use rule::{Correlation, CorrelationCondition, CorrelationRule, DetectionRule, LogSource};
-use scalpel_compiler::ir::{Flow, Sequence, Step, Threshold};
+use scalpel_compiler::ir::{Flow, Occurrence, Sequence, Step, Threshold};
 use serde_norway::{Mapping, Value};
 
 pub struct Sigma;
@@ -66,7 +69,15 @@ impl Backend for Sigma {
     fn emit_sequence(&self, ctx: &Context, flow: &Flow, sequence: &Sequence) -> Emitted {
         let settings = &ctx.settings.sigma;
         let steps: Vec<&Step> = sequence.steps.iter().filter_map(|s| flow.step(&s.step)).collect();
-        let rules: Vec<String> = sequence.steps.iter().map(|s| rule_name(flow, &s.step)).collect();
+        // A threshold member is its threshold's correlation, chained (Sigma 2.x).
+        let rules: Vec<String> = sequence
+            .steps
+            .iter()
+            .map(|s| match s.occurrence {
+                Occurrence::Threshold => threshold_name(flow, &s.step),
+                Occurrence::Event => rule_name(flow, &s.step),
+            })
+            .collect();
         let same_keys = sequence.steps.windows(2).all(|w| w[0].keys == w[1].keys);
         let key_count = sequence.steps.first().map_or(0, |s| s.keys.len());
         let (group_by, aliases) = if same_keys {
@@ -90,6 +101,7 @@ impl Backend for Sigma {
         let stamp = ctx.stamp(&flow.id, &sequence.id);
         let rule = CorrelationRule {
             title: sequence.title.clone(),
+            name: None,
             id: id.to_string(),
             status: settings.status.clone(),
             description: format!("Detects the steps {} of flow {} in this order", rules.join(", "), flow.id),
@@ -144,6 +156,7 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
     let what = if field.is_some() { "distinct values" } else { "events" };
     CorrelationRule {
         title: format!("{} (threshold)", step.title),
+        name: Some(threshold_name(flow, &step.id)),
         id: rule_id(ctx.tree, &flow.id, &format!("{}/threshold", step.id), Target::Sigma).to_string(),
         status: settings.status.clone(),
         description: format!(
@@ -173,6 +186,12 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
 /// The `name` other rules reference a step's rule by.
 pub fn rule_name(flow: &Flow, step: &str) -> String {
     format!("{}.{}", file_safe(&flow.id), file_safe(step)).to_lowercase()
+}
+
+/// The `name` a sequence references a step's threshold correlation by: the step's
+/// rule name and `.threshold` (step ids have no dots, so no step's rule has it).
+pub fn threshold_name(flow: &Flow, step: &str) -> String {
+    format!("{}.threshold", rule_name(flow, step))
 }
 
 /// `<flow>/<flow>_<item>.yml`, lower case: Sigma tooling wants file names unique across a

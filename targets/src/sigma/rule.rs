@@ -34,6 +34,9 @@ pub struct LogSource {
 #[derive(Serialize)]
 pub struct CorrelationRule {
     pub title: String,
+    /// Set when another correlation references this one (a threshold a sequence chains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub id: String,
     pub status: String,
     pub description: String,

@@ -8,7 +8,9 @@
 //!   W0501);
 //! - a sequence → `multisearch` of its steps tagged with a step number and join
 //!   keys, `stats min/max(_time)` per step and key, and an order and window check
-//!   (approximate, W0502).
+//!   (approximate, W0502); a step that joins on its threshold keeps only its
+//!   completing events, found with `streamstats` over its own group fields after the
+//!   branches are sorted by time (the threshold's approximation, W0501).
 //!
 //! Invariants: every literal passes through [`escape::quote`]; tests on missing
 //! fields are false and `NOT` is boolean, as in `ir::eval`.
@@ -25,7 +27,7 @@ use crate::{Context, Target};
 use condition::Spl;
 use escape::quote;
 use scalpel_compiler::diag::{Code, Diagnostic};
-use scalpel_compiler::ir::{Cond, Flow, Sequence, Step, TestOp, Threshold};
+use scalpel_compiler::ir::{Cond, Flow, Occurrence, Sequence, Step, TestOp, Threshold};
 
 pub struct Splunk;
 
@@ -77,23 +79,48 @@ impl Backend for Splunk {
         let mut diags = Vec::new();
         let mut steps = Vec::new();
         let key_count = sequence.steps.first().map_or(0, |s| s.keys.len());
+        let mut completions = String::new();
         for (position, member) in sequence.steps.iter().enumerate() {
             let Some(step) = flow.step(&member.step) else { continue };
             let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else { continue };
             diags.extend(condition_warnings(cond));
-            let keys: Vec<String> = member
+            let mut evals: Vec<String> = member
                 .keys
                 .iter()
                 .enumerate()
                 .map(|(i, k)| format!("scalpel_key{}='{}'", i + 1, settings.field(k)))
                 .collect();
+            let mut search = base_search(source, cond, settings);
+            if let (Occurrence::Threshold, Some(threshold)) = (member.occurrence, step.detection.threshold()) {
+                search.push_str(&required(threshold, settings));
+                evals.extend(
+                    threshold
+                        .group_by
+                        .iter()
+                        .enumerate()
+                        .map(|(j, k)| format!("scalpel_by{}_{}='{}'", position + 1, j + 1, settings.field(k))),
+                );
+                completions.push_str(&completion_stages(position + 1, threshold, settings));
+                diags.push(
+                    Diagnostic::new(
+                        Code::ApproximateWindow,
+                        format!("splunk approximates the threshold of `{}` in sequence `{}`", step.id, sequence.id),
+                    )
+                    .primary(sequence.span, "threshold step counted with `streamstats`")
+                    .note("see `scalpel explain W0501` and docs/targets.md"),
+                );
+            }
             branches.push(format!(
                 "    [search {} | eval scalpel_step={}, {}]",
-                base_search(source, cond, settings).replace('\n', " "),
+                search.replace('\n', " "),
                 position + 1,
-                keys.join(", ")
+                evals.join(", ")
             ));
             steps.push(step);
+        }
+        if !completions.is_empty() {
+            // `time_window` needs the events in time order; the branches interleave.
+            completions.insert_str(0, "\n| sort 0 _time");
         }
         let keys: Vec<String> = (1..=key_count).map(|i| format!("scalpel_key{i}")).collect();
         let n = sequence.steps.len();
@@ -106,7 +133,7 @@ impl Backend for Splunk {
         checks.push(format!("scalpel_last{n} - scalpel_first1 <= {window_s}"));
         let present: Vec<String> = keys.iter().map(|k| format!("isnotnull({k})")).collect();
         let query = format!(
-            "| multisearch\n{}\n| where {}\n| eval {}\n| stats {} BY {}\n| where {}",
+            "| multisearch\n{}\n| where {}{completions}\n| eval {}\n| stats {} BY {}\n| where {}",
             branches.join("\n"),
             present.join(" AND "),
             times.join(", "),
@@ -161,26 +188,50 @@ pub fn base_search(source: &str, cond: &Cond, settings: &SplunkSettings) -> Stri
 
 fn threshold_pipeline(threshold: &Threshold, settings: &SplunkSettings) -> String {
     let keys: Vec<&str> = threshold.group_by.iter().map(|k| settings.field(k)).collect();
-    let mut required: Vec<String> = keys.iter().map(|k| format!("isnotnull('{k}')")).collect();
-    let aggregate = match &threshold.distinct {
-        Some(field) => {
-            let field = settings.field(field);
-            required.push(format!("isnotnull('{field}')"));
-            format!("dc('{field}')")
-        }
-        None => "count".to_string(),
-    };
     let by = if keys.is_empty() { String::new() } else { format!(" BY {}", keys.join(" ")) };
-    let mut out = String::new();
-    if !required.is_empty() {
-        out.push_str(&format!("\n| where {}", required.join(" AND ")));
-    }
+    let mut out = required(threshold, settings);
     out.push_str(&format!(
-        "\n| streamstats time_window={} {aggregate} AS scalpel_count{by}\n| where scalpel_count >= {}\n| stats max(scalpel_count) AS scalpel_count min(_time) AS first_time max(_time) AS last_time{by}",
+        "\n| streamstats time_window={} {} AS scalpel_count{by}\n| where scalpel_count >= {}\n| stats max(scalpel_count) AS scalpel_count min(_time) AS first_time max(_time) AS last_time{by}",
         window_text(threshold.window_ms, 1000).0,
+        aggregate(threshold, settings),
         threshold.min
     ));
     out
+}
+
+/// `| where` the group-by fields (and the counted field) are present, as
+/// `ir::eval` counts only such events; empty when there are none.
+fn required(threshold: &Threshold, settings: &SplunkSettings) -> String {
+    let fields = threshold.group_by.iter().chain(&threshold.distinct);
+    let required: Vec<String> = fields.map(|f| format!("isnotnull('{}')", settings.field(f))).collect();
+    if required.is_empty() {
+        String::new()
+    } else {
+        format!("\n| where {}", required.join(" AND "))
+    }
+}
+
+/// `count`, or `dc('field')` for a distinct threshold.
+fn aggregate(threshold: &Threshold, settings: &SplunkSettings) -> String {
+    match &threshold.distinct {
+        Some(field) => format!("dc('{}')", settings.field(field)),
+        None => "count".to_string(),
+    }
+}
+
+/// The stages that keep, of a threshold member's events, those that complete its
+/// threshold: after the branches are merged and sorted by time, a `streamstats` over
+/// the member's own group fields (named per member, so that other steps' events
+/// never join its groups), then every other step's events and the completing ones.
+fn completion_stages(position: usize, threshold: &Threshold, settings: &SplunkSettings) -> String {
+    let groups: Vec<String> = (1..=threshold.group_by.len()).map(|j| format!("scalpel_by{position}_{j}")).collect();
+    let by = if groups.is_empty() { String::new() } else { format!(" BY {}", groups.join(" ")) };
+    format!(
+        "\n| streamstats time_window={} {} AS scalpel_count{position}{by}\n| where scalpel_step!={position} OR scalpel_count{position} >= {}",
+        window_text(threshold.window_ms, 1000).0,
+        aggregate(threshold, settings),
+        threshold.min
+    )
 }
 
 /// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently.
