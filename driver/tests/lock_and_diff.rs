@@ -415,7 +415,7 @@ fn reordering_shipped_conditions_keeps_their_fingerprints_and_their_verdicts_on_
 
 #[test]
 fn printed_shipped_conditions_parse_back_to_the_same_meaning() {
-    use scalpel_compiler::ir::{canonical, display};
+    use scalpel_compiler::ir::{canonical, text};
     let program = shipped();
     let steps: Vec<_> =
         program.flows.iter().flat_map(|f| &f.steps).filter(|s| s.detection.condition().is_some()).collect();
@@ -426,7 +426,7 @@ fn printed_shipped_conditions_parse_back_to_the_same_meaning() {
     }
     let mut flow = String::from("flow \"RT\" \"Round trip\" {\n    category \"test\"\n    origin theoretical\n");
     for (i, step) in steps.iter().enumerate() {
-        let cond = display::condition(step.detection.condition().expect("condition"));
+        let cond = text::condition(step.detection.condition().expect("condition"));
         let source = step.source.as_deref().expect("source");
         flow.push_str(&format!(
             "    step s{i} \"t\" {{\n        technique T1078\n        source {source}\n        detect {cond}\n    }}\n"

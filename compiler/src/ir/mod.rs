@@ -12,7 +12,6 @@
 //!   element `All`/`Any`, no double negation.
 
 pub mod canonical;
-pub mod display;
 pub mod eval;
 pub mod fingerprint;
 mod normalize;

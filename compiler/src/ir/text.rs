@@ -1,95 +1,162 @@
-//! The IR as `.det` text: tests and whole conditions, as an author would write
-//! them, for labels of generated events and for reports. Conditions print with the
-//! fewest parentheses that keep their meaning (`not` binds tighter than `and`,
-//! `and` tighter than `or`); `not f == v` prints as `f != v`.
+//! IR tests, conditions and thresholds → `.det` text, as an author would write them: for
+//! labels of generated events, the coverage report and the semantic diff.
+//!
+//! Invariant: the text of a checked condition parses back to the same IR (same operators, parentheses where
+//! precedence needs them: `or` is loosest, then `and`, then `not`); `!=`, `not in`
+//! and `not in cidr` are printed for a negated `==`, `in` and `in cidr`, as `sema`
+//! lowers them.
 
-use super::{Cond, Scalar, Test, TestOp, TextKind};
+use super::{Cond, Number, Scalar, Test, TestOp, TextKind, Threshold};
 
-pub fn test(t: &Test) -> String {
-    let cased = if t.cased { "cased " } else { "" };
-    let f = &t.field;
-    match &t.op {
-        TestOp::Eq(s) => format!("{f} {cased}== {}", scalar(s)),
-        TestOp::OneOf(values) => {
-            format!("{f} {cased}in [{}]", values.iter().map(scalar).collect::<Vec<_>>().join(", "))
-        }
-        TestOp::Cmp(ord, n) => format!("{f} {} {}", ord.as_str(), serde_json::to_string(n).unwrap_or_default()),
+/// A condition as it would be written after `detect`.
+pub fn condition(cond: &Cond) -> String {
+    expr(cond, Precedence::Or)
+}
+
+/// A threshold as it would be written after `threshold`: `count >= 21 within 1m by device.id`.
+pub fn threshold(threshold: &Threshold) -> String {
+    let aggregate = match &threshold.distinct {
+        Some(field) => format!("distinct {field}"),
+        None => "count".to_string(),
+    };
+    let by =
+        if threshold.group_by.is_empty() { String::new() } else { format!(" by {}", threshold.group_by.join(", ")) };
+    format!("{aggregate} >= {} within {}{by}", threshold.min, duration(threshold.window_ms))
+}
+
+/// A window in the largest unit that divides it: `90s`, `30m`, `1500ms`.
+pub fn duration(ms: u64) -> String {
+    [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")]
+        .iter()
+        .find(|(size, _)| ms.is_multiple_of(*size) && ms > 0)
+        .map_or_else(|| format!("{ms}ms"), |(size, unit)| format!("{}{unit}", ms / size))
+}
+
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Precedence {
+    Or,
+    And,
+    Not,
+}
+
+fn expr(cond: &Cond, context: Precedence) -> String {
+    let (text, own) = match cond {
+        // Empty junctions cannot be written in `.det` and never come from `sema`.
+        Cond::Any(parts) if parts.is_empty() => return "false".to_string(),
+        Cond::All(parts) if parts.is_empty() => return "true".to_string(),
+        Cond::Any(parts) => (join(parts, " or ", Precedence::And), Precedence::Or),
+        Cond::All(parts) => (join(parts, " and ", Precedence::Not), Precedence::And),
+        Cond::Not(inner) => match inner.as_ref() {
+            Cond::Test(test) => (negated_test(test), Precedence::Not),
+            other => (format!("not {}", expr(other, Precedence::Not)), Precedence::Not),
+        },
+        Cond::Test(one) => (test(one), Precedence::Not),
+    };
+    if own < context {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+fn join(parts: &[Cond], connective: &str, operand: Precedence) -> String {
+    parts.iter().map(|p| expr(p, operand)).collect::<Vec<_>>().join(connective)
+}
+
+fn negated_test(one: &Test) -> String {
+    let field = &one.field;
+    let cased = if one.cased { "cased " } else { "" };
+    match &one.op {
+        TestOp::Eq(value) => format!("{field} {cased}!= {}", scalar(value)),
+        TestOp::OneOf(values) => format!("{field} {cased}not in {}", list(values.iter().map(scalar))),
+        TestOp::Cidr(blocks) => format!("{field} not in cidr {}", list(blocks.iter().map(|b| quote(&b.to_string())))),
+        _ => format!("not {}", test(one)),
+    }
+}
+
+/// One test, as written in a condition.
+pub fn test(test: &Test) -> String {
+    let field = &test.field;
+    let cased = if test.cased { "cased " } else { "" };
+    match &test.op {
+        TestOp::Eq(value) => format!("{field} {cased}== {}", scalar(value)),
+        TestOp::OneOf(values) => format!("{field} {cased}in {}", list(values.iter().map(scalar))),
+        TestOp::Cmp(ordering, number) => format!("{field} {} {}", ordering.as_str(), number_text(*number)),
         TestOp::Text { kind, values, all } => {
             let op = match kind {
                 TextKind::Contains => "contains",
                 TextKind::StartsWith => "startswith",
                 TextKind::EndsWith => "endswith",
             };
-            let quoted: Vec<String> = values.iter().map(|v| quote(v)).collect();
-            match (values.len(), all) {
-                (1, _) => format!("{f} {cased}{op} {}", quoted[0]),
-                (_, true) => format!("{f} {cased}{op} all [{}]", quoted.join(", ")),
-                (_, false) => format!("{f} {cased}{op} [{}]", quoted.join(", ")),
+            let quantifier = if *all { "all " } else { "" };
+            match values.as_slice() {
+                [one] => format!("{field} {cased}{op} {}", quote(one)),
+                _ => format!("{field} {cased}{op} {quantifier}{}", list(values.iter().map(|v| quote(v)))),
             }
         }
         TestOp::Regex { pattern, case_insensitive } => {
-            format!("{f} matches /{pattern}/{}", if *case_insensitive { "i" } else { "" })
+            let flag = if *case_insensitive { "i" } else { "" };
+            format!("{field} matches /{}/{flag}", pattern.replace('/', "\\/"))
         }
-        TestOp::Cidr(blocks) => {
-            let quoted: Vec<String> = blocks.iter().map(|b| quote(&b.to_string())).collect();
-            if quoted.len() == 1 {
-                format!("{f} in cidr {}", quoted[0])
-            } else {
-                format!("{f} in cidr [{}]", quoted.join(", "))
-            }
-        }
-        TestOp::Exists => format!("{f} exists"),
-    }
-}
-
-/// A condition; the inverse of parsing up to normalisation (`and`/`or` flattened).
-pub fn cond(c: &Cond) -> String {
-    match c {
-        Cond::Test(t) => test(t),
-        Cond::Not(inner) => match inner.as_ref() {
-            Cond::Test(t) => negated_test(t),
-            other => format!("not ({})", cond(other)),
+        TestOp::Cidr(blocks) => match blocks.as_slice() {
+            [one] => format!("{field} in cidr {}", quote(&one.to_string())),
+            _ => format!("{field} in cidr {}", list(blocks.iter().map(|b| quote(&b.to_string())))),
         },
-        Cond::All(parts) => parts.iter().map(|p| operand(p, true)).collect::<Vec<_>>().join(" and "),
-        Cond::Any(parts) => parts.iter().map(|p| operand(p, false)).collect::<Vec<_>>().join(" or "),
+        TestOp::Exists => format!("{field} exists"),
     }
 }
 
-/// A part of an `and` (`in_and`) or `or`: an `or` inside an `and` needs parentheses.
-fn operand(c: &Cond, in_and: bool) -> String {
-    match c {
-        Cond::Any(_) if in_and => format!("({})", cond(c)),
-        _ => cond(c),
-    }
+fn list(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
 }
 
-/// `not` of one test, with the operator's own negative form where it has one.
-fn negated_test(t: &Test) -> String {
-    let cased = if t.cased { "cased " } else { "" };
-    let f = &t.field;
-    match &t.op {
-        TestOp::Eq(s) => format!("{f} {cased}!= {}", scalar(s)),
-        TestOp::OneOf(values) => {
-            format!("{f} {cased}not in [{}]", values.iter().map(scalar).collect::<Vec<_>>().join(", "))
-        }
-        TestOp::Cidr(_) => test(t).replacen(" in cidr ", " not in cidr ", 1),
-        _ => format!("not {}", test(t)),
-    }
-}
-
-fn scalar(s: &Scalar) -> String {
-    match s {
-        Scalar::Str(v) => quote(v),
-        Scalar::Enum(v) => v.clone(),
+fn scalar(value: &Scalar) -> String {
+    match value {
+        Scalar::Str(s) => quote(s),
         Scalar::Int(i) => i.to_string(),
-        Scalar::Float(f) => serde_json::to_string(f).unwrap_or_default(),
+        Scalar::Float(f) => number_text(Number::Float(*f)),
         Scalar::Bool(b) => b.to_string(),
-        Scalar::Ip(ip) => ip.to_string(),
+        Scalar::Ip(ip) => match ip {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => quote(&v6.to_string()),
+        },
+        Scalar::Enum(s) if is_ident(s) => s.clone(),
+        Scalar::Enum(s) => quote(s),
     }
 }
 
+fn number_text(number: Number) -> String {
+    match number {
+        Number::Int(i) => i.to_string(),
+        // `{:?}` keeps a fractional part (`2.0`) so the value reads back as a float.
+        Number::Float(f) => format!("{f:?}"),
+    }
+}
+
+fn is_ident(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A `.det` string literal: `\"`, `\\`, `\n`, `\r`, `\t`, `\0` and `\u{…}` for other controls.
 fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -109,8 +176,8 @@ mod tests {
         let eq = t("kind", TestOp::Eq(Scalar::Enum("ecg".into())));
         let ne = Cond::Not(Box::new(t("ok", TestOp::Eq(Scalar::Bool(true)))));
         let either = Cond::Any(vec![gt.clone(), eq.clone()]);
-        assert_eq!(cond(&Cond::All(vec![either.clone(), ne.clone()])), "(hr > 250 or kind == ecg) and ok != true");
-        assert_eq!(cond(&Cond::Any(vec![Cond::All(vec![gt, eq]), ne])), "hr > 250 and kind == ecg or ok != true");
-        assert_eq!(cond(&Cond::Not(Box::new(either))), "not (hr > 250 or kind == ecg)");
+        assert_eq!(condition(&Cond::All(vec![either.clone(), ne.clone()])), "(hr > 250 or kind == ecg) and ok != true");
+        assert_eq!(condition(&Cond::Any(vec![Cond::All(vec![gt, eq]), ne])), "hr > 250 and kind == ecg or ok != true");
+        assert_eq!(condition(&Cond::Not(Box::new(either))), "not (hr > 250 or kind == ecg)");
     }
 }

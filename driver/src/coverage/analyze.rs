@@ -130,7 +130,7 @@ fn step_coverage(
         targets: Vec::new(),
         no_technique: step.no_technique.clone(),
         description: step.description.clone(),
-        condition: step.detection.condition().map(scalpel_compiler::ir::text::cond),
+        condition: step.detection.condition().map(scalpel_compiler::ir::text::condition),
         mitigations,
         data_components,
     };

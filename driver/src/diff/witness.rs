@@ -15,8 +15,8 @@ use crate::lock::RuleKey;
 use scalpel_compiler::events::verify::{self, Failure};
 use scalpel_compiler::events::{self, Generated, ItemEvents, ItemKind};
 use scalpel_compiler::ir::canonical;
-use scalpel_compiler::ir::display;
 use scalpel_compiler::ir::eval::{matches, threshold_groups};
+use scalpel_compiler::ir::text;
 use scalpel_compiler::ir::{normalize, Cond, Detection, Step, Threshold};
 
 /// Fills in `rule.meaning`, `rule.witnesses` and `rule.notes` for a rule whose meaning
@@ -66,7 +66,7 @@ fn explain_step(
     }
     let conditions_differ = canonical::text(cond_a) != canonical::text(cond_b);
     if conditions_differ {
-        let (text_a, text_b) = (display::condition(cond_a), display::condition(cond_b));
+        let (text_a, text_b) = (text::condition(cond_a), text::condition(cond_b));
         if text_a == text_b {
             // Same text, other meaning: a field's type changed in the schema.
             rule.meaning.push(Aspect {
@@ -79,7 +79,7 @@ fn explain_step(
         }
     }
     let (threshold_a, threshold_b) = (a.detection.threshold(), b.detection.threshold());
-    let show = |t: Option<&Threshold>| t.map_or_else(|| "none".to_string(), display::threshold);
+    let show = |t: Option<&Threshold>| t.map_or_else(|| "none".to_string(), text::threshold);
     if show(threshold_a) != show(threshold_b) {
         rule.meaning.push(Aspect { what: "threshold".into(), old: show(threshold_a), new: show(threshold_b) });
     }
@@ -290,11 +290,7 @@ fn sequence_aspects(
 ) -> Vec<Aspect> {
     let mut out = Vec::new();
     if a.window_ms != b.window_ms {
-        out.push(Aspect {
-            what: "window".into(),
-            old: display::duration(a.window_ms),
-            new: display::duration(b.window_ms),
-        });
+        out.push(Aspect { what: "window".into(), old: text::duration(a.window_ms), new: text::duration(b.window_ms) });
     }
     let chain =
         |s: &scalpel_compiler::ir::Sequence| s.steps.iter().map(|m| m.step.as_str()).collect::<Vec<_>>().join(" -> ");
@@ -337,10 +333,10 @@ fn sequence_aspects(
 }
 
 fn step_summary(step: &Step) -> String {
-    let cond = step.detection.condition().map(display::condition).unwrap_or_default();
+    let cond = step.detection.condition().map(text::condition).unwrap_or_default();
     let source = step.source.as_deref().unwrap_or_default();
     match step.detection.threshold() {
-        Some(t) => format!("{source}: {cond} (threshold {})", display::threshold(t)),
+        Some(t) => format!("{source}: {cond} (threshold {})", text::threshold(t)),
         None => format!("{source}: {cond}"),
     }
 }
