@@ -7,7 +7,8 @@
 //! its first block in that order, with a warning.
 
 use super::{one_line, FlowGraph, Node, Operator};
-use crate::visible::{invisible, visible_lines};
+pub(super) use crate::syntax::literal::quote;
+use crate::visible::visible_lines;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashSet};
 use std::fmt::Write;
@@ -483,30 +484,6 @@ fn fold(c: char, out: &mut String) {
 /// An ASCII id cut to `len` bytes, without a trailing underscore.
 fn cut(id: &str, len: usize) -> String {
     id[..id.len().min(len)].trim_end_matches('_').to_string()
-}
-
-/// A string literal of our grammar: quotes, backslashes, line breaks and control
-/// characters escaped, so that the literal decodes to exactly `text`.
-pub(super) fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // Line and paragraph separators too (editors show them as line breaks), and
-            // bidirectional overrides and other format characters (they reorder or hide text).
-            c if invisible(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 struct Writer<'a> {

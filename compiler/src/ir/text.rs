@@ -7,6 +7,7 @@
 //! lowers them.
 
 use super::{Cond, Number, Scalar, Test, TestOp, TextKind, Threshold};
+use crate::syntax::literal::quote;
 
 /// A condition as it would be written after `detect`.
 pub fn condition(cond: &Cond) -> String {
@@ -137,26 +138,6 @@ fn is_ident(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-/// A `.det` string literal: `\"`, `\\`, `\n`, `\r`, `\t`, `\0` and `\u{…}` for other controls.
-fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
