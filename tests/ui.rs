@@ -34,6 +34,8 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0505_unknown_setting",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
+    "E0513_template_too_deep",
+    "E0514_template_includes_itself",
     "E0012_path_outside_tree",
     "W0013_symlink_outside_tree",
     "W0014_symlink_loop",
@@ -216,6 +218,21 @@ fn filesystem_cases() {
     std::fs::create_dir(&templates).unwrap();
     std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
     run_with("E0506_template_syntax", vec![PathBuf::from(PRELUDE)], Some(&templates), Code::Template);
+    let deep_templates = root.join("deep_templates");
+    std::fs::create_dir(&deep_templates).unwrap();
+    let nested = format!("# rules\n{}{{{{x}}}}{}", "{{#if rules}}\n".repeat(5_000), "{{/if}}".repeat(5_000));
+    std::fs::write(deep_templates.join("savedsearches.conf.hbs"), nested).unwrap();
+    run_with("E0513_template_too_deep", vec![PathBuf::from(PRELUDE)], Some(&deep_templates), Code::TemplateTooDeep);
+    let self_templates = root.join("self_templates");
+    std::fs::create_dir(&self_templates).unwrap();
+    std::fs::write(self_templates.join("savedsearches.conf.hbs"), "{{#each rules}}{{> savedsearches.conf}}{{/each}}")
+        .unwrap();
+    run_with(
+        "E0514_template_includes_itself",
+        vec![PathBuf::from(PRELUDE)],
+        Some(&self_templates),
+        Code::TemplateInclude,
+    );
 
     input_cases(root, &run_with);
     output_cases(root, &ran);

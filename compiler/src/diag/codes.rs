@@ -53,7 +53,7 @@ codes! {
     InvalidEscape = "E0005", Error, "invalid escape in a string",
         "Strings know the escapes `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t`, `\\0` and `\\u{XXXX}`.\nTo match a literal backslash write `\\\\`.";
     TooDeep = "E0006", Error, "nesting too deep",
-        "Expressions may nest parentheses up to 128 levels. Deeper nesting is almost\ncertainly generated input gone wrong, and some SIEMs reject it anyway.";
+        "Conditions may nest up to 128 levels: parentheses up to 128 deep, and operators\nup to 128 deep, where every `not` and every `and`/`or` inside another operator is a\nlevel (`not not a exists` is two). Deeper nesting is almost certainly generated\ninput gone wrong, some SIEMs reject it anyway, and the bound keeps every stage that\nrecurses over a condition within its stack. Templates have bounds of their own\n(E0513).";
     TooLarge = "E0007", Error, "file too large",
         "A single `.det` file may be at most 16 MiB. Split large generated content into\nseveral files; all `.det` files under a path are read. Other inputs have limits too,\ncounted while reading (a device or a `/proc` file reports size 0): `scalpel.toml` and\ntemplates 1 MiB, Attack Flow files 64 MiB, ATT&CK bundles 512 MiB.";
     InvalidNumber = "E0008", Error, "invalid number",
@@ -193,6 +193,11 @@ codes! {
         "Log Analytics columns are letters, digits and `_`, start with a letter and are\nunique per table regardless of case (`TimeGenerated` holds the event time). The KQL\ntarget names a field's column by replacing `.` with `_`; give another name with\n`[targets.kql] fields = { \"a.b\" = \"AB\" }` in `scalpel.toml`.";
     SentinelPeriod = "W0512", Warning, "window longer than a Sentinel query period can cover",
         "A scheduled Sentinel rule sees the last `queryPeriod` of data, at most 14 days. To\nsee every match, the KQL target sets the period to the rule's window plus\n`query_frequency`; when that exceeds 14 days the period is capped, and matches that\nspan more than 14 days minus the frequency are missed. Shorten the window, or lower\n`query_frequency` in `[targets.kql]`.";
+
+    TemplateTooDeep = "E0513", Error, "a packaging template nests too deeply",
+        "Handlebars reads and renders templates by recursion, so Scalpel measures a template\ngiven with `--templates DIR` before handlebars sees it: blocks (`{{#if}}`, `{{#each}}`,\n…) may nest 16 levels, counting every `(`, `[` and `{` inside a `{{ … }}` as a level\ntoo. What the measure cannot read unambiguously is refused as well: `{{` inside a\n`{{ … }}`, or a string there that holds `{{` or `}}`.";
+    TemplateInclude = "E0514", Error, "packaging template partials include themselves",
+        "A template may include partials (`{{> name}}`, inline partials defined with\n`{{#*inline \"name\"}}`), but no partial may include itself, directly or through\nothers, and a chain of includes may be at most 4 long. Partials must be named\nliterally: `{{> (lookup …)}}` and `{{> @partial-block}}` cannot be checked and are\nrefused.";
 
     ElasticCaseFolding = "W0520", Warning, "Elastic folds case one character at a time",
         "Scalpel compares text case-insensitively with full Unicode lower-casing. Elastic's\ncase-insensitive EQL (`:`, `in~`, `startsWith~`, ...) and the Lucene regexes Scalpel\nwrites for case-insensitive tests fold one character at a time, which agrees on\nASCII and on most letters but not on a few (`İ`, the Kelvin sign `K`, final `ς`).\nThe rule is emitted; add the variants with `in [...]`, or match `cased` if the data\nhas one spelling. ES|QL rules (thresholds) lower-case fully and are exact.";
