@@ -607,3 +607,46 @@ fn templates_that_include_themselves_or_nest_deeply_are_refused_not_overflowed()
         assert!(!out.exists(), "{name}: nothing written");
     }
 }
+
+// --- Settings ---------------------------------------------------------------------
+
+#[test]
+fn settings_that_would_escape_their_line_are_refused_by_check_and_build() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (name, config, key_line) in [
+        ("cron", "name = \"t\"\n[targets.splunk]\ncron_schedule = \"*/10 * * * *\\naction.script = 1\"\n", 3),
+        ("earliest", "name = \"t\"\n[targets.splunk]\nearliest_time = \"-1d\\n[evil]\"\n", 3),
+        ("latest", "name = \"t\"\n[targets.splunk]\nlatest_time = \"now\\r\\nx = 1\"\n", 3),
+        ("domain", "name = \"t\"\n[targets.splunk]\nsecurity_domain = \"threat\\naction.script = 1\"\n", 3),
+        (
+            "rename",
+            "name = \"t\"\n[targets.splunk]\nfields = { \"user.name\" = \"a=1 OR 1=1 | delete | search a\" }\n",
+            3,
+        ),
+        ("index", "name = \"t\"\n[targets.splunk]\nindex = \"ras\\\" | delete\"\n", 3),
+        ("sigma-date", "name = \"t\"\n[targets.sigma]\ndate = \"2026-01-01\\nstatus: stable\"\n", 3),
+        ("sigma-field", "name = \"t\"\n[targets.sigma]\nfields = { \"user.name\" = \"user|re\" }\n", 3),
+        ("sigma-author", "name = \"t\"\n[targets.sigma]\nauthor = \"me\\u202e\"\n", 3),
+        ("elastic-dataset", "name = \"t\"\n[targets.elastic]\ndatasets = { vpn = \"x\\\" or true\" }\n", 3),
+        ("name", "name = \"t\\naction.script = 1\"\n", 1),
+    ] {
+        let tree = tree(tmp.path(), name, config);
+        for command in ["check", "build"] {
+            let out = tmp.path().join(format!("{name}-out"));
+            let args = if command == "check" {
+                vec![command, text(&tree)]
+            } else {
+                vec![command, text(&tree), "--out", text(&out)]
+            };
+            let run = scalpel(&args);
+            assert_eq!(run.status, Some(1), "{name} {command}: {}", run.stderr);
+            let at = format!("scalpel.toml:{key_line}:");
+            assert!(
+                run.stderr.contains("error[E0505]") && run.stderr.contains(&at),
+                "{name} {command}: {}",
+                run.stderr
+            );
+            assert!(!out.exists(), "{name}: nothing written");
+        }
+    }
+}

@@ -32,6 +32,10 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0405_attack_bundle",
     "E0011_too_many_rules",
     "E0505_unknown_setting",
+    "E0505_splunk_field_rename",
+    "E0505_cron_schedule_line_break",
+    "E0505_sigma_date",
+    "E0505_tree_name_line_break",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
     "E0513_template_too_deep",
@@ -207,6 +211,24 @@ fn filesystem_cases() {
     std::fs::write(settings_tree.join("scalpel.toml"), "name = \"t\"\n[targets.splunk]\nindx = \"ras\"\n").unwrap();
     std::fs::copy(PRELUDE, settings_tree.join("schemas.det")).unwrap();
     run("E0505_unknown_setting", vec![settings_tree], Code::InvalidTargetSettings);
+    for (name, config) in [
+        (
+            "E0505_splunk_field_rename",
+            "name = \"t\"\n[targets.splunk]\nfields = { \"device.id\" = \"a=1 OR 1=1 | delete | search a\" }\n",
+        ),
+        (
+            "E0505_cron_schedule_line_break",
+            "name = \"t\"\n[targets.splunk]\ncron_schedule = \"*/10 * * * *\\naction.script = 1\"\n",
+        ),
+        ("E0505_sigma_date", "name = \"t\"\n[targets.sigma]\ndate = \"2026-02-30\"\n"),
+        ("E0505_tree_name_line_break", "name = \"t\\n[evil]\"\n"),
+    ] {
+        let typed_tree = root.join(name);
+        std::fs::create_dir(&typed_tree).unwrap();
+        std::fs::write(typed_tree.join("scalpel.toml"), config).unwrap();
+        std::fs::copy(PRELUDE, typed_tree.join("schemas.det")).unwrap();
+        run(name, vec![typed_tree], Code::InvalidTargetSettings);
+    }
 
     let coverage_tree = root.join("coverage");
     std::fs::create_dir(&coverage_tree).unwrap();

@@ -178,7 +178,7 @@ codes! {
     OutputCollision = "E0504", Error, "two rules would be written to the same file",
         "Output file names are derived from flow and step ids, with characters other than\nletters, digits, `.`, `_` and `-` replaced by `_`. Two ids that differ only in\nsuch characters collide; rename one of them.";
     InvalidTargetSettings = "E0505", Error, "invalid `[targets.*]` settings in `scalpel.toml`",
-        "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nThe diagnostic names the key that is wrong. `docs/targets.md` lists every key.";
+        "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nEvery value is checked by its type (cron schedules, Splunk times, dates,\nenumerations such as `status` and `security_domain`, index names, field names for\n`fields` renames, text without control characters), and so is the tree's `name`,\nbecause these values are written into rules and `.conf` lines. The diagnostic\nnames the key that is wrong. `docs/targets.md` lists every key and its type.";
     Template = "E0506", Error, "a packaging template cannot be used",
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
