@@ -199,6 +199,9 @@ codes! {
     TemplateInclude = "E0514", Error, "packaging template partials include themselves",
         "A template may include partials (`{{> name}}`, inline partials defined with\n`{{#*inline \"name\"}}`), but no partial may include itself, directly or through\nothers, and a chain of includes may be at most 4 long. Partials must be named\nliterally: `{{> (lookup …)}}` and `{{> @partial-block}}` cannot be checked and are\nrefused.";
 
+    ConfValue = "E0515", Error, "a value cannot be written in a Splunk .conf file",
+        "`savedsearches.conf` has no escapes: a line ending in a backslash continues on\nthe next line, and Scalpel writes a value's line breaks that way. A value one of\nwhose lines ends in a backslash would therefore swallow the next key (or read\ndifferently in Splunk), and a carriage return is read as a line break; such a\ntitle, description, false-positive note or search is refused. End the line with\nanother character, or leave the line break out.";
+
     ElasticCaseFolding = "W0520", Warning, "Elastic folds case one character at a time",
         "Scalpel compares text case-insensitively with full Unicode lower-casing. Elastic's\ncase-insensitive EQL (`:`, `in~`, `startsWith~`, ...) and the Lucene regexes Scalpel\nwrites for case-insensitive tests fold one character at a time, which agrees on\nASCII and on most letters but not on a few (`İ`, the Kelvin sign `K`, final `ς`).\nThe rule is emitted; add the variants with `in [...]`, or match `cased` if the data\nhas one spelling. ES|QL rules (thresholds) lower-case fully and are exact.";
     ElasticRegexApproximated = "W0521", Warning, "regex assertion Lucene cannot express",
