@@ -38,3 +38,39 @@ fn savedsearches_conf_reads_back_with_every_search_unchanged() {
     let multi_line = rules.iter().filter(|s| s.get("search").is_some_and(|q| q.contains('\n'))).count();
     assert!(multi_line > 10, "continued lines are exercised: {multi_line}");
 }
+
+/// Issue 12's case: a value whose first line starts with a blank and whose second
+/// is `yes` needs a block scalar with an indentation indicator, and no line of the
+/// block may be touched. Every YAML file reads it back, everywhere it was put.
+#[test]
+fn a_blank_started_value_with_a_yes_line_survives_in_every_yaml_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tree = tmp.path().join("tree");
+    std::fs::create_dir(&tree).expect("tree");
+    std::fs::write(tree.join("scalpel.toml"), "name = \"t\"\n").expect("config");
+    std::fs::copy("tests/ui/_prelude.det", tree.join("schemas.det")).expect("schemas");
+    let value = " x\\nyes";
+    std::fs::write(
+        tree.join("flow.det"),
+        format!("flow \"AF1\" \"f\" {{ category \"c\" origin theoretical\n step a \"{value}\" {{ technique T1565.002 source vitals severity high description \"{value}\" falsepositive \"{value}\" detect device.id == \"{value}\" }} }}\n"),
+    )
+    .expect("flow");
+    let out = tmp.path().join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_scalpel"))
+        .args(["build", tree.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let read = |path: &str| -> serde_norway::Value {
+        serde_norway::from_str(&std::fs::read_to_string(out.join(path)).expect("file")).expect("YAML")
+    };
+    let sigma = read("sigma/AF1/af1_a.yml");
+    let want = serde_norway::Value::from(" x\nyes");
+    assert_eq!(sigma["title"], want);
+    assert_eq!(sigma["description"], want);
+    assert_eq!(sigma["falsepositives"][0], want);
+    assert_eq!(sigma["detection"]["sel1"]["device.id"], want);
+    let sentinel = read("kql/AF1/a.yaml");
+    assert_eq!(sentinel["name"], want);
+    assert_eq!(sentinel["description"], want);
+}
