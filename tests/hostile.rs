@@ -650,3 +650,36 @@ fn settings_that_would_escape_their_line_are_refused_by_check_and_build() {
         }
     }
 }
+
+// --- Ids --------------------------------------------------------------------------
+
+#[test]
+fn ids_that_name_no_file_or_collide_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let flow = |id: &str, step: &str| {
+        format!("flow \"{id}\" \"f\" {{ category \"c\" origin theoretical\n step {step} \"t\" {{ technique T1078 source vpn detect user.name == \"x\" }} }}\n")
+    };
+    for (name, source, code) in [
+        ("dot", flow(".", "s"), "E0116"),
+        ("empty", flow("", "s"), "E0116"),
+        ("up", flow("..", "s"), "E0116"),
+        ("escape", flow("../../etc", "s"), "E0116"),
+        ("backslash", flow("a\\\\b", "s"), "E0116"),
+        ("device", flow("NUL", "s"), "E0116"),
+        ("device-step", flow("F", "aux"), "E0116"),
+        ("case", format!("{}{}", flow("AF-1", "s"), flow("af-1", "s")), "E0117"),
+        ("sigma-name", format!("{}{}", flow("UI_a", "s"), flow("UI", "a_s")), "E0504"),
+    ] {
+        let file = tmp.path().join(format!("{name}.det"));
+        std::fs::write(&file, source).expect("write");
+        // Only Sigma files are named `<flow>_<step>`: the events of those two rules do not collide.
+        let commands: &[&str] = if name == "sigma-name" { &["build"] } else { &["build", "events"] };
+        for &command in commands {
+            let out = tmp.path().join(format!("{name}-{command}"));
+            let run = scalpel(&[command, PRELUDE, text(&file), "--out", text(&out)]);
+            assert_eq!(run.status, Some(1), "{name} {command}: {}", run.stderr);
+            assert!(run.stderr.contains(&format!("error[{code}]")), "{name} {command}: {}", run.stderr);
+            assert!(!out.exists(), "{name} {command}: nothing written");
+        }
+    }
+}

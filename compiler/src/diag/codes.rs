@@ -107,6 +107,10 @@ codes! {
         "Severities are `informational`, `low`, `medium`, `high`, `critical`.\nOrigins are `realized` and `theoretical`.";
     DuplicateEnumValue = "E0113", Error, "enum value declared twice",
         "Each value of an `enum(...)` type may appear once.";
+    InvalidId = "E0116", Error, "invalid flow, step or sequence id",
+        "Ids name output files, rules and Splunk stanzas on every system, so they are\nnames on every system. A flow id is 1 to 64 ASCII letters, digits, `-`, `_` and\n`.`, starting with a letter or digit, without `..` and not ending with `.`; step\nand sequence ids are letters, digits, `_` and `-` (the grammar's), at most 64.\nNone may be a Windows device name: `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`,\n`LPT0`–`LPT9`, in any case and with any extension.\n\n    flow \"AF-1\" \"…\"      // ok\n    flow \"../x\" \"…\"      // error: `/` and `..`";
+    IdCaseCollision = "E0117", Error, "ids differ only in case",
+        "Two flows, or two steps or sequences of one flow, have ids that are equal when\ncase is ignored (`AF-1` and `af-1`). Their files would be one file where names\nignore case (macOS, Windows) and their Sigma rule names, which are lower case,\nwould be the same, so a correlation could bind the wrong rule. Rename one.";
 
     TypeMismatch = "E0201", Error, "value does not have the field's type",
         "The literal compared with a field must have the field's declared type. An `int`\nfield takes integers; a `float` field takes integers or floats; `ip` fields take\naddresses (bare IPv4 or quoted); `enum` fields take one of their values.";
@@ -176,7 +180,7 @@ codes! {
     RoundedWindow = "W0503", Warning, "window rounded to the target's time unit",
         "The target writes windows in whole seconds, so a window such as `1500ms` is rounded\nup to the next second. Use whole seconds in the detection to keep it exact.";
     OutputCollision = "E0504", Error, "two rules would be written to the same file",
-        "Output file names are derived from flow and step ids, with characters other than\nletters, digits, `.`, `_` and `-` replaced by `_`. Two ids that differ only in\nsuch characters collide; rename one of them.";
+        "Output file names are derived from flow and step ids. Paths are compared with\ncase folded (macOS and Windows ignore it), and Sigma file names\n(`<flow>_<step>.yml`, lower case) must be unique in the whole collection, because\nSigma tooling wants them so: flow `UI_a` with step `s` and flow `UI` with step\n`a_s` collide. Rename one of them.";
     InvalidTargetSettings = "E0505", Error, "invalid `[targets.*]` settings in `scalpel.toml`",
         "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nEvery value is checked by its type (cron schedules, Splunk times, dates,\nenumerations such as `status` and `security_domain`, index names, field names for\n`fields` renames, text without control characters), and so is the tree's `name`,\nbecause these values are written into rules and `.conf` lines. The diagnostic\nnames the key that is wrong. `docs/targets.md` lists every key and its type.";
     Template = "E0506", Error, "a packaging template cannot be used",
