@@ -486,20 +486,44 @@ fn nested_nots(depth: usize) -> String {
     )
 }
 
-#[test]
-fn debug_ast_of_deep_nesting_is_linear() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let mut sizes = Vec::new();
-    for depth in [2_000, 20_000] {
-        let file = tmp.path().join(format!("not{depth}.det"));
-        std::fs::write(&file, nested_nots(depth)).expect("write");
-        let run = scalpel(&["debug", "ast", text(&file)]);
-        assert_eq!(run.status, Some(0), "{}", run.stderr);
-        sizes.push(run.stdout.len());
+/// `levels` operators nested alternately as `and not (…)` and `or not (…)`.
+fn nested_operators(levels: usize) -> String {
+    let mut condition = String::from("a == \"x\"");
+    for level in 0..levels / 2 {
+        let op = if level % 2 == 0 { "and" } else { "or" };
+        condition = format!("a contains \"{level}\" {op} not ({condition})");
     }
-    // 3.9 GB for 20,000 before; a few bytes per `not` now.
-    assert!(sizes[1] < sizes[0] * 11, "{sizes:?}");
-    assert!(sizes[1] < 20_000 * 64, "{sizes:?}");
+    format!(
+        "schema s \"s\" {{ t timestamp event_time\n a string }}\nflow \"F\" \"f\" {{ category \"c\" origin theoretical\n step x \"x\" {{ technique T1078 source s severity low detect {condition} }} }}\n"
+    )
+}
+
+#[test]
+fn conditions_nested_past_the_bound_are_refused_not_overflowed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let deepest = tmp.path().join("deepest.det");
+    std::fs::write(&deepest, nested_operators(128)).expect("write");
+    let out = tmp.path().join("out");
+    for args in [
+        vec!["build", text(&deepest), "--out", text(&out)],
+        vec!["events", text(&deepest), "--out", text(&tmp.path().join("events"))],
+        vec!["test", text(&deepest)],
+    ] {
+        let run = scalpel(&args);
+        assert_eq!(run.status, Some(0), "128 levels are accepted by {args:?}: {}", run.stderr);
+    }
+    for (name, text_) in [("nots", nested_nots(30_000)), ("mixed", nested_operators(130))] {
+        let file = tmp.path().join(format!("{name}.det"));
+        std::fs::write(&file, text_).expect("write");
+        for command in [&["check"][..], &["debug", "ast"], &["debug", "ir"], &["test"]] {
+            let mut args = command.to_vec();
+            args.push(text(&file));
+            let run = scalpel(&args);
+            assert_eq!(run.status, Some(1), "{name} {args:?}: {}", run.stderr);
+            assert_eq!(run.stderr.matches("error[E0006]: the condition nests deeper than 128 levels").count(), 1);
+            assert!(run.stderr.contains(&format!("{}:4:", text(&file))), "located: {}", run.stderr);
+        }
+    }
 }
 
 #[test]
@@ -558,4 +582,104 @@ fn bidirectional_controls_are_shown_escaped() {
     std::fs::write(&imported, &det).expect("write");
     let check = scalpel(&["check", text(&imported)]);
     assert_eq!(check.status, Some(0), "the escaped import still checks: {}", check.stderr);
+}
+
+#[test]
+fn templates_that_include_themselves_or_nest_deeply_are_refused_not_overflowed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (name, template, code) in [
+        ("self", "{{#each rules}}{{> savedsearches.conf}}{{/each}}".to_string(), "error[E0514]"),
+        (
+            "inline",
+            "{{#*inline \"a\"}}{{> b}}{{/inline}}{{#*inline \"b\"}}{{> a}}{{/inline}}{{> a}}".into(),
+            "error[E0514]",
+        ),
+        ("ifs", format!("{}x{}", "{{#if rules}}".repeat(5_000), "{{/if}}".repeat(5_000)), "error[E0513]"),
+        ("subexpressions", format!("{{{{x {}rules{}}}}}", "(lookup ".repeat(5_000), ")".repeat(5_000)), "error[E0513]"),
+    ] {
+        let templates = tmp.path().join(name);
+        std::fs::create_dir(&templates).expect("dir");
+        std::fs::write(templates.join("savedsearches.conf.hbs"), template).expect("write");
+        let out = tmp.path().join(format!("{name}-out"));
+        let run = scalpel(&["build", PRELUDE, CASE, "--templates", text(&templates), "--out", text(&out)]);
+        assert_eq!(run.status, Some(1), "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(code), "{name}: {}", run.stderr);
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+}
+
+// --- Settings ---------------------------------------------------------------------
+
+#[test]
+fn settings_that_would_escape_their_line_are_refused_by_check_and_build() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (name, config, key_line) in [
+        ("cron", "name = \"t\"\n[targets.splunk]\ncron_schedule = \"*/10 * * * *\\naction.script = 1\"\n", 3),
+        ("earliest", "name = \"t\"\n[targets.splunk]\nearliest_time = \"-1d\\n[evil]\"\n", 3),
+        ("latest", "name = \"t\"\n[targets.splunk]\nlatest_time = \"now\\r\\nx = 1\"\n", 3),
+        ("domain", "name = \"t\"\n[targets.splunk]\nsecurity_domain = \"threat\\naction.script = 1\"\n", 3),
+        (
+            "rename",
+            "name = \"t\"\n[targets.splunk]\nfields = { \"user.name\" = \"a=1 OR 1=1 | delete | search a\" }\n",
+            3,
+        ),
+        ("index", "name = \"t\"\n[targets.splunk]\nindex = \"ras\\\" | delete\"\n", 3),
+        ("sigma-date", "name = \"t\"\n[targets.sigma]\ndate = \"2026-01-01\\nstatus: stable\"\n", 3),
+        ("sigma-field", "name = \"t\"\n[targets.sigma]\nfields = { \"user.name\" = \"user|re\" }\n", 3),
+        ("sigma-author", "name = \"t\"\n[targets.sigma]\nauthor = \"me\\u202e\"\n", 3),
+        ("elastic-dataset", "name = \"t\"\n[targets.elastic]\ndatasets = { vpn = \"x\\\" or true\" }\n", 3),
+        ("name", "name = \"t\\naction.script = 1\"\n", 1),
+    ] {
+        let tree = tree(tmp.path(), name, config);
+        for command in ["check", "build"] {
+            let out = tmp.path().join(format!("{name}-out"));
+            let args = if command == "check" {
+                vec![command, text(&tree)]
+            } else {
+                vec![command, text(&tree), "--out", text(&out)]
+            };
+            let run = scalpel(&args);
+            assert_eq!(run.status, Some(1), "{name} {command}: {}", run.stderr);
+            let at = format!("scalpel.toml:{key_line}:");
+            assert!(
+                run.stderr.contains("error[E0505]") && run.stderr.contains(&at),
+                "{name} {command}: {}",
+                run.stderr
+            );
+            assert!(!out.exists(), "{name}: nothing written");
+        }
+    }
+}
+
+// --- Ids --------------------------------------------------------------------------
+
+#[test]
+fn ids_that_name_no_file_or_collide_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let flow = |id: &str, step: &str| {
+        format!("flow \"{id}\" \"f\" {{ category \"c\" origin theoretical\n step {step} \"t\" {{ technique T1078 source vpn detect user.name == \"x\" }} }}\n")
+    };
+    for (name, source, code) in [
+        ("dot", flow(".", "s"), "E0116"),
+        ("empty", flow("", "s"), "E0116"),
+        ("up", flow("..", "s"), "E0116"),
+        ("escape", flow("../../etc", "s"), "E0116"),
+        ("backslash", flow("a\\\\b", "s"), "E0116"),
+        ("device", flow("NUL", "s"), "E0116"),
+        ("device-step", flow("F", "aux"), "E0116"),
+        ("case", format!("{}{}", flow("AF-1", "s"), flow("af-1", "s")), "E0117"),
+        ("sigma-name", format!("{}{}", flow("UI_a", "s"), flow("UI", "a_s")), "E0504"),
+    ] {
+        let file = tmp.path().join(format!("{name}.det"));
+        std::fs::write(&file, source).expect("write");
+        // Only Sigma files are named `<flow>_<step>`: the events of those two rules do not collide.
+        let commands: &[&str] = if name == "sigma-name" { &["build"] } else { &["build", "events"] };
+        for &command in commands {
+            let out = tmp.path().join(format!("{name}-{command}"));
+            let run = scalpel(&[command, PRELUDE, text(&file), "--out", text(&out)]);
+            assert_eq!(run.status, Some(1), "{name} {command}: {}", run.stderr);
+            assert!(run.stderr.contains(&format!("error[{code}]")), "{name} {command}: {}", run.stderr);
+            assert!(!out.exists(), "{name} {command}: nothing written");
+        }
+    }
 }

@@ -32,8 +32,14 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0405_attack_bundle",
     "E0011_too_many_rules",
     "E0505_unknown_setting",
+    "E0505_splunk_field_rename",
+    "E0505_cron_schedule_line_break",
+    "E0505_sigma_date",
+    "E0505_tree_name_line_break",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
+    "E0513_template_too_deep",
+    "E0514_template_includes_itself",
     "E0012_path_outside_tree",
     "W0013_symlink_outside_tree",
     "W0014_symlink_loop",
@@ -205,6 +211,24 @@ fn filesystem_cases() {
     std::fs::write(settings_tree.join("scalpel.toml"), "name = \"t\"\n[targets.splunk]\nindx = \"ras\"\n").unwrap();
     std::fs::copy(PRELUDE, settings_tree.join("schemas.det")).unwrap();
     run("E0505_unknown_setting", vec![settings_tree], Code::InvalidTargetSettings);
+    for (name, config) in [
+        (
+            "E0505_splunk_field_rename",
+            "name = \"t\"\n[targets.splunk]\nfields = { \"device.id\" = \"a=1 OR 1=1 | delete | search a\" }\n",
+        ),
+        (
+            "E0505_cron_schedule_line_break",
+            "name = \"t\"\n[targets.splunk]\ncron_schedule = \"*/10 * * * *\\naction.script = 1\"\n",
+        ),
+        ("E0505_sigma_date", "name = \"t\"\n[targets.sigma]\ndate = \"2026-02-30\"\n"),
+        ("E0505_tree_name_line_break", "name = \"t\\n[evil]\"\n"),
+    ] {
+        let typed_tree = root.join(name);
+        std::fs::create_dir(&typed_tree).unwrap();
+        std::fs::write(typed_tree.join("scalpel.toml"), config).unwrap();
+        std::fs::copy(PRELUDE, typed_tree.join("schemas.det")).unwrap();
+        run(name, vec![typed_tree], Code::InvalidTargetSettings);
+    }
 
     let coverage_tree = root.join("coverage");
     std::fs::create_dir(&coverage_tree).unwrap();
@@ -216,6 +240,21 @@ fn filesystem_cases() {
     std::fs::create_dir(&templates).unwrap();
     std::fs::write(templates.join("savedsearches.conf.hbs"), "{{#each rules}}[{{name}}]\n").unwrap();
     run_with("E0506_template_syntax", vec![PathBuf::from(PRELUDE)], Some(&templates), Code::Template);
+    let deep_templates = root.join("deep_templates");
+    std::fs::create_dir(&deep_templates).unwrap();
+    let nested = format!("# rules\n{}{{{{x}}}}{}", "{{#if rules}}\n".repeat(5_000), "{{/if}}".repeat(5_000));
+    std::fs::write(deep_templates.join("savedsearches.conf.hbs"), nested).unwrap();
+    run_with("E0513_template_too_deep", vec![PathBuf::from(PRELUDE)], Some(&deep_templates), Code::TemplateTooDeep);
+    let self_templates = root.join("self_templates");
+    std::fs::create_dir(&self_templates).unwrap();
+    std::fs::write(self_templates.join("savedsearches.conf.hbs"), "{{#each rules}}{{> savedsearches.conf}}{{/each}}")
+        .unwrap();
+    run_with(
+        "E0514_template_includes_itself",
+        vec![PathBuf::from(PRELUDE)],
+        Some(&self_templates),
+        Code::TemplateInclude,
+    );
 
     input_cases(root, &run_with);
     output_cases(root, &ran);

@@ -117,6 +117,7 @@ pub fn build_versioned(
         .collect();
 
     let mut output = BuildOutput::default();
+    // Paths compared as file systems that ignore case see them (macOS, Windows).
     let mut owners: BTreeMap<String, Span> = BTreeMap::new();
     for &target in targets {
         let mut rules = Vec::new();
@@ -125,7 +126,7 @@ pub fn build_versioned(
             let mut paths = Vec::new();
             for file in &out.files {
                 let path = format!("{target}/{}", file.path);
-                if let Some(first) = owners.insert(path.clone(), unit.span()) {
+                if let Some(first) = owners.insert(collision_key(target, &path), unit.span()) {
                     diags.push(
                         Diagnostic::new(Code::OutputCollision, format!("two rules would be written to `{path}`"))
                             .primary(unit.span(), "this rule")
@@ -175,4 +176,15 @@ fn units<'a>(program: &'a Program, targets: &[Target]) -> Vec<Unit<'a>> {
 /// How many units [`build`] will run, for sizing a progress bar.
 pub fn unit_count(program: &Program, targets: &[Target]) -> usize {
     units(program, targets).len()
+}
+
+/// What two output files must not share: their path with case folded, and for
+/// Sigma their file name alone, which Sigma tooling wants unique in a collection
+/// (pySigma's `duplicate_filename`), whatever folder holds it.
+fn collision_key(target: Target, path: &str) -> String {
+    let folded = path.to_lowercase();
+    match (target, folded.rsplit_once('/')) {
+        (Target::Sigma, Some((_, name))) => format!("sigma/*/{name}"),
+        _ => folded,
+    }
 }

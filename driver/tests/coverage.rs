@@ -269,7 +269,7 @@ fn hostile_titles_are_escaped_everywhere() {
     std::fs::write(
         dir.path().join("flow.det"),
         "schema vpn \"VPN\" {\n    time timestamp event_time\n    user.name string\n}\n\
-         flow \"F<1>\" \"</title><script>alert('x')</script> & | `md` \\\"q\\\"\" {\n    category \"<i>c</i>\"\n    origin theoretical\n\
+         flow \"F-1\" \"</title><script>alert('x')</script> & | `md` \\\"q\\\"\" {\n    category \"<i>c</i>\"\n    origin theoretical\n\
              step s1 \"<img src=x onerror=alert(1)>\" {\n        technique T1133\n        source vpn\n        severity high\n\
                  detect user.name == \"</text><svg onload=alert(1)>\"\n    }\n\
              step s2 \"second | step\" {\n        technique T1078\n        undetectable \"<b>offline</b> & \\\"quoted\\\"\"\n    }\n}\n",
@@ -286,14 +286,58 @@ fn hostile_titles_are_escaped_everywhere() {
         assert!(!html.contains(raw), "`{raw}` reached the HTML unescaped");
     }
     let markdown = coverage::markdown::render(&coverage);
-    let row = markdown.lines().find(|l| l.starts_with("| F&lt;1&gt; | ")).expect("the flow's row");
+    let row = markdown.lines().find(|l| l.starts_with("| F-1 | ")).expect("the flow's row");
     assert!(row.contains("&lt;/title&gt;&lt;script&gt;") && row.contains("&amp; \\| \\`md\\`"), "{row}");
     assert!(!markdown.contains("<b>") && !markdown.contains("<script"), "{markdown}");
     let layers = navigator::layers(&coverage);
     let json: serde_json::Value = serde_json::from_str(&navigator::to_json(&layers[0].1)).expect("valid JSON");
-    assert!(json["techniques"][0]["comment"].as_str().expect("comment").contains("F<1>"));
+    assert!(json["techniques"][0]["comment"].as_str().expect("comment").contains("F-1"));
     // Sanity on the statuses of this small tree.
     let statuses: BTreeMap<&str, Status> = coverage.flows[0].steps.iter().map(|s| (s.id.as_str(), s.status)).collect();
     assert_eq!(statuses["s1"], Status::Detected);
     assert_eq!(statuses["s2"], Status::Undetectable);
+}
+
+/// A bundle's URLs are data: only `http:` and `https:` ones become links, and the
+/// report carries a policy that forbids scripts whatever slips through.
+#[test]
+fn only_web_urls_become_links_under_a_restrictive_policy() {
+    let (_, mut coverage) = shipped();
+    let hostile = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "JAVASCRIPT:x", "vbscript:x"];
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        hostile[n % hostile.len()].to_string()
+    };
+    for technique in &mut coverage.techniques {
+        technique.url = next();
+        for mitigation in &mut technique.mitigations {
+            mitigation.ids.iter_mut().for_each(|l| l.url = next());
+        }
+    }
+    for step in coverage.flows.iter_mut().flat_map(|f| f.steps.iter_mut()) {
+        step.techniques.iter_mut().chain(step.data_components.iter_mut()).for_each(|l| l.url = next());
+        step.mitigations.iter_mut().flat_map(|m| m.ids.iter_mut()).for_each(|l| l.url = next());
+    }
+    let html = coverage::html::render(&coverage);
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .expect("well-formed");
+    let hrefs: Vec<&str> = elements(&doc, "a").iter().filter_map(|a| a.attribute("href")).collect();
+    assert!(!hrefs.is_empty());
+    assert!(hrefs.iter().all(|h| h.starts_with('#')), "only the report's own anchors are links: {hrefs:?}");
+    assert!(!html.contains("javascript:") && !html.contains("data:text"), "a refused URL is not written at all");
+    assert!(coverage.techniques.iter().all(|t| html.contains(&format!("<td>{} ", t.id))), "ids stay, as text");
+    let policy = elements(&doc, "meta")
+        .into_iter()
+        .find(|m| m.attribute("http-equiv") == Some("Content-Security-Policy"))
+        .and_then(|m| m.attribute("content"))
+        .expect("a Content-Security-Policy");
+    assert!(policy.starts_with("default-src 'none';") && !policy.contains("script-src"), "{policy}");
+    // The shipped report, with the catalog's own URLs, links to attack.mitre.org.
+    let (_, shipped) = shipped();
+    let html = coverage::html::render(&shipped);
+    assert!(html.contains("<a href=\"https://attack.mitre.org/techniques/"));
 }

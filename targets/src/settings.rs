@@ -11,6 +11,9 @@ use scalpel_compiler::project::Project;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod values;
+pub use values::hidden;
+
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub sigma: SigmaSettings,
@@ -109,6 +112,11 @@ impl Default for KqlSettings {
 }
 
 impl KqlSettings {
+    /// What [`KqlSettings::validate`] leaves: the connector id.
+    fn validate_values(&self) -> Result<(), Rejected> {
+        at(&["connector_id"], values::word(&self.connector_id, "_-", 100))
+    }
+
     pub fn table(&self, schema: &str) -> String {
         self.tables.get(schema).cloned().unwrap_or_else(|| crate::kql::default_table(schema))
     }
@@ -144,7 +152,48 @@ impl KqlSettings {
     }
 }
 
+/// A setting that is not of its type: the key path below `[targets.<target>]`
+/// (`["fields", "a"]`) and what is expected.
+type Rejected = (Vec<String>, String);
+
+/// `check(value)` for the setting at `key`.
+fn at(key: &[&str], check: Result<(), String>) -> Result<(), Rejected> {
+    check.map_err(|reason| (key.iter().map(|k| k.to_string()).collect(), reason))
+}
+
+/// Every value of a `schema → value` (or `field → field`) table, checked by `check`.
+fn each(
+    table: &str,
+    map: &BTreeMap<String, String>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Result<(), Rejected> {
+    map.iter().try_for_each(|(key, value)| at(&[table, key], check(value)))
+}
+
+/// Identifiers Splunk writes bare: index names are lowercase.
+const SPLUNK_SECURITY_DOMAINS: &[&str] = &["access", "endpoint", "network", "threat", "identity", "audit"];
+const SIGMA_STATUSES: &[&str] = &["stable", "test", "experimental", "deprecated", "unsupported"];
+
 impl SplunkSettings {
+    /// Checks every value by its type (they are written into SPL and `.conf` lines).
+    fn validate(&self) -> Result<(), Rejected> {
+        let index = |v: &str| {
+            values::word(v, "_-", 80)?;
+            if v.chars().any(|c| c.is_ascii_uppercase()) {
+                return Err("must be lowercase: Splunk index names are".into());
+            }
+            Ok(())
+        };
+        at(&["index"], index(&self.index))?;
+        each("sourcetypes", &self.sourcetypes, |v| values::word(v, "_-:.", 100))?;
+        each("fields", &self.fields, values::field_name)?;
+        at(&["app"], values::word(&self.app, " _-.", 40))?;
+        at(&["security_domain"], values::one_of(&self.security_domain, SPLUNK_SECURITY_DOMAINS))?;
+        at(&["cron_schedule"], values::cron(&self.cron_schedule))?;
+        at(&["earliest_time"], values::splunk_time(&self.earliest_time))?;
+        at(&["latest_time"], values::splunk_time(&self.latest_time))
+    }
+
     pub fn sourcetype(&self, schema: &str) -> String {
         self.sourcetypes.get(schema).cloned().unwrap_or_else(|| format!("ras:{schema}"))
     }
@@ -155,6 +204,16 @@ impl SplunkSettings {
 }
 
 impl SigmaSettings {
+    /// Checks every value by its type (`fields` are YAML keys, where `|` would start
+    /// a modifier).
+    fn validate(&self) -> Result<(), Rejected> {
+        at(&["author"], values::text(&self.author, 256))?;
+        at(&["status"], values::one_of(&self.status, SIGMA_STATUSES))?;
+        at(&["date"], values::date(&self.date))?;
+        at(&["product"], values::word(&self.product, "_-", 64))?;
+        each("fields", &self.fields, values::field_name)
+    }
+
     pub fn field<'a>(&'a self, name: &'a str) -> &'a str {
         self.fields.get(name).map_or(name, String::as_str)
     }
@@ -167,20 +226,48 @@ impl Settings {
     /// The tree's name and settings from its `scalpel.toml` (defaults without one).
     pub fn for_project(project: &Project) -> (String, Result<Settings, Diagnostic>) {
         match &project.config {
-            Some((_, config)) => (
-                config.name.clone(),
-                Settings::from_entries(&config.targets).map_err(|(name, err)| {
-                    let diag =
-                        Diagnostic::new(Code::InvalidTargetSettings, "invalid target settings in `scalpel.toml`");
-                    // The label is the reason's first clause; the note keeps what is expected.
-                    let reason = err.split_once("]: ").map_or(err.as_str(), |(_, r)| r);
-                    let reason = reason.split(", expected").next().unwrap_or(reason).to_string();
-                    match error_span(project, &name) {
-                        Some(span) => diag.primary(span, reason).note(err),
-                        None => diag.note(err),
-                    }
-                }),
-            ),
+            Some((_, config)) => {
+                if let Err(reason) = tree_name(&config.name) {
+                    let diag = Diagnostic::new(Code::InvalidTargetSettings, "invalid tree `name` in `scalpel.toml`")
+                        .note("the name is written into every target's packaged files");
+                    let diag = match config_spans::key_span(project, &["name"]) {
+                        Some(span) => diag.primary(span, reason),
+                        None => diag.note(reason),
+                    };
+                    return (config.name.clone(), Err(diag));
+                }
+                (
+                    config.name.clone(),
+                    Settings::from_entries(&config.targets).map_err(|(path, err)| {
+                        let diag =
+                            Diagnostic::new(Code::InvalidTargetSettings, "invalid target settings in `scalpel.toml`");
+                        // The label is the reason's first clause; the note keeps what is expected.
+                        let reason = err.split_once("]: ").map_or(err.as_str(), |(_, r)| r);
+                        let reason = reason.split(", expected").next().unwrap_or(reason).to_string();
+                        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+                        if path.len() > 2 {
+                            // A value of the wrong type: the key, and the value as written.
+                            let value = setting(&config.targets, &path[1..]).map_or_else(String::new, |v| {
+                                let key = path[2..].iter().map(|k| toml_key(k)).collect::<Vec<_>>().join(".");
+                                // One line, escaped as a TOML basic string is (JSON's escapes are TOML's).
+                                let written = match v.as_str() {
+                                    Some(text) => serde_json::Value::from(text).to_string(),
+                                    None => v.to_string(),
+                                };
+                                format!("[targets.{}] {key} = {}", path[1], visible(&written))
+                            });
+                            return match config_spans::key_span(project, &path) {
+                                Some(span) => diag.primary(span, reason).note(value),
+                                None => diag.note(err),
+                            };
+                        }
+                        match error_span(project, path.get(1).copied().unwrap_or_default()) {
+                            Some(span) => diag.primary(span, reason).note(err),
+                            None => diag.note(err),
+                        }
+                    }),
+                )
+            }
             None => ("scalpel".to_string(), Ok(Settings::default())),
         }
     }
@@ -189,35 +276,84 @@ impl Settings {
         Settings::from_entries(table).map_err(|(_, err)| err)
     }
 
-    /// The settings, or the name of the target table that is wrong and why.
-    fn from_entries(table: &toml::Table) -> Result<Settings, (String, String)> {
+    /// The settings, or the key path of the setting that is wrong (`targets`, the
+    /// target, and the key when known) and why.
+    fn from_entries(table: &toml::Table) -> Result<Settings, Rejected> {
         let mut settings = Settings::default();
         for (name, value) in table {
-            Settings::read_target(&mut settings, name, value).map_err(|err| (name.clone(), err))?;
+            Settings::read_target(&mut settings, name, value).map_err(|(key, err)| {
+                let path = ["targets".to_string(), name.clone()].into_iter().chain(key).collect();
+                (path, err)
+            })?;
         }
         Ok(settings)
     }
 
-    fn read_target(settings: &mut Settings, name: &str, value: &toml::Value) -> Result<(), String> {
-        let invalid = |err: toml::de::Error| format!("[targets.{name}]: {}", err.message().trim());
+    /// Reads `[targets.<name>]`; an error is the key path that is wrong (empty when
+    /// serde or a target's own check knows only the table) and why.
+    fn read_target(settings: &mut Settings, name: &str, value: &toml::Value) -> Result<(), Rejected> {
+        let invalid = |err: toml::de::Error| (Vec::new(), format!("[targets.{name}]: {}", err.message().trim()));
+        let whole = |err: String| (Vec::new(), format!("[targets.{name}]: {err}"));
+        let typed = |(key, reason): Rejected| {
+            let shown = key.iter().map(|k| toml_key(k)).collect::<Vec<_>>().join(".");
+            let reason = format!("[targets.{name}]: {shown} {reason}");
+            (key, reason)
+        };
         match Target::parse(name) {
-            Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
-            Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+            Some(Target::Sigma) => {
+                let sigma: SigmaSettings = value.clone().try_into().map_err(invalid)?;
+                sigma.validate().map_err(typed)?;
+                settings.sigma = sigma;
+            }
+            Some(Target::Splunk) => {
+                let splunk: SplunkSettings = value.clone().try_into().map_err(invalid)?;
+                splunk.validate().map_err(typed)?;
+                settings.splunk = splunk;
+            }
             Some(Target::Kql) => {
                 let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
-                kql.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                kql.validate().map_err(whole)?;
+                kql.validate_values().map_err(typed)?;
                 settings.kql = kql;
             }
             Some(Target::Elastic) => {
-                settings.elastic = value.clone().try_into().map_err(invalid)?;
-                settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                let elastic: ElasticSettings = value.clone().try_into().map_err(invalid)?;
+                elastic.validate().map_err(whole)?;
+                each("datasets", &elastic.datasets, |v| values::word(v, "_-.", 100)).map_err(typed)?;
+                at(&["author"], values::text(&elastic.author, 256)).map_err(typed)?;
+                settings.elastic = elastic;
             }
             None => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
-                return Err(format!("[targets.{name}]: unknown target; targets are {}", known.join(", ")));
+                return Err(whole(format!("unknown target; targets are {}", known.join(", "))));
             }
         }
         Ok(())
+    }
+}
+
+/// The tree's `name`: it heads packaged files (a `.conf` comment, rule metadata),
+/// so it is one line of printable text.
+fn tree_name(name: &str) -> Result<(), String> {
+    values::text(name, 100).map_err(|reason| format!("the name {reason}"))
+}
+
+/// The value at `path` in the `[targets]` table.
+fn setting<'t>(targets: &'t toml::Table, path: &[&str]) -> Option<&'t toml::Value> {
+    let (first, rest) = path.split_first()?;
+    rest.iter().try_fold(targets.get(*first)?, |value, key| value.as_table()?.get(*key))
+}
+
+fn visible(text: &str) -> String {
+    scalpel_compiler::visible::visible(text).into_owned()
+}
+
+/// A key as TOML writes it: bare when it can be, else quoted.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')) {
+        key.to_string()
+    } else {
+        toml::Value::String(key.to_string()).to_string()
     }
 }
 

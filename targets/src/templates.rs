@@ -10,7 +10,37 @@ use handlebars::Handlebars;
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::input;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+mod bounds;
+
+fn visible(text: &str) -> String {
+    scalpel_compiler::visible::visible(text).into_owned()
+}
+
+/// E0513 or E0514 for a template the bounds refuse, at its line.
+fn bounds_diagnostic(origin: &str, text: &str, problem: &bounds::Problem) -> Diagnostic {
+    let line = 1 + text[..problem.offset().min(text.len())].matches('\n').count();
+    match problem {
+        bounds::Problem::TooDeep { .. } => Diagnostic::new(
+            Code::TemplateTooDeep,
+            format!("template {origin}, line {line}: blocks nest deeper than {} levels", bounds::MAX_NESTING),
+        )
+        .note("every open block, and every `(`, `[` or `{` inside a `{{ … }}`, is a level")
+        .help("flatten the template"),
+        bounds::Problem::Unreadable { what, .. } => {
+            Diagnostic::new(Code::TemplateTooDeep, format!("template {origin}, line {line}: {what} is not accepted"))
+                .note(
+                "Scalpel bounds a template's nesting before handlebars reads it, and refuses what it cannot measure",
+            )
+        }
+        bounds::Problem::UnboundedInclude { what, .. } => {
+            Diagnostic::new(Code::TemplateInclude, format!("template {origin}, line {line}: {what} cannot be included"))
+                .help("name the partial literally, `{{> name}}`, so that include chains can be checked")
+        }
+    }
+}
 
 /// A template Scalpel ships: its name (the override is `DIR/<name>.hbs`), its text,
 /// the output file it renders and the variables it gets.
@@ -61,6 +91,7 @@ impl Templates {
     /// The shipped templates, each replaced by `DIR/<name>.hbs` when that exists.
     pub fn load(dir: Option<&Path>) -> Result<Templates, Diagnostic> {
         let mut registry = Handlebars::new();
+        let mut includes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
@@ -78,9 +109,25 @@ impl Templates {
                 None => (*default).to_string(),
             };
             let origin = file.map_or_else(|| format!("built-in `{name}`"), |p| format!("`{}`", p.display()));
+            // Bounded before handlebars parses it: its parser and renderer recurse.
+            let outline =
+                bounds::outline(name, &text).map_err(|problem| bounds_diagnostic(&origin, &text, &problem))?;
+            for (includer, included, _) in outline.includes {
+                includes.entry(includer).or_default().insert(included);
+            }
             registry.register_template_string(name, text).map_err(|err| {
                 Diagnostic::new(Code::Template, format!("template {origin} does not parse")).note(err.to_string())
             })?;
+        }
+        if let Some(chain) = bounds::include_problem(&includes) {
+            let shown = chain.iter().map(|n| format!("`{}`", visible(n))).collect::<Vec<_>>().join(" → ");
+            let message = if chain.len() > 1 && chain.first() == chain.last() {
+                format!("template partials include themselves: {shown}")
+            } else {
+                format!("template partials include each other more than {} deep: {shown}", bounds::MAX_INCLUDE_DEPTH)
+            };
+            return Err(Diagnostic::new(Code::TemplateInclude, message)
+                .help("include each partial from its caller only, without cycles"));
         }
         Ok(Templates { registry })
     }
@@ -127,6 +174,46 @@ mod tests {
         }
         for variable in ["tree", "stanza", "search"] {
             assert!(template.text.contains(&format!("{{{{{variable}}}}}")), "{variable}");
+        }
+    }
+
+    fn override_dir(tag: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("scalpel-templates-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("savedsearches.conf.hbs"), text).expect("write");
+        dir
+    }
+
+    /// The deepest template the bounds accept renders: the longest include chain of
+    /// partials, each nesting blocks as deep as allowed.
+    #[test]
+    fn the_deepest_accepted_template_renders() {
+        let ifs = |n: usize, inner: &str| format!("{}{inner}{}", "{{#if a}}".repeat(n), "{{/if}}".repeat(n));
+        let depth = bounds::MAX_NESTING - 1;
+        let mut text = String::new();
+        for n in 0..bounds::MAX_INCLUDE_DEPTH {
+            let next = if n + 1 < bounds::MAX_INCLUDE_DEPTH { format!("{{{{> p{}}}}}", n + 1) } else { "x".into() };
+            text.push_str(&format!("{{{{#*inline \"p{n}\"}}}}{}{{{{/inline}}}}", ifs(depth, &next)));
+        }
+        text.push_str(&ifs(depth, "{{> p0}}"));
+        let dir = override_dir("deep", &text);
+        let templates = Templates::load(Some(&dir)).expect("accepted");
+        let rendered = templates.render("savedsearches.conf", &serde_json::json!({"a": true})).expect("renders");
+        assert_eq!(rendered, "x");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn self_inclusion_and_deep_nesting_are_refused_with_codes() {
+        for (tag, text, code) in [
+            ("self", "{{> savedsearches.conf}}".to_string(), Code::TemplateInclude),
+            ("inline", "{{#*inline \"a\"}}{{> a}}{{/inline}}{{> a}}".to_string(), Code::TemplateInclude),
+            ("ifs", "{{#if a}}".repeat(5_000), Code::TemplateTooDeep),
+        ] {
+            let dir = override_dir(tag, &text);
+            let err = Templates::load(Some(&dir)).err().expect("refused");
+            assert_eq!(err.code, code, "{tag}: {}", err.message);
+            std::fs::remove_dir_all(&dir).ok();
         }
     }
 

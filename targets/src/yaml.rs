@@ -1,19 +1,31 @@
-//! YAML output that YAML 1.1 readers take as written.
+//! YAML output that YAML 1.1 and YAML 1.2 readers both take as written.
 //!
-//! serde_norway writes YAML 1.2, where `off`, `yes` or `1:20` are plain strings. The tools
-//! that read our Sigma and Sentinel files (PyYAML in pySigma and sigma-cli, YamlDotNet) follow
-//! YAML 1.1, where those are a boolean and a sexagesimal integer: the rule `robot.mode: off`
-//! would test for `false`. [`to_string`] serialises, then single-quotes every plain scalar
-//! that YAML 1.1 would resolve to something other than the string 1.2 reads, outside block
-//! scalars.
+//! The tools that read our Sigma and Sentinel files follow YAML 1.1 (PyYAML in pySigma
+//! and sigma-cli, YamlDotNet), where `off`, `yes` or `1:20` are a boolean and a
+//! sexagesimal integer, while YAML 1.2 readers take them as strings. So Scalpel writes
+//! YAML itself, choosing each scalar's style from what it holds rather than patching
+//! another emitter's text afterwards:
+//!
+//! - plain, when libyaml (through serde_norway) would write the string plain, which
+//!   means YAML 1.2 reads it back as that string, and YAML 1.1 reads it so too
+//!   ([`YAML11_SPECIAL`] does not match);
+//! - a literal block (`|`, with the chomping and indentation indicators it needs),
+//!   for a multi-line string of printable characters;
+//! - single-quoted, for one line of printable characters;
+//! - double-quoted with escapes, for everything else (controls, carriage returns,
+//!   Unicode line separators, bidirectional controls, a byte-order mark).
+//!
+//! Mappings keep the order the serialised struct gives; sequences are written
+//! `- item` at their key's indentation, as serde_norway does.
 
 use regex::Regex;
+use serde_norway::Value;
 use std::sync::LazyLock;
 
 /// Plain scalars YAML 1.1 resolves to a boolean, a number or the merge key while YAML 1.2
-/// (and so serde_norway, which quotes every string 1.2 would misread) keeps them strings:
+/// (and so libyaml's plain check, made for 1.2) keeps them strings:
 /// `y`/`n`/`yes`/`no`/`on`/`off` in their three spellings, `<<`, `=`, numbers with `_`
-/// separators and sexagesimal numbers. Real booleans and nulls (`true`, `null`) never match.
+/// separators and sexagesimal numbers.
 static YAML11_SPECIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|<<|=",
@@ -23,87 +35,186 @@ static YAML11_SPECIAL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// `value` as YAML, safe for YAML 1.1 readers.
+/// `value` as YAML, safe for YAML 1.1 and 1.2 readers.
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, serde_norway::Error> {
-    serde_norway::to_string(value).map(|text| quote_yaml11_specials(&text))
+    let value = serde_norway::to_value(value)?;
+    let mut out = String::new();
+    match &value {
+        Value::Mapping(map) if !map.is_empty() => mapping(&mut out, map, 0),
+        Value::Sequence(items) if !items.is_empty() => sequence(&mut out, items, 0),
+        other => {
+            out.push_str(&inline(other, 0));
+            out.push('\n');
+        }
+    }
+    Ok(out)
 }
 
-/// Quotes plain keys and values (`key: v`, `- v`, `v:`) that YAML 1.1 reads as non-strings.
-fn quote_yaml11_specials(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut block_indent: Option<usize> = None;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim_end_matches('\n');
-        let indent = content.len() - content.trim_start().len();
-        match block_indent {
-            Some(parent) if indent > parent || content.trim().is_empty() => {
-                out.push_str(line);
-                continue;
-            }
-            _ => block_indent = None,
+fn mapping(out: &mut String, map: &serde_norway::Mapping, indent: usize) {
+    for (index, (key, value)) in map.iter().enumerate() {
+        // The first key of a mapping in a sequence follows its `- `.
+        if index > 0 || out.ends_with('\n') || out.is_empty() {
+            out.push_str(&" ".repeat(indent));
         }
-        let rewritten = rewrite_line(content);
-        let body = rewritten.trim_start();
-        let body = body.strip_prefix("- ").unwrap_or(body);
-        if body.ends_with(": |")
-            || body.ends_with(": |-")
-            || body.ends_with(": >")
-            || body.ends_with(": >-")
-            || body == "|-"
-        {
-            block_indent = Some(indent);
-        }
-        out.push_str(&rewritten);
-        out.push_str(&line[content.len()..]);
+        out.push_str(&key_text(key));
+        out.push(':');
+        member(out, value, indent, false);
     }
-    out
 }
 
-/// One line: `[indent][- ]...[key: ][value]`, each plain key or value quoted when special.
-fn rewrite_line(line: &str) -> String {
-    let indent = &line[..line.len() - line.trim_start().len()];
-    let mut rest = &line[indent.len()..];
-    let mut out = String::from(indent);
-    while let Some(item) = rest.strip_prefix("- ") {
-        out.push_str("- ");
-        rest = item;
+fn sequence(out: &mut String, items: &[Value], indent: usize) {
+    for item in items {
+        out.push_str(&" ".repeat(indent));
+        out.push('-');
+        member(out, item, indent, true);
     }
-    match split_key(rest) {
-        Some((key, value)) => {
-            out.push_str(&quote_if_special(key));
-            out.push(':');
-            if !value.is_empty() {
+}
+
+/// What follows `key:` or `-`: a scalar on the same line, or a nested collection.
+fn member(out: &mut String, value: &Value, indent: usize, in_sequence: bool) {
+    match value {
+        Value::Mapping(map) if !map.is_empty() => {
+            if in_sequence {
                 out.push(' ');
-                out.push_str(&quote_if_special(value));
+                mapping(out, map, indent + 2);
+            } else {
+                out.push('\n');
+                mapping(out, map, indent + 2);
             }
         }
-        None => out.push_str(&quote_if_special(rest)),
+        Value::Sequence(items) if !items.is_empty() => {
+            out.push('\n');
+            // A sequence under a key sits at the key's indentation; one in a sequence
+            // is indented under its `-`.
+            sequence(out, items, if in_sequence { indent + 2 } else { indent });
+        }
+        Value::Tagged(tagged) => member(out, &tagged.value, indent, in_sequence),
+        scalar => {
+            out.push(' ');
+            out.push_str(&inline(scalar, indent + 2));
+            out.push('\n');
+        }
+    }
+}
+
+fn key_text(key: &Value) -> String {
+    match key {
+        Value::String(text) if plain(text) => text.clone(),
+        Value::String(text) if one_printable_line(text) => single_quoted(text),
+        Value::String(text) => double_quoted(text),
+        other => inline(other, 0),
+    }
+}
+
+/// A scalar (or an empty collection) as it follows `key: ` or `- `; a block scalar's
+/// lines are indented by `indent`.
+fn inline(value: &Value, indent: usize) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => serde_norway::to_string(n).map_or_else(|_| n.to_string(), |t| t.trim_end().to_string()),
+        Value::String(text) => string(text, indent),
+        Value::Sequence(_) => "[]".into(),
+        Value::Mapping(_) => "{}".into(),
+        Value::Tagged(tagged) => inline(&tagged.value, indent),
+    }
+}
+
+fn string(text: &str, indent: usize) -> String {
+    if plain(text) {
+        text.to_string()
+    } else if text.contains('\n') && block_safe(text) {
+        literal_block(text, indent)
+    } else if one_printable_line(text) {
+        single_quoted(text)
+    } else {
+        double_quoted(text)
+    }
+}
+
+/// Whether `text` can be written plain: libyaml would (so YAML 1.2 reads it back),
+/// and YAML 1.1 reads it as the same string.
+fn plain(text: &str) -> bool {
+    !YAML11_SPECIAL.is_match(text)
+        && text.chars().all(|c| printable(c) && c != '\t')
+        && serde_norway::to_string(text).is_ok_and(|t| t.strip_suffix('\n') == Some(text))
+}
+
+/// Characters YAML lets stand for themselves inside any scalar, minus the ones that
+/// read as line breaks in YAML 1.1 (NEL, LS, PS), the byte-order mark and the
+/// bidirectional controls (escaped so that the file reads as it is).
+fn printable(c: char) -> bool {
+    let hidden = matches!(c, '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    !hidden
+        && (matches!(c, '\t' | ' '..='~')
+            || matches!(c, '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+                && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+}
+
+fn one_printable_line(text: &str) -> bool {
+    text.chars().all(|c| printable(c) && c != '\t')
+}
+
+/// A literal block holds any printable text with line breaks, tabs included; it
+/// needs one line with content for the chomping indicator to mean what it says.
+fn block_safe(text: &str) -> bool {
+    text.chars().all(|c| c == '\n' || printable(c)) && text.lines().any(|line| !line.trim().is_empty())
+}
+
+/// `|` with a chomping indicator that keeps exactly the trailing line breaks of
+/// `text`, and an indentation indicator when the first line would not show the
+/// indentation (it starts with a blank, or is empty).
+fn literal_block(text: &str, indent: usize) -> String {
+    let body = text.trim_end_matches('\n');
+    let chomping = match text.len() - body.len() {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    let first = body.split('\n').next().unwrap_or_default();
+    let indicator = if first.starts_with([' ', '\t']) || first.is_empty() { "2" } else { "" };
+    let pad = " ".repeat(indent);
+    let mut out = format!("|{indicator}{chomping}");
+    // `|+` keeps the trailing line breaks as empty lines of the block.
+    for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
     }
     out
 }
 
-/// `key: value` or `key:` with a plain (unquoted) key.
-fn split_key(text: &str) -> Option<(&str, &str)> {
-    if text.starts_with(['\'', '"']) {
-        return None;
-    }
-    if let Some(key) = text.strip_suffix(':') {
-        return (!key.contains(": ")).then_some((key, ""));
-    }
-    text.split_once(": ")
+fn single_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
-fn quote_if_special(scalar: &str) -> String {
-    if YAML11_SPECIAL.is_match(scalar) {
-        format!("'{scalar}'")
-    } else {
-        scalar.to_string()
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if printable(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push_str(&format!("\\U{:08X}", c as u32)),
+        }
     }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::BTreeMap;
 
     #[test]
@@ -136,5 +247,48 @@ mod tests {
     fn ordinary_strings_stay_plain() {
         let value: BTreeMap<&str, &str> = BTreeMap::from([("a", "offline"), ("b", "no-op"), ("c", "v1.2")]);
         assert_eq!(to_string(&value).expect("yaml"), "a: offline\nb: no-op\nc: v1.2\n");
+    }
+
+    /// The case of issue 12: a value whose first line starts with a blank, which
+    /// needs an indentation indicator, and a line `yes` inside the block.
+    #[test]
+    fn block_scalars_get_the_indicators_they_need_and_keep_their_lines() {
+        for (text, header) in [(" x\nyes", "|2-"), ("a\n\n", "|+"), ("\nb\n", "|2"), ("a\n  b", "|-")] {
+            let value = BTreeMap::from([("v", text)]);
+            let yaml = to_string(&value).expect("yaml");
+            assert!(yaml.starts_with(&format!("v: {header}\n")), "{text:?}: {yaml}");
+            let back: BTreeMap<String, String> = serde_norway::from_str(&yaml).expect("reads");
+            assert_eq!(back["v"], text, "{yaml}");
+        }
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Nested {
+        title: String,
+        tags: Vec<String>,
+        detection: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+        empty: Vec<String>,
+        count: u64,
+    }
+
+    proptest! {
+        /// Any strings in keys, values and nested collections read back (YAML 1.2,
+        /// serde_norway) exactly, and no plain scalar is one YAML 1.1 reads otherwise.
+        #[test]
+        fn hostile_strings_read_back(
+            a in "(\\PC|[\\n\\r\\t\\x00 '\"#:|>\\-\\[\\]{},&*!%@`\\\\\u{2028}\u{85}\u{feff}\u{202e}]){0,24}",
+            b in "(yes|no|off|on|~|null|true|1:20|0x1F|-|\\?|: |\\n|  |\t|x){0,6}",
+        ) {
+            let value = Nested {
+                title: a.clone(),
+                tags: vec![b.clone(), a.clone(), String::new()],
+                detection: BTreeMap::from([(a.clone(), vec![BTreeMap::from([(b.clone(), a.clone())])])]),
+                empty: Vec::new(),
+                count: 7,
+            };
+            let yaml = to_string(&value).expect("yaml");
+            let back: Nested = serde_norway::from_str(&yaml).map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+            prop_assert_eq!(back, value, "{}", yaml);
+        }
     }
 }

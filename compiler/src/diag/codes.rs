@@ -53,7 +53,7 @@ codes! {
     InvalidEscape = "E0005", Error, "invalid escape in a string",
         "Strings know the escapes `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t`, `\\0` and `\\u{XXXX}`.\nTo match a literal backslash write `\\\\`.";
     TooDeep = "E0006", Error, "nesting too deep",
-        "Expressions may nest parentheses up to 128 levels. Deeper nesting is almost\ncertainly generated input gone wrong, and some SIEMs reject it anyway.";
+        "Conditions may nest up to 128 levels: parentheses up to 128 deep, and operators\nup to 128 deep, where every `not` and every `and`/`or` inside another operator is a\nlevel (`not not a exists` is two). Deeper nesting is almost certainly generated\ninput gone wrong, some SIEMs reject it anyway, and the bound keeps every stage that\nrecurses over a condition within its stack. Templates have bounds of their own\n(E0513).";
     TooLarge = "E0007", Error, "file too large",
         "A single `.det` file may be at most 16 MiB. Split large generated content into\nseveral files; all `.det` files under a path are read. Other inputs have limits too,\ncounted while reading (a device or a `/proc` file reports size 0): `scalpel.toml` and\ntemplates 1 MiB, Attack Flow files 64 MiB, ATT&CK bundles 512 MiB.";
     InvalidNumber = "E0008", Error, "invalid number",
@@ -107,6 +107,10 @@ codes! {
         "Severities are `informational`, `low`, `medium`, `high`, `critical`.\nOrigins are `realized` and `theoretical`.";
     DuplicateEnumValue = "E0113", Error, "enum value declared twice",
         "Each value of an `enum(...)` type may appear once.";
+    InvalidId = "E0116", Error, "invalid flow, step or sequence id",
+        "Ids name output files, rules and Splunk stanzas on every system, so they are\nnames on every system. A flow id is 1 to 64 ASCII letters, digits, `-`, `_` and\n`.`, starting with a letter or digit, without `..` and not ending with `.`; step\nand sequence ids are letters, digits, `_` and `-` (the grammar's), at most 64.\nNone may be a Windows device name: `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`,\n`LPT0`–`LPT9`, in any case and with any extension.\n\n    flow \"AF-1\" \"…\"      // ok\n    flow \"../x\" \"…\"      // error: `/` and `..`";
+    IdCaseCollision = "E0117", Error, "ids differ only in case",
+        "Two flows, or two steps or sequences of one flow, have ids that are equal when\ncase is ignored (`AF-1` and `af-1`). Their files would be one file where names\nignore case (macOS, Windows) and their Sigma rule names, which are lower case,\nwould be the same, so a correlation could bind the wrong rule. Rename one.";
 
     TypeMismatch = "E0201", Error, "value does not have the field's type",
         "The literal compared with a field must have the field's declared type. An `int`\nfield takes integers; a `float` field takes integers or floats; `ip` fields take\naddresses (bare IPv4 or quoted); `enum` fields take one of their values.";
@@ -176,9 +180,9 @@ codes! {
     RoundedWindow = "W0503", Warning, "window rounded to the target's time unit",
         "The target writes windows in whole seconds, so a window such as `1500ms` is rounded\nup to the next second. Use whole seconds in the detection to keep it exact.";
     OutputCollision = "E0504", Error, "two rules would be written to the same file",
-        "Output file names are derived from flow and step ids, with characters other than\nletters, digits, `.`, `_` and `-` replaced by `_`. Two ids that differ only in\nsuch characters collide; rename one of them.";
+        "Output file names are derived from flow and step ids. Paths are compared with\ncase folded (macOS and Windows ignore it), and Sigma file names\n(`<flow>_<step>.yml`, lower case) must be unique in the whole collection, because\nSigma tooling wants them so: flow `UI_a` with step `s` and flow `UI` with step\n`a_s` collide. Rename one of them.";
     InvalidTargetSettings = "E0505", Error, "invalid `[targets.*]` settings in `scalpel.toml`",
-        "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nThe diagnostic names the key that is wrong. `docs/targets.md` lists every key.";
+        "Each target reads its own table:\n\n    [targets.sigma]\n    author = \"SOC team\"\n    status = \"experimental\"\n\n    [targets.splunk]\n    index = \"ras\"\n    sourcetypes = { biosensor = \"ras:biosensor\" }\n\nEvery value is checked by its type (cron schedules, Splunk times, dates,\nenumerations such as `status` and `security_domain`, index names, field names for\n`fields` renames, text without control characters), and so is the tree's `name`,\nbecause these values are written into rules and `.conf` lines. The diagnostic\nnames the key that is wrong. `docs/targets.md` lists every key and its type.";
     Template = "E0506", Error, "a packaging template cannot be used",
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
@@ -193,6 +197,14 @@ codes! {
         "Log Analytics columns are letters, digits and `_`, start with a letter and are\nunique per table regardless of case (`TimeGenerated` holds the event time). The KQL\ntarget names a field's column by replacing `.` with `_`; give another name with\n`[targets.kql] fields = { \"a.b\" = \"AB\" }` in `scalpel.toml`.";
     SentinelPeriod = "W0512", Warning, "window longer than a Sentinel query period can cover",
         "A scheduled Sentinel rule sees the last `queryPeriod` of data, at most 14 days. To\nsee every match, the KQL target sets the period to the rule's window plus\n`query_frequency`; when that exceeds 14 days the period is capped, and matches that\nspan more than 14 days minus the frequency are missed. Shorten the window, or lower\n`query_frequency` in `[targets.kql]`.";
+
+    TemplateTooDeep = "E0513", Error, "a packaging template nests too deeply",
+        "Handlebars reads and renders templates by recursion, so Scalpel measures a template\ngiven with `--templates DIR` before handlebars sees it: blocks (`{{#if}}`, `{{#each}}`,\n…) may nest 16 levels, counting every `(`, `[` and `{` inside a `{{ … }}` as a level\ntoo. What the measure cannot read unambiguously is refused as well: `{{` inside a\n`{{ … }}`, or a string there that holds `{{` or `}}`.";
+    TemplateInclude = "E0514", Error, "packaging template partials include themselves",
+        "A template may include partials (`{{> name}}`, inline partials defined with\n`{{#*inline \"name\"}}`), but no partial may include itself, directly or through\nothers, and a chain of includes may be at most 4 long. Partials must be named\nliterally: `{{> (lookup …)}}` and `{{> @partial-block}}` cannot be checked and are\nrefused.";
+
+    ConfValue = "E0515", Error, "a value cannot be written in a Splunk .conf file",
+        "`savedsearches.conf` has no escapes: a line ending in a backslash continues on\nthe next line, and Scalpel writes a value's line breaks that way. A value one of\nwhose lines ends in a backslash would therefore swallow the next key (or read\ndifferently in Splunk), and a carriage return is read as a line break; such a\ntitle, description, false-positive note or search is refused. End the line with\nanother character, or leave the line break out.";
 
     ElasticCaseFolding = "W0520", Warning, "Elastic folds case one character at a time",
         "Scalpel compares text case-insensitively with full Unicode lower-casing. Elastic's\ncase-insensitive EQL (`:`, `in~`, `startsWith~`, ...) and the Lucene regexes Scalpel\nwrites for case-insensitive tests fold one character at a time, which agrees on\nASCII and on most letters but not on a few (`İ`, the Kelvin sign `K`, final `ς`).\nThe rule is emitted; add the variants with `in [...]`, or match `cased` if the data\nhas one spelling. ES|QL rules (thresholds) lower-case fully and are exact.";

@@ -1,6 +1,7 @@
 //! Flows, steps, thresholds and sequences: clauses, names, keys and windows.
 
 use super::cond::Ctx;
+use super::ids;
 use super::occurrence;
 use super::satisfiable::contradictions;
 use super::schemas::{Lookup, Schemas};
@@ -16,20 +17,43 @@ use std::collections::HashMap;
 const MIN_WINDOW_MS: u64 = 1_000;
 const MAX_WINDOW_MS: u64 = 30 * 86_400_000;
 
+/// Flow ids are valid names (E0116) and unique, also when case is folded (E0105,
+/// E0117): every output file and rule name is derived from them.
 pub fn check_unique_ids(flows: &[(FileId, &ast::Flow)], diags: &mut Diagnostics) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut seen: HashMap<String, (&str, Span)> = HashMap::new();
     for (_, flow) in flows {
-        if let Some(first) = seen.get(flow.id.value.as_str()) {
-            diags.push(
-                Diagnostic::new(Code::DuplicateFlow, format!("flow id `{}` is used twice", flow.id.value))
+        let id = flow.id.value.as_str();
+        if let Some(problem) = ids::flow_id_problem(id) {
+            diags.push(invalid_id(flow.id.span, problem));
+            continue;
+        }
+        match seen.get(&ids::folded(id)) {
+            Some((first_id, first)) if *first_id == id => diags.push(
+                Diagnostic::new(Code::DuplicateFlow, format!("flow id `{id}` is used twice"))
                     .primary(flow.id.span, "used again here")
                     .secondary(*first, "first used here")
                     .help("give each flow its own id; rule ids are derived from it"),
-            );
-        } else {
-            seen.insert(&flow.id.value, flow.id.span);
+            ),
+            Some((first_id, first)) => diags.push(case_collision("flow", first_id, id, flow.id.span, *first)),
+            None => {
+                seen.insert(ids::folded(id), (id, flow.id.span));
+            }
         }
     }
+}
+
+fn invalid_id(span: Span, problem: String) -> Diagnostic {
+    Diagnostic::new(Code::InvalidId, "invalid id")
+        .primary(span, problem)
+        .note("ids name output files and rules on every system: see \"Ids\" in docs/language.md")
+}
+
+fn case_collision(what: &str, first_id: &str, id: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(Code::IdCaseCollision, format!("{what} ids `{first_id}` and `{id}` differ only in case"))
+        .primary(span, "this one")
+        .secondary(first, "and this one")
+        .note("their files collide where names ignore case (macOS, Windows), and so do their Sigma rule names")
+        .help("rename one of them")
 }
 
 /// Remembers where a once-only clause was first given.
@@ -68,21 +92,32 @@ pub fn lower<'a>(
     let mut description = None;
     let mut references = Vec::new();
     let mut steps = Vec::new();
-    let mut ids: HashMap<&str, Span> = HashMap::new();
-    let mut claim = |id: &'a ast::Ident, diags: &mut Diagnostics| {
-        if let Some(first) = ids.get(id.name.as_str()) {
-            diags.push(
-                Diagnostic::new(
-                    Code::DuplicateStep,
-                    format!("`{}` is declared twice in flow `{}`", id.name, flow.id.value),
-                )
-                .primary(id.span, "declared again here")
-                .secondary(*first, "first declared here"),
-            );
-            false
-        } else {
-            ids.insert(&id.name, id.span);
-            true
+    let mut declared: HashMap<String, (&str, Span)> = HashMap::new();
+    let mut claim = |id: &'a ast::Ident, what: &str, diags: &mut Diagnostics| {
+        if let Some(problem) = ids::item_id_problem(&id.name, what) {
+            diags.push(invalid_id(id.span, problem));
+            return false;
+        }
+        match declared.get(&ids::folded(&id.name)) {
+            Some((first_id, first)) if *first_id == id.name => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateStep,
+                        format!("`{}` is declared twice in flow `{}`", id.name, flow.id.value),
+                    )
+                    .primary(id.span, "declared again here")
+                    .secondary(*first, "first declared here"),
+                );
+                false
+            }
+            Some((first_id, first)) => {
+                diags.push(case_collision("step and sequence", first_id, &id.name, id.span, *first));
+                false
+            }
+            None => {
+                declared.insert(ids::folded(&id.name), (&id.name, id.span));
+                true
+            }
         }
     };
     for item in &flow.items {
@@ -91,9 +126,11 @@ pub fn lower<'a>(
             FlowItem::Origin(o) if once.note("origin", o.span, diags) => origin = lower_origin(o, diags),
             FlowItem::Description(t) if once.note("description", t.span, diags) => description = Some(t.value.clone()),
             FlowItem::Reference(t) => references.push(t.value.clone()),
-            FlowItem::Step(step) if claim(&step.id, diags) => steps.push(lower_step(step, schemas, catalog, diags)),
+            FlowItem::Step(step) if claim(&step.id, "step", diags) => {
+                steps.push(lower_step(step, schemas, catalog, diags))
+            }
             FlowItem::Sequence(seq) => {
-                claim(&seq.id, diags);
+                claim(&seq.id, "sequence", diags);
             }
             _ => {}
         }

@@ -7,6 +7,7 @@
 
 mod cond;
 mod flows;
+mod ids;
 mod occurrence;
 mod satisfiable;
 mod schemas;

@@ -5,7 +5,7 @@
 //! user input: a missing child yields an empty value.
 
 use super::ast::*;
-use super::Rule;
+use super::{Rule, MAX_NESTING};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Span};
 use pest::iterators::Pair;
@@ -226,7 +226,7 @@ impl Builder<'_> {
                 Rule::falsepositive => StepItem::FalsePositive(self.first_text(child)),
                 Rule::reference => StepItem::Reference(self.first_text(child)),
                 Rule::detect => match children(child).next() {
-                    Some(e) => StepItem::Detect(self.expr(e), child_span),
+                    Some(e) => StepItem::Detect(self.condition(e), child_span),
                     None => continue,
                 },
                 Rule::undetectable => StepItem::Undetectable(self.first_text(child), child_span),
@@ -329,20 +329,51 @@ impl Builder<'_> {
 
     // ------------------------------------------------------------ expressions
 
-    fn expr(&mut self, pair: P) -> Expr {
+    /// The condition of a `detect`, refused (an empty condition and one E0006) when
+    /// it nests deeper than [`MAX_NESTING`]: `sema`, `ir` and the targets recurse
+    /// over conditions, so the bound is set here, before any of them sees one.
+    fn condition(&mut self, pair: P) -> Expr {
+        let mut too_deep = None;
+        let expr = self.expr(pair, 0, &mut too_deep);
+        match too_deep {
+            Some(span) => {
+                self.diags.push(
+                    Diagnostic::new(Code::TooDeep, format!("the condition nests deeper than {MAX_NESTING} levels"))
+                        .primary(span, "this operator is too deep")
+                        .note("every `not`, and every `and`/`or` inside another operator, is one level")
+                        .help("split the condition into simpler parts"),
+                );
+                empty_and(expr.span())
+            }
+            None => expr,
+        }
+    }
+
+    /// `depth` is the number of operators (`and`, `or`, `not`) around `pair`; the
+    /// first operator past the bound is recorded in `too_deep` and nothing under it
+    /// is built, so that no deep tree exists even to be dropped.
+    fn expr(&mut self, pair: P, depth: usize, too_deep: &mut Option<Span>) -> Expr {
         let span = self.span(&pair);
+        if too_deep.is_some() {
+            return empty_and(span);
+        }
         match pair.as_rule() {
             Rule::expr | Rule::group => match children(pair).next() {
-                Some(inner) => self.expr(inner),
+                Some(inner) => self.expr(inner, depth, too_deep),
                 None => empty_and(span),
             },
-            Rule::or_expr => self.junction(pair, span, Expr::Or),
-            Rule::and_expr => self.junction(pair, span, Expr::And),
+            Rule::or_expr => self.junction(pair, span, depth, too_deep, Expr::Or),
+            Rule::and_expr => self.junction(pair, span, depth, too_deep, Expr::And),
             Rule::unary => {
                 let parts: Vec<P> = children(pair).collect();
                 let (nots, rest) = parts.split_at(parts.len().saturating_sub(1));
+                if depth + nots.len() > MAX_NESTING {
+                    let first_too_deep = &nots[MAX_NESTING.saturating_sub(depth)];
+                    *too_deep = Some(self.span(first_too_deep));
+                    return empty_and(span);
+                }
                 let mut expr = match rest.first() {
-                    Some(p) => self.expr(p.clone()),
+                    Some(p) => self.expr(p.clone(), depth + nots.len(), too_deep),
                     None => empty_and(span),
                 };
                 // Innermost `not` first, so each wraps what follows it.
@@ -357,13 +388,27 @@ impl Builder<'_> {
         }
     }
 
-    fn junction(&mut self, pair: P, span: Span, make: fn(Vec<Expr>, Span) -> Expr) -> Expr {
-        let mut parts: Vec<Expr> = children(pair).map(|p| self.expr(p)).collect();
+    /// An `and`/`or` of two or more parts is one operator level; a single part is
+    /// just that part.
+    fn junction(
+        &mut self,
+        pair: P,
+        span: Span,
+        depth: usize,
+        too_deep: &mut Option<Span>,
+        make: fn(Vec<Expr>, Span) -> Expr,
+    ) -> Expr {
+        let keyword = pair.clone().into_inner().find(|p| matches!(p.as_rule(), Rule::kw_and | Rule::kw_or));
+        let mut parts: Vec<P> = children(pair).collect();
         if parts.len() == 1 {
-            parts.pop().unwrap_or_else(|| empty_and(span))
-        } else {
-            make(parts, span)
+            return self.expr(parts.remove(0), depth, too_deep);
         }
+        if depth >= MAX_NESTING {
+            *too_deep = Some(keyword.map_or(span, |k| self.span(&k)));
+            return empty_and(span);
+        }
+        let parts: Vec<Expr> = parts.into_iter().map(|p| self.expr(p, depth + 1, too_deep)).collect();
+        make(parts, span)
     }
 
     fn predicate(&mut self, pair: P) -> Predicate {

@@ -1,7 +1,7 @@
 //! Grammar tests: AST snapshots of every construct, and inputs that must be
 //! rejected with a clear error rather than a panic.
 
-use super::parse;
+use super::{parse, MAX_NESTING};
 use crate::diag::{Code, Diagnostics};
 use crate::source::FileId;
 
@@ -214,8 +214,24 @@ fn hostile_inputs_get_diagnostics_not_panics() {
     let too_deep =
         format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists{} }} }}", "(".repeat(5000), ")".repeat(5000));
     assert_eq!(codes(&too_deep), vec![Code::TooDeep]);
-    let nots = format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists }} }}", "not ".repeat(20_000));
-    assert!(codes(&nots).is_empty(), "long `not` chains do not recurse");
+    let nots = |n: usize| format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {}a exists }} }}", "not ".repeat(n));
+    assert!(codes(&nots(MAX_NESTING)).is_empty(), "{MAX_NESTING} `not`s are accepted");
+    assert_eq!(codes(&nots(MAX_NESTING + 1)), vec![Code::TooDeep]);
+    assert_eq!(codes(&nots(30_000)), vec![Code::TooDeep], "long `not` chains are refused, once");
+    // `b and not (b or not (…))`: every `not`, and every `and`/`or` inside another
+    // operator, is a level, parentheses or not.
+    let mixed = |levels: usize| {
+        let mut condition = String::from("a exists");
+        for level in 0..levels {
+            let op = if level % 2 == 0 { "and" } else { "or" };
+            condition = format!("b exists {op} not ({condition})");
+        }
+        format!("flow \"F\" \"t\" {{ step s \"t\" {{ detect {condition} }} }}")
+    };
+    assert!(codes(&mixed(MAX_NESTING / 2)).is_empty(), "{MAX_NESTING} levels are accepted");
+    let refused = parse(FileId(0), &mixed(MAX_NESTING / 2 + 1)).1.into_sorted();
+    assert_eq!(refused.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::TooDeep]);
+    assert!(refused[0].message.contains("condition nests deeper"), "{}", refused[0].message);
     for text in [
         "\0",
         "flow \0",

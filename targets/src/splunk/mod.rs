@@ -16,6 +16,7 @@
 //! fields are false and `NOT` is boolean, as in `ir::eval`.
 
 pub mod condition;
+pub mod conf;
 pub mod escape;
 mod package;
 

@@ -3,13 +3,15 @@
 //!
 //! Invariants: stanza names are unique and at most [`MAX_STANZA`] characters, so
 //! that ES's clone name `<domain> - <stanza> - Rule` stays within 99; values are
-//! stripped and line breaks continued with ` \`; JSON values are compact with keys
-//! sorted (the form the ES GUI writes).
+//! written by [`conf::value`] (line breaks continued, nothing that would continue a
+//! line into the next key); JSON values are compact with keys sorted (the form the
+//! ES GUI writes).
 
+use super::conf;
 use crate::backend::RuleMeta;
 use crate::templates::Templates;
 use crate::Context;
-use scalpel_compiler::diag::Diagnostic;
+use scalpel_compiler::diag::{Code, Diagnostic};
 use serde::Serialize;
 use serde_json::json;
 
@@ -49,15 +51,28 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
     let stanzas = rules
         .iter()
         .map(|rule| {
+            let conf_value = |what: &str, text: &str| {
+                conf::value(text).map_err(|reason| {
+                    let diag = Diagnostic::new(
+                        Code::ConfValue,
+                        format!("the {what} of `{}` cannot be written in savedsearches.conf", rule.item_id),
+                    )
+                    .help("end the line with another character, or leave the line break out");
+                    match item_span(ctx, rule) {
+                        Some(span) => diag.primary(span, format!("its {what} {reason}")),
+                        None => diag.note(format!("it {reason}")),
+                    }
+                })
+            };
             let stamp = ctx.stamp(&rule.flow_id, &rule.item_id);
             // Published when this version was made: midnight UTC of its date.
             let publish_time = scalpel_compiler::ir::time::parse_rfc3339(&format!("{}T00:00:00Z", stamp.modified))
                 .map_or(0, |ms| ms / 1000);
             let story = vec![format!("{} {}", rule.flow_id, rule.flow_title)];
-            Stanza {
+            Ok(Stanza {
                 stanza: stanza_name(&settings.app, rule),
-                title: conf_value(&rule.title),
-                description: conf_value(&rule.description),
+                title: conf_value("title", &rule.title)?,
+                description: conf_value("description", &rule.description)?,
                 mappings: json!({ "mitre_attack": rule.techniques }).to_string(),
                 annotations: json!({
                     "analytic_story": story,
@@ -74,15 +89,15 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                     "publish_time": publish_time,
                 })
                 .to_string(),
-                false_positives: conf_value(&rule.false_positives.join("; ")),
+                false_positives: conf_value("false positives", &rule.false_positives.join("; "))?,
                 analytic_story: json!(story).to_string(),
                 severity: rule.severity.as_str(),
-                search: conf_value(&rule.query),
+                search: conf_value("search", &rule.query)?,
                 creation_date: stamp.created,
                 modification_date: stamp.modified,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, Diagnostic>>()?;
     let package = Package {
         tree: ctx.tree,
         cron_schedule: &settings.cron_schedule,
@@ -92,6 +107,13 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
         rules: stanzas,
     };
     templates.render("savedsearches.conf", &package)
+}
+
+/// Where the step or sequence of `rule` is declared.
+fn item_span(ctx: &Context, rule: &RuleMeta) -> Option<scalpel_compiler::source::Span> {
+    let flow = ctx.program.flows.iter().find(|f| f.id == rule.flow_id)?;
+    let step = flow.step(&rule.item_id).map(|s| s.span);
+    step.or_else(|| flow.sequences.iter().find(|s| s.id == rule.item_id).map(|s| s.span))
 }
 
 /// `<app> - <flow>.<item> <title>`, cut to [`MAX_STANZA`] characters; brackets and
@@ -108,19 +130,4 @@ pub fn stanza_name(app: &str, rule: &RuleMeta) -> String {
     };
     let full = format!("{prefix} {}", clean(&rule.title));
     full.chars().take(MAX_STANZA).collect::<String>().trim_end().to_string()
-}
-
-/// A `.conf` value: stripped, each line break continued with ` \`.
-pub fn conf_value(text: &str) -> String {
-    text.trim().replace("\r\n", "\n").replace('\r', "\n").replace('\n', " \\\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conf_values_continue_lines() {
-        assert_eq!(conf_value(" a\nb \n"), "a \\\nb");
-    }
 }

@@ -1,6 +1,7 @@
 //! The coverage report as one self-contained HTML file: inline CSS, inline SVG
 //! drawn by [`graph`], no script and nothing loaded from the network (links to
-//! ATT&CK pages are plain anchors). Sections: the headline figures, a table of
+//! ATT&CK pages are plain anchors, for `http:` and `https:` addresses only), under a
+//! Content-Security-Policy that allows nothing else. Sections: the headline figures, a table of
 //! contents, a summary table across flows, per flow its graph and a "detect and
 //! mitigate" sheet (per step: coverage per target, its description and condition,
 //! severity, telemetry, ATT&CK mitigations and data components), then the technique
@@ -17,10 +18,39 @@ use std::fmt::Write;
 
 const STYLE: &str = include_str!("report.css");
 
+/// The report needs nothing but its own inline style and SVG: no script, no frame,
+/// no form, nothing fetched, so a value that escaped its markup could still do nothing.
+const CONTENT_SECURITY_POLICY: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
+     style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\"/>\n";
+
+/// A link to `url` around `html` (already markup), when `url` is an `http:` or
+/// `https:` address; any other scheme from a bundle (`javascript:`, `data:`) or a
+/// malformed address leaves `html` as plain text.
+fn anchor(url: &str, html: &str) -> String {
+    if web_url(url) {
+        format!("<a href=\"{}\">{html}</a>", escape(url))
+    } else {
+        html.to_string()
+    }
+}
+
+fn web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
+    } else {
+        return false;
+    };
+    !rest.is_empty() && !rest.starts_with('/') && url.chars().all(|c| c.is_ascii_graphic())
+}
+
 pub fn render(coverage: &Coverage) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    out.push_str(CONTENT_SECURITY_POLICY);
     let _ = writeln!(out, "<title>{}</title>", escape(&format!("ATT&CK coverage — {}", coverage.tree)));
     let _ = writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>");
     header(&mut out, coverage);
@@ -225,8 +255,7 @@ fn mitigations(items: &[Mitigation]) -> String {
     let parts: Vec<String> = items
         .iter()
         .map(|m| {
-            let ids: Vec<String> =
-                m.ids.iter().map(|l| format!("<a href=\"{}\">{}</a>", escape(&l.url), escape(&l.id))).collect();
+            let ids: Vec<String> = m.ids.iter().map(|l| anchor(&l.url, &escape(&l.id))).collect();
             format!("{} {}", ids.join(" · "), escape(&m.name))
         })
         .collect();
@@ -253,10 +282,8 @@ fn links(items: &[Link], inline: bool) -> String {
     if items.is_empty() {
         return "<span class=\"none\">none in the catalog</span>".to_string();
     }
-    let parts: Vec<String> = items
-        .iter()
-        .map(|l| format!("<a href=\"{}\">{}</a> {}", escape(&l.url), escape(&l.id), escape(&l.name)))
-        .collect();
+    let parts: Vec<String> =
+        items.iter().map(|l| format!("{} {}", anchor(&l.url, &escape(&l.id)), escape(&l.name))).collect();
     if inline {
         parts.join(" · ")
     } else {
@@ -281,10 +308,9 @@ fn technique_table(out: &mut String, coverage: &Coverage) {
 
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"{}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td>\
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"chip {}\">{}</span></td>\
              <td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&t.url),
-            escape(&t.id),
+            anchor(&t.url, &escape(&t.id)),
             escape(&t.name),
             escape(&t.domains.join(", ")),
             tactics.join(", "),
@@ -297,4 +323,32 @@ fn technique_table(out: &mut String, coverage: &Coverage) {
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{anchor, web_url};
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        for good in ["https://attack.mitre.org/techniques/T1078/", "HTTP://example.org/a?b=c&d"] {
+            assert!(web_url(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " https://x.org",
+            "data:text/html,<script>",
+            "https:///x",
+            "https://x.org/\u{202e}",
+            "https://x.org/ a",
+            "vbscript:x",
+            "//x.org",
+            "",
+        ] {
+            assert!(!web_url(bad), "{bad:?}");
+        }
+        assert_eq!(anchor("javascript:alert(1)", "T1078"), "T1078");
+        assert_eq!(anchor("https://x.org/?a=\"b\"", "T"), "<a href=\"https://x.org/?a=&quot;b&quot;\">T</a>");
+    }
 }
