@@ -10,6 +10,7 @@
 //! regex is reprinted so that PCRE reads it as Rust does ([`pcre`]).
 
 use super::escape::{quote, regex_literal};
+use super::reserved::is_reserved;
 use crate::infix::{self, Spelling};
 use crate::kql::regex::{to_re2, Re2};
 use crate::settings::SplunkSettings;
@@ -59,9 +60,13 @@ fn search_safe(value: &str) -> bool {
     !value.contains('*') && !value.chars().any(char::is_control)
 }
 
-/// The `search` form of a test, when it has an exact one.
+/// The `search` form of a test, when it has an exact one. A Splunk default field
+/// (`host`, `index`, …) has none: `search` would read Splunk's value.
 fn search_term(test: &Test, settings: &SplunkSettings) -> Option<String> {
     let field = settings.field(&test.field);
+    if is_reserved(field) {
+        return None;
+    }
     let eq = |scalar: &Scalar| -> Option<String> {
         match scalar {
             Scalar::Str(s) | Scalar::Enum(s) => {
@@ -105,9 +110,19 @@ fn search_term(test: &Test, settings: &SplunkSettings) -> Option<String> {
     }
 }
 
+/// How `where` reads a field: `'name'`, or for a Splunk default field the event's
+/// own value from its raw JSON, `spath(_raw, "host")` (`'host'` is Splunk's).
+pub fn field_value(name: &str) -> String {
+    if is_reserved(name) {
+        format!("spath(_raw, {})", quote(name))
+    } else {
+        format!("'{name}'")
+    }
+}
+
 /// The `where` form of a test: false, never null, when the field is missing.
 fn where_test(test: &Test, settings: &SplunkSettings) -> String {
-    let field = format!("'{}'", settings.field(&test.field));
+    let field = field_value(settings.field(&test.field));
     let flags = if test.cased { "" } else { "(?i)" };
     let matching = |pattern: String| format!("match({field}, {})", quote(&pattern));
     let eq_text = |values: Vec<&String>| {
