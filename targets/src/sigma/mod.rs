@@ -15,6 +15,7 @@
 
 pub mod detection;
 pub mod escape;
+pub mod number;
 mod rule;
 
 use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
@@ -256,7 +257,9 @@ fn meta(flow: &Flow, step: &Step, id: uuid::Uuid, severity: scalpel_compiler::ir
     }
 }
 
-/// Serialising plain structs of strings, numbers and mappings cannot fail.
+/// Serialising plain structs of strings, numbers and mappings cannot fail. Floats
+/// are rewritten so that YAML 1.1 readers (pySigma) read them as floats too.
 fn to_yaml<T: serde::Serialize>(value: &T) -> String {
-    crate::yaml::to_string(value).unwrap_or_else(|err| format!("# cannot serialise: {err}\n"))
+    let text = crate::yaml::to_string(value).unwrap_or_else(|err| format!("# cannot serialise: {err}\n"));
+    number::yaml11_floats(&text)
 }
