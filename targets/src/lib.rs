@@ -19,6 +19,7 @@ pub mod infix;
 pub mod kql;
 pub mod markup;
 pub mod quote;
+pub mod reprint;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;

@@ -8,6 +8,8 @@
 
 use super::escape::escape;
 use crate::infix::{self, Spelling};
+use crate::reprint::{self, Flavour};
+use scalpel_compiler::diag::{Code, Diagnostic};
 use crate::settings::SigmaSettings;
 use scalpel_compiler::ir::{Cond, Number, Ordering, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
@@ -61,14 +63,51 @@ fn selection(test: &Test, settings: &SigmaSettings) -> (String, Value) {
             (format!("{field}|{modifier}{all}{cased}"), one_or_list(values))
         }
         TestOp::Regex { pattern, case_insensitive } => {
-            let flag = if *case_insensitive { "|i" } else { "" };
-            (format!("{field}|re{flag}"), Value::String(pattern.clone()))
+            let (pattern, case_insensitive) = sigma_regex(pattern, *case_insensitive);
+            let flag = if case_insensitive { "|i" } else { "" };
+            (format!("{field}|re{flag}"), Value::String(pattern))
         }
         TestOp::Cidr(blocks) => {
             (format!("{field}|cidr"), one_or_list(blocks.iter().map(|b| Value::String(b.to_string())).collect()))
         }
         TestOp::Exists => (format!("{field}|exists"), Value::Bool(true)),
     }
+}
+
+/// A detection's regex as Sigma's consumers read it with `ir::eval`'s meaning
+/// ([`reprint`], Sigma flavour), and whether it needs the `|i` modifier: case
+/// folding is left to the modifier, which every backend maps to its own flag, unless
+/// the pattern sets flags inline and folding is written into its classes.
+pub fn sigma_regex(pattern: &str, case_insensitive: bool) -> (String, bool) {
+    let printed = reprint::reprint(pattern, case_insensitive, Flavour::Sigma).map(|r| r.pattern);
+    let printed = printed.unwrap_or_else(|| pattern.to_string());
+    match printed.strip_prefix("(?i)") {
+        Some(rest) if case_insensitive => (rest.to_string(), true),
+        _ => (printed, false),
+    }
+}
+
+/// W0509 (W0561 for `$`) for each regex whose reprint for Sigma's consumers is not exact.
+pub fn regex_warnings(cond: &Cond) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for test in cond.tests() {
+        if let TestOp::Regex { pattern, case_insensitive } = &test.op {
+            let inexact = reprint::reprint(pattern, *case_insensitive, Flavour::Sigma)
+                .map_or(vec!["a pattern the regex parser no longer reads"], |r| r.inexact);
+            for reason in inexact {
+                diags.push(if reason == reprint::SIGMA_END_ANCHOR {
+                    Diagnostic::new(Code::SigmaEndAnchor, "sigma's `$` also matches before a final newline")
+                        .primary(test.span, reason)
+                        .note("see `scalpel explain W0561`")
+                } else {
+                    Diagnostic::new(Code::TargetRegex, "sigma (PCRE) reads this regular expression differently")
+                        .primary(test.span, reason)
+                        .note("see `scalpel explain W0509`")
+                });
+            }
+        }
+    }
+    diags
 }
 
 /// Equality with one or more constants. IP addresses compare by value, which Sigma

@@ -63,7 +63,7 @@ impl Backend for Sigma {
         Emitted {
             rules: vec![meta(flow, step, id, step.severity, text.clone())],
             files: vec![OutFile { path: rule_path(flow, &step.id), text }],
-            diags: Vec::new(),
+            diags: detection::regex_warnings(cond),
         }
     }
 

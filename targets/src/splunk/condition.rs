@@ -12,7 +12,7 @@
 use super::escape::{quote, regex_literal};
 use super::reserved::is_reserved;
 use crate::infix::{self, Spelling};
-use crate::kql::regex::{to_re2, Re2};
+pub use crate::reprint::pcre;
 use crate::settings::SplunkSettings;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind};
 
@@ -170,18 +170,6 @@ fn where_test(test: &Test, settings: &SplunkSettings) -> String {
         TestOp::Exists => return format!("isnotnull({field})"),
     };
     format!("(isnotnull({field}) AND {body})")
-}
-
-/// A Scalpel regex (Rust semantics) for `match()`, whose engine is PCRE2. Passed
-/// verbatim, `$` would also match before a final newline and `\d`, `\w`, `\s`
-/// would be ASCII-only. The RE2 printer's output is read by PCRE2 with Rust's
-/// meaning: anchors as `\A`/`\z`, classes as explicit ranges, `(?m:$)` alike;
-/// what it reports inexact (Unicode word boundaries) is ASCII in PCRE too (W0509).
-pub fn pcre(pattern: &str, case_insensitive: bool) -> Re2 {
-    to_re2(pattern, case_insensitive).unwrap_or_else(|| Re2 {
-        pattern: format!("{}{pattern}", if case_insensitive { "(?i)" } else { "" }),
-        inexact: vec!["a pattern the regex parser no longer reads"],
-    })
 }
 
 fn any_of(terms: &[String]) -> String {
