@@ -13,6 +13,7 @@
 //! is reported as a coded diagnostic, never dropped.
 
 pub mod backend;
+pub mod backtracking;
 pub mod elastic;
 pub mod ids;
 pub mod infix;

@@ -87,11 +87,13 @@ pub fn sigma_regex(pattern: &str, case_insensitive: bool) -> (String, bool) {
     }
 }
 
-/// W0509 (W0561 for `$`) for each regex whose reprint for Sigma's consumers is not exact.
+/// W0509 (W0561 for `$`) for each regex whose reprint for Sigma's consumers is not
+/// exact, W0563 for each one PCRE consumers can backtrack exponentially on.
 pub fn regex_warnings(cond: &Cond) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for test in cond.tests() {
         if let TestOp::Regex { pattern, case_insensitive } = &test.op {
+            diags.extend(crate::backtracking::warning(crate::Target::Sigma, test, pattern, *case_insensitive));
             let inexact = reprint::reprint(pattern, *case_insensitive, Flavour::Sigma)
                 .map_or(vec!["a pattern the regex parser no longer reads"], |r| r.inexact);
             for reason in inexact {

@@ -288,7 +288,8 @@ fn completion_stages(position: usize, threshold: &Threshold, settings: &SplunkSe
     )
 }
 
-/// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently.
+/// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently,
+/// W0563 for regexes PCRE can backtrack exponentially on.
 fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for test in cond.tests() {
@@ -299,6 +300,7 @@ fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
             );
         }
         if let TestOp::Regex { pattern, case_insensitive } = &test.op {
+            diags.extend(crate::backtracking::warning(Target::Splunk, test, pattern, *case_insensitive));
             for reason in condition::pcre(pattern, *case_insensitive).inexact {
                 diags.push(
                     Diagnostic::new(Code::TargetRegex, "splunk (PCRE) reads this regular expression differently")
