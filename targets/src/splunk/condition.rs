@@ -55,6 +55,21 @@ pub fn folds_non_ascii(test: &Test) -> bool {
         }
 }
 
+/// The first integer constant of a test that Splunk, whose numbers are doubles,
+/// cannot hold exactly (above 2^53 in magnitude, and not a double itself).
+pub fn inexact_integer(test: &Test) -> Option<i64> {
+    let inexact = |i: i64| {
+        let rounded = i as f64;
+        rounded >= 9_223_372_036_854_775_808.0 || rounded as i64 != i
+    };
+    let integers: Vec<i64> = match &test.op {
+        TestOp::Eq(Scalar::Int(i)) | TestOp::Cmp(_, Number::Int(i)) => vec![*i],
+        TestOp::OneOf(values) => values.iter().filter_map(|v| if let Scalar::Int(i) = v { Some(*i) } else { None }).collect(),
+        _ => Vec::new(),
+    };
+    integers.into_iter().find(|i| inexact(*i))
+}
+
 /// A value `search` reads literally inside quotes: no wildcard, no control character.
 fn search_safe(value: &str) -> bool {
     !value.contains('*') && !value.chars().any(char::is_control)

@@ -288,11 +288,18 @@ fn completion_stages(position: usize, threshold: &Threshold, settings: &SplunkSe
     )
 }
 
-/// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently,
+/// W0507 for case-insensitive non-ASCII text, W0564 for integers a double cannot hold, W0509 for regexes PCRE reads differently,
 /// W0563 for regexes PCRE can backtrack exponentially on.
 fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for test in cond.tests() {
+        if let Some(i) = condition::inexact_integer(test) {
+            diags.push(
+                Diagnostic::new(Code::InexactNumber, format!("splunk compares `{i}` as a double"))
+                    .primary(test.span, format!("also matches values that round to {:?}", i as f64))
+                    .note("see `scalpel explain W0564`"),
+            );
+        }
         if condition::folds_non_ascii(test) {
             diags.push(
                 Diagnostic::new(Code::TargetCaseFolding, "splunk folds case for ASCII letters only")
