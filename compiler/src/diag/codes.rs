@@ -182,7 +182,7 @@ codes! {
     Template = "E0506", Error, "a packaging template cannot be used",
         "Packaged files (such as Splunk's `savedsearches.conf`) are rendered from handlebars\ntemplates in strict mode. A template given with `--templates DIR` failed to load or\nused a variable that does not exist; the message names it.";
     TargetCaseFolding = "W0507", Warning, "target folds case for ASCII only",
-        "Scalpel compares text case-insensitively with Unicode lower-casing. The target's\ncase-insensitive matching is only guaranteed for ASCII letters, so a value with\nnon-ASCII letters may miss case variants (`É` vs `é`). Add the variants with `in [...]`\nor match `cased` if the data has one spelling.";
+        "Scalpel compares text case-insensitively by lower-casing both values (Unicode). The\ntarget's case-insensitive matching agrees on ASCII letters only: Splunk's `search`\nfolds ASCII, its PCRE `(?i)` and Sigma's consumers (sigma-rust, pySigma's backends)\nfold letter by letter, so a value with non-ASCII letters may miss case variants\n(`É` vs `é`, `İ`) or take letters whose lower case differs (`ſ` for `s`, final `ς`).\nAdd the variants with `in [...]` or match `cased` if the data has one spelling.";
     KqlEmptyString = "W0508", Warning, "KQL cannot tell an empty string from a missing field",
         "Log Analytics has no null for `string` columns: a missing field reads as `\"\"`.\nScalpel says a test on a missing field is false, so the KQL target guards a\ncomparison with `\"\"` with `isnotempty(...)`, and it never matches. Test the field with\n`not f exists` to find events without a value.";
     TargetRegex = "W0509", Warning, "target's regex engine reads the pattern differently",

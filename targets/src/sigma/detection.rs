@@ -87,6 +87,20 @@ pub fn sigma_regex(pattern: &str, case_insensitive: bool) -> (String, bool) {
     }
 }
 
+/// W0507 for each case-insensitive test with non-ASCII letters: Sigma leaves case
+/// folding to its consumers, which fold such letters each their own way (sigma-rust,
+/// PCRE's `(?i)`, a SIEM's own), where Scalpel lower-cases the whole value.
+pub fn case_folding_warnings(cond: &Cond) -> Vec<Diagnostic> {
+    cond.tests()
+        .into_iter()
+        .filter(|t| crate::splunk::condition::folds_non_ascii(t))
+        .map(|t| {
+            Diagnostic::new(Code::TargetCaseFolding, "sigma consumers fold non-ASCII letters their own way")
+                .primary(t.span, "case-insensitive test with non-ASCII letters")
+        })
+        .collect()
+}
+
 /// W0509 (W0561 for `$`) for each regex whose reprint for Sigma's consumers is not
 /// exact, W0563 for each one PCRE consumers can backtrack exponentially on.
 pub fn regex_warnings(cond: &Cond) -> Vec<Diagnostic> {

@@ -58,6 +58,7 @@ impl Backend for Sigma {
         };
         let mut documents = vec![to_yaml(&rule)];
         let mut diags = detection::regex_warnings(cond);
+        diags.extend(detection::case_folding_warnings(cond));
         if let Some(threshold) = step.detection.threshold() {
             documents.push(to_yaml(&threshold_rule(ctx, flow, step, threshold, &stamp)));
             diags.push(consumer_window_warning(step));

@@ -209,9 +209,16 @@ fn number(n: Number) -> String {
     }
 }
 
-/// Floats always with a decimal point or exponent, as Rust prints them.
+/// Floats with a decimal point and never an exponent (`1e300` is written out in
+/// full, `1.0e-7` as `0.0000001`): SPL's documented number literals are decimal, and
+/// the shortest decimal that reads back as `f` is exact.
 fn float(f: f64) -> String {
-    format!("{f:?}")
+    let debug = format!("{f:?}");
+    if debug.contains('e') {
+        format!("{f}")
+    } else {
+        debug
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +249,9 @@ mod tests {
         assert_eq!(search(test(FieldType::String, false, TestOp::OneOf(vec![s("a"), s("b")]))), r#"(f="a" OR f="b")"#);
         assert_eq!(search(test(FieldType::Int, false, TestOp::Cmp(Ordering::Ge, Number::Int(5)))), "f>=5");
         assert_eq!(search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Lt, Number::Float(2.0)))), "f<2.0");
+        assert_eq!(search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Lt, Number::Float(-1e-3)))), "f<-0.001");
+        let huge = search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Gt, Number::Float(1e300))));
+        assert_eq!(huge, format!("f>1{}", "0".repeat(300)), "no exponent form");
         let contains = TestOp::Text { kind: TextKind::Contains, values: vec!["x".into(), "y".into()], all: true };
         assert_eq!(search(test(FieldType::String, false, contains)), r#"(f="*x*" AND f="*y*")"#);
         let cidr = TestOp::Cidr(vec!["10.0.0.0/8".parse().expect("cidr")]);

@@ -87,8 +87,9 @@ fn lex(mut text: &str) -> Result<Vec<Token>> {
                     None => return unsupported(format!("operator at {text}")),
                 }
             }
-            c if c.is_ascii_digit() => {
-                let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+            // A number, negative ones included (eval's unary minus); no exponent form.
+            c if c.is_ascii_digit() || (c == '-' && text[1..].starts_with(|d: char| d.is_ascii_digit())) => {
+                let end = text[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(text.len(), |i| i + 1);
                 let n = text[..end].parse().map_err(|_| Unsupported(format!("number at {text}")))?;
                 (Token::Num(n), &text[end..])
             }
