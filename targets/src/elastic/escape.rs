@@ -237,7 +237,11 @@ pub fn esql_field(name: &str) -> String {
 
 /// A bare Lucene term (a field name, a number): query-syntax characters get a backslash.
 pub fn lucene_term(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    let mut out = String::with_capacity(name.len() + 1);
+    // The classic parser reads these words as operators; a backslash makes one a term.
+    if matches!(name, "AND" | "OR" | "NOT" | "TO") {
+        out.push('\\');
+    }
     for c in name.chars() {
         if "+-&|!(){}[]^\"~*?:\\/ =<>".contains(c) {
             out.push('\\');
@@ -298,6 +302,8 @@ mod tests {
         assert_eq!(regex_literal("a.b*/é"), r"a\.b\*\/é");
         assert_eq!(lucene_term("device.id"), "device.id");
         assert_eq!(lucene_term("a-b:c"), r"a\-b\:c");
+        assert_eq!(lucene_term("NOT"), r"\NOT", "an operator word as a field name");
+        assert_eq!(lucene_term("NOTE"), "NOTE");
     }
 
     #[test]
