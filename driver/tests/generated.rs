@@ -58,8 +58,23 @@ impl Rng {
 /// String fields, one per name class: plain, dotted, dashed, keywords of the
 /// targets' languages, Splunk's default and internal fields.
 const STRING_FIELDS: &[&str] = &[
-    "s", "user.name", "x-ray.v2", "and", "or", "where", "sequence", "by", "in", "NOT", "exists", "host", "index",
-    "source", "_raw", "tag", "date_hour",
+    "s",
+    "user.name",
+    "x-ray.v2",
+    "and",
+    "or",
+    "where",
+    "sequence",
+    "by",
+    "in",
+    "NOT",
+    "exists",
+    "host",
+    "index",
+    "source",
+    "_raw",
+    "tag",
+    "date_hour",
 ];
 
 /// Text values, one per class.
@@ -169,7 +184,9 @@ fn test(rng: &mut Rng) -> String {
         5 => format!("{s} {cased}startswith {text}"),
         6 => format!("{s} {cased}endswith {text}"),
         7 => format!("{s} {cased}contains all [{text}, {}]", quoted(*rng.pick(TEXTS))),
-        8 => format!("{s} matches /{}/{}", rng.pick(REGEXES).replace('/', "\\/"), if rng.chance(40) { "i" } else { "" }),
+        8 => {
+            format!("{s} matches /{}/{}", rng.pick(REGEXES).replace('/', "\\/"), if rng.chance(40) { "i" } else { "" })
+        }
         9 => {
             let ops = ["==", "!=", "<", "<=", ">", ">="];
             let (field, value) =
@@ -230,7 +247,8 @@ fn files(conditions: &[String]) -> Vec<(String, String)> {
     schema.push_str(
         "    n int\n    x float\n    linecount int\n    ok bool\n    ip ip\n    kind enum(ecg, eeg, blood_pressure)\n}\n",
     );
-    let mut flow = String::from("flow \"GEN\" \"Generated cases\" {\n    category \"generated\"\n    origin theoretical\n");
+    let mut flow =
+        String::from("flow \"GEN\" \"Generated cases\" {\n    category \"generated\"\n    origin theoretical\n");
     for (i, condition) in conditions.iter().enumerate() {
         let _ = writeln!(
             flow,
@@ -264,8 +282,7 @@ fn write_tree(dir: &Path, files: &[(String, String)]) {
 
 fn compile(dir: &Path) -> (Program, String, Settings) {
     let compiled = project::compile(&[dir.to_path_buf()], &[]);
-    let errors: Vec<String> =
-        compiled.diags.iter().filter(|d| d.is_error()).map(|d| format!("{d:?}")).collect();
+    let errors: Vec<String> = compiled.diags.iter().filter(|d| d.is_error()).map(|d| format!("{d:?}")).collect();
     assert!(errors.is_empty(), "the generated tree does not check:\n{}", errors.join("\n"));
     let (tree, settings) = Settings::for_project(&compiled.project);
     (compiled.program.expect("a program"), tree, settings.expect("settings"))
@@ -341,8 +358,9 @@ fn generated_cases_agree_across_targets_and_engines() {
                 .iter()
                 .map(|(k, v)| (settings.splunk.field(k).to_string(), v.clone()))
                 .collect();
-            let event = spl::Event::from_json(&renamed.into(), &settings.splunk.index, &settings.splunk.sourcetype("gen"))
-                .unwrap_or_else(|e| panic!("{}: {e:?}", step.id));
+            let event =
+                spl::Event::from_json(&renamed.into(), &settings.splunk.index, &settings.splunk.sourcetype("gen"))
+                    .unwrap_or_else(|e| panic!("{}: {e:?}", step.id));
             let keeps = |folding| parsed.keeps(&event, folding).unwrap_or_else(|e| panic!("{}: {e:?}", step.id));
             if keeps(spl::Folding::Ascii) == case.expect {
                 splunk.events += 1;

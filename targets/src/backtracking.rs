@@ -17,16 +17,19 @@
 
 use crate::Target;
 use regex_syntax::ast::{self, Ast, RepetitionKind, RepetitionRange};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Literal};
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::ir::Test;
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Literal};
 
 /// W0563 for a test's regex on which `target`'s PCRE engine can backtrack exponentially.
 pub fn warning(target: Target, test: &Test, pattern: &str, case_insensitive: bool) -> Option<Diagnostic> {
     catastrophic(pattern, case_insensitive).map(|reason| {
-        Diagnostic::new(Code::CatastrophicBacktracking, format!("{target} (PCRE) backtracks exponentially on this regex"))
-            .primary(test.span, reason)
-            .note("PCRE gives up at its backtracking limit and reports no match; see `scalpel explain W0563`")
+        Diagnostic::new(
+            Code::CatastrophicBacktracking,
+            format!("{target} (PCRE) backtracks exponentially on this regex"),
+        )
+        .primary(test.span, reason)
+        .note("PCRE gives up at its backtracking limit and reports no match; see `scalpel explain W0563`")
     })
 }
 
@@ -219,16 +222,16 @@ fn first_chars(hir: &Hir, depth: usize) -> ClassUnicode {
 fn unicode(class: &Class) -> ClassUnicode {
     match class {
         Class::Unicode(c) => c.clone(),
-        Class::Bytes(b) => ClassUnicode::new(
-            b.iter().map(|r| ClassUnicodeRange::new(char::from(r.start()), char::from(r.end()))),
-        ),
+        Class::Bytes(b) => {
+            ClassUnicode::new(b.iter().map(|r| ClassUnicodeRange::new(char::from(r.start()), char::from(r.end()))))
+        }
     }
 }
 
 fn overlaps(a: &ClassUnicode, b: &ClassUnicode) -> bool {
     let mut both = a.clone();
     both.intersect(b);
-    both.ranges().first().is_some()
+    !both.ranges().is_empty()
 }
 
 #[cfg(test)]

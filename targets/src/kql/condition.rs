@@ -15,8 +15,8 @@
 //!   that `not` is boolean, as `ir::eval` says.
 
 use super::escape::{column_ref, quote};
-use crate::reprint::{reprint, Flavour};
 use crate::infix::{self, Spelling};
+use crate::reprint::{reprint, Flavour};
 use scalpel_compiler::ir::{eval, Cond, Number, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
 use std::net::IpAddr;

@@ -9,8 +9,8 @@
 use super::escape::escape;
 use crate::infix::{self, Spelling};
 use crate::reprint::{self, Flavour};
-use scalpel_compiler::diag::{Code, Diagnostic};
 use crate::settings::SigmaSettings;
+use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::ir::{Cond, Number, Ordering, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
 use serde_norway::{Mapping, Value};

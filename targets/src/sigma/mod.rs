@@ -22,8 +22,8 @@ use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMe
 use crate::ids::rule_id;
 use crate::{Context, Stamp, Target};
 use rule::{Correlation, CorrelationCondition, CorrelationRule, DetectionRule, LogSource};
-use scalpel_compiler::ir::{Flow, Occurrence, Sequence, Step, Threshold};
 use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::ir::{Flow, Occurrence, Sequence, Step, Threshold};
 use serde_norway::{Mapping, Value};
 
 pub struct Sigma;

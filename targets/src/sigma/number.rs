@@ -40,11 +40,15 @@ pub fn yaml11_floats(text: &str) -> String {
             }
             block_parent = None;
         }
-        if content.ends_with(['|', '>']) || content.ends_with("|-") || content.ends_with(">-") || content.ends_with("|+")
+        if content.ends_with(['|', '>'])
+            || content.ends_with("|-")
+            || content.ends_with(">-")
+            || content.ends_with("|+")
         {
             block_parent = Some(indent);
         }
-        let split = content.rfind(": ").map(|i| i + 2).or_else(|| content.trim_start().starts_with("- ").then(|| indent + 2));
+        let split =
+            content.rfind(": ").map(|i| i + 2).or_else(|| content.trim_start().starts_with("- ").then(|| indent + 2));
         match split.and_then(|at| yaml_float(&content[at..]).map(|number| (at, number))) {
             Some((at, number)) => {
                 out.push_str(&content[..at]);

@@ -64,7 +64,9 @@ pub fn inexact_integer(test: &Test) -> Option<i64> {
     };
     let integers: Vec<i64> = match &test.op {
         TestOp::Eq(Scalar::Int(i)) | TestOp::Cmp(_, Number::Int(i)) => vec![*i],
-        TestOp::OneOf(values) => values.iter().filter_map(|v| if let Scalar::Int(i) = v { Some(*i) } else { None }).collect(),
+        TestOp::OneOf(values) => {
+            values.iter().filter_map(|v| if let Scalar::Int(i) = v { Some(*i) } else { None }).collect()
+        }
         _ => Vec::new(),
     };
     integers.into_iter().find(|i| inexact(*i))
