@@ -13,12 +13,14 @@
 //! is reported as a coded diagnostic, never dropped.
 
 pub mod backend;
+pub mod backtracking;
 pub mod elastic;
 pub mod ids;
 pub mod infix;
 pub mod kql;
 pub mod markup;
 pub mod quote;
+pub mod reprint;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;

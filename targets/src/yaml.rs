@@ -112,12 +112,38 @@ fn inline(value: &Value, indent: usize) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => serde_norway::to_string(n).map_or_else(|_| n.to_string(), |t| t.trim_end().to_string()),
+        Value::Number(n) => number(n),
         Value::String(text) => string(text, indent),
         Value::Sequence(_) => "[]".into(),
         Value::Mapping(_) => "{}".into(),
         Value::Tagged(tagged) => inline(&tagged.value, indent),
     }
+}
+
+/// A number as YAML 1.1 and 1.2 readers both read it. `ryu` writes large and small
+/// floats as `1e300` or `1.5e-7`; YAML 1.1 (PyYAML: pySigma, sigma-cli) wants a `.`
+/// in the mantissa and a signed exponent and reads `1e300` as the *string* "1e300".
+/// So an exponent form is written `1.0e+300`; integers and positional floats such as
+/// `80.0` are already read alike.
+fn number(n: &serde_norway::Number) -> String {
+    let text = serde_norway::to_string(n).map_or_else(|_| n.to_string(), |t| t.trim_end().to_string());
+    yaml11_float(&text).unwrap_or(text)
+}
+
+/// `ryu`'s exponent form of a float with a point and a signed exponent; `None` for any
+/// other text.
+fn yaml11_float(text: &str) -> Option<String> {
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = mantissa.strip_prefix('-').unwrap_or(mantissa);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let exponent_digits = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+    if !(digits(whole) && digits(fraction) && digits(exponent_digits)) {
+        return None;
+    }
+    let sign = if mantissa.starts_with('-') { "-" } else { "" };
+    let exponent_sign = if exponent.starts_with('-') { "-" } else { "+" };
+    Some(format!("{sign}{whole}.{fraction}e{exponent_sign}{exponent_digits}"))
 }
 
 fn string(text: &str, indent: usize) -> String {
@@ -271,7 +297,33 @@ mod tests {
         count: u64,
     }
 
+    #[test]
+    fn exponent_forms_get_a_point_and_a_sign() {
+        assert_eq!(yaml11_float("1e300").as_deref(), Some("1.0e+300"));
+        assert_eq!(yaml11_float("-1e-300").as_deref(), Some("-1.0e-300"));
+        assert_eq!(yaml11_float("1.5e-7").as_deref(), Some("1.5e-7"));
+        assert_eq!(yaml11_float("80.0"), None);
+        assert_eq!(yaml11_float("e5"), None);
+        assert_eq!(yaml11_float("1e"), None);
+        let text = to_string(&BTreeMap::from([("a|gt", 1e300), ("b", 1e5)])).unwrap();
+        assert_eq!(text, "a|gt: 1.0e+300\nb: 100000.0\n");
+    }
+
     proptest! {
+        /// Whatever the float, its text reads back as the same value, in a form YAML
+        /// 1.1's float pattern (PyYAML's resolver) accepts.
+        #[test]
+        fn every_float_reads_back_the_same_in_both_yaml_versions(bits in any::<u64>()) {
+            let value = f64::from_bits(bits);
+            prop_assume!(value.is_finite());
+            let text = to_string(&BTreeMap::from([("v|gt", value)])).expect("yaml");
+            let back: BTreeMap<String, f64> = serde_norway::from_str(&text).expect("reads");
+            prop_assert_eq!(back["v|gt"].to_bits(), value.to_bits(), "{}", text);
+            let yaml11 = regex::Regex::new(r"^v\|gt: [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?\n$").expect("valid");
+            prop_assert!(yaml11.is_match(&text), "YAML 1.1 reads {:?} as a string", text);
+        }
+
+
         /// Any strings in keys, values and nested collections read back (YAML 1.2,
         /// serde_norway) exactly, and no plain scalar is one YAML 1.1 reads otherwise.
         #[test]

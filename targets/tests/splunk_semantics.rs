@@ -138,3 +138,17 @@ fn shipped_steps_agree_with_the_reference_evaluator() {
     report("detections", &figures);
     assert!(figures.queries >= 100 && figures.events > 1000, "{figures:?}");
 }
+
+/// Fields named like Splunk's own (`host`, `index`, `source`, `sourcetype`, `_raw`,
+/// `tag`, `linecount`, `date_hour`): the interpreter gives every event Splunk's
+/// values for them, so a query that read Splunk's field instead of the event's
+/// would disagree with `ir::eval` on the positive cases.
+#[test]
+fn splunk_default_field_names_read_the_events_own_values() {
+    let compiled = project::compile(&[PathBuf::from("tests/fixtures/splunk-defaults")], &[]);
+    assert!(!compiled.diags.has_errors(), "{:?}", compiled.diags);
+    let (tree, settings) = Settings::for_project(&compiled.project);
+    let figures = judge(compiled.program.as_ref().expect("program"), &tree, &settings.expect("settings"));
+    report("splunk-defaults", &figures);
+    assert!(figures.queries == 4 && figures.events > 20, "{figures:?}");
+}

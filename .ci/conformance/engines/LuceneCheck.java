@@ -63,8 +63,14 @@ public class LuceneCheck {
       try {
         switch (type(field)) {
           case "long": {
-            long a = l == null ? Long.MIN_VALUE : Math.addExact(Long.parseLong(l), incLo ? 0 : 1);
-            long b = h == null ? Long.MAX_VALUE : Math.subtractExact(Long.parseLong(h), incHi ? 0 : 1);
+            // As Elasticsearch's long fields: an exclusive bound at the end of the range
+            // matches nothing (instead of overflowing).
+            if ((l != null && !incLo && Long.parseLong(l) == Long.MAX_VALUE)
+                || (h != null && !incHi && Long.parseLong(h) == Long.MIN_VALUE)) {
+              return new org.apache.lucene.search.MatchNoDocsQuery();
+            }
+            long a = l == null ? Long.MIN_VALUE : Long.parseLong(l) + (incLo ? 0 : 1);
+            long b = h == null ? Long.MAX_VALUE : Long.parseLong(h) - (incHi ? 0 : 1);
             return LongPoint.newRangeQuery(field, a, b);
           }
           case "double": {

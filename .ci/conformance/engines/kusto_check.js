@@ -19,7 +19,8 @@ const K = global.Kusto.Language;
 const tableDir = path.join(kqlDir, 'tables');
 const tables = fs.readdirSync(tableDir).filter((f) => f.endsWith('.json')).sort().map((file) => {
   const table = JSON.parse(fs.readFileSync(path.join(tableDir, file), 'utf8'));
-  const columns = table.Properties.map((p) => `${p.Name}:${p.Type}`).join(', ');
+  // Bracket-quoted, so a column named like a keyword (`where`, `and`) is declared too.
+  const columns = table.Properties.map((p) => `['${p.Name}']:${p.Type}`).join(', ');
   return new K.Symbols.TableSymbol.$ctor7(table.Name, `(${columns})`, null);
 });
 const database = new K.Symbols.DatabaseSymbol.$ctor1('ras', Bridge.toList(tables), false);

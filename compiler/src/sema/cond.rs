@@ -262,7 +262,11 @@ impl Ctx<'_> {
 
     fn number(&mut self, field: &Field, lit: &Literal) -> Option<Number> {
         match (&field.ty, &lit.value) {
-            (FieldType::Int, LiteralValue::Int(i)) | (FieldType::Float, LiteralValue::Int(i)) => Some(Number::Int(*i)),
+            (FieldType::Int, LiteralValue::Int(i)) => Some(Number::Int(*i)),
+            (FieldType::Float, LiteralValue::Int(i)) => {
+                self.check_exact_as_float(*i, lit.span);
+                Some(Number::Int(*i))
+            }
             (FieldType::Float, LiteralValue::Float(f)) => Some(Number::Float(*f)),
             (FieldType::Int, LiteralValue::Float(f)) => {
                 let diag = Self::mismatch(field, lit, "an integer");
@@ -378,6 +382,20 @@ impl Ctx<'_> {
     }
 
     /// Warns when an equality constant lies outside the declared range.
+    /// W0564 when an integer compared with a `float` field has no exact double: it is
+    /// compared as the nearest one (`9007199254740993` as `9007199254740992.0`).
+    fn check_exact_as_float(&mut self, i: i64, span: Span) {
+        let rounded = i as f64;
+        // `i64::MAX as f64` is 2^63, which does not convert back to an i64.
+        if rounded >= 9_223_372_036_854_775_808.0 || rounded as i64 != i {
+            self.diags.push(
+                Diagnostic::new(Code::InexactNumber, format!("`{i}` has no exact float value"))
+                    .primary(span, format!("compared with a float field as {rounded:?}"))
+                    .help(format!("write `{rounded:?}` to say so, or declare the field `int`")),
+            );
+        }
+    }
+
     fn check_value_in_range(&mut self, field: &Field, value: f64, span: Span) {
         if field.range.is_some_and(|(lo, hi)| value < lo || value > hi) {
             self.out_of_range(field, "never true", span);

@@ -553,14 +553,24 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let is_float = text.contains(['.', 'e', 'E']);
         let parsed = if is_float {
-            text.parse::<f64>().ok().filter(|f| f.is_finite()).map(Number::Float)
+            // A literal with a non-zero digit that parses to 0.0 has underflowed
+            // (`1e-400`): refused like an overflow, never silently made zero.
+            let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+            let nonzero = mantissa.bytes().any(|b| matches!(b, b'1'..=b'9'));
+            text.parse::<f64>().ok().filter(|f| f.is_finite() && (*f != 0.0 || !nonzero)).map(Number::Float)
         } else {
             text.parse::<i64>().ok().map(Number::Int)
         };
         parsed.unwrap_or_else(|| {
+            let why = if !is_float {
+                "does not fit in a 64-bit integer"
+            } else if text.parse::<f64>().is_ok_and(|f| f == 0.0) {
+                "too small for a float: it would be 0.0"
+            } else {
+                "not a finite float"
+            };
             self.diags.push(
-                Diagnostic::new(Code::InvalidNumber, format!("number `{text}` is out of range"))
-                    .primary(span, if is_float { "not a finite float" } else { "does not fit in a 64-bit integer" }),
+                Diagnostic::new(Code::InvalidNumber, format!("number `{text}` is out of range")).primary(span, why),
             );
             Number::Int(0)
         })

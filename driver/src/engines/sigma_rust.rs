@@ -13,6 +13,7 @@ use scalpel_compiler::events::verify::{verdict, Failure, Outcome};
 use scalpel_compiler::events::{ItemEvents, ItemKind};
 use scalpel_compiler::ir::eval::lookup;
 use scalpel_compiler::ir::{Cond, Number, Scalar, TestOp};
+use scalpel_compiler::schema::FieldType;
 use scalpel_targets::backend::Backend;
 use scalpel_targets::sigma::Sigma;
 use scalpel_targets::Context;
@@ -84,13 +85,18 @@ pub fn evaluate(ctx: &Context, item: &ItemEvents) -> Outcome {
 }
 
 /// Why sigma-rust cannot judge `event`: a tested number of another JSON kind than
-/// the rule's constant.
+/// the rule's constant (which the Sigma target writes in its field's kind).
 fn number_kind_gap(cond: &Cond, event: &Value) -> Option<String> {
     for test in cond.tests() {
+        let written_as_float = |float: bool| match test.ty {
+            FieldType::Float => true,
+            FieldType::Int => false,
+            _ => float,
+        };
         let constants: Vec<bool> = match &test.op {
-            TestOp::Cmp(_, n) => vec![matches!(n, Number::Float(_))],
-            TestOp::Eq(s) => float_kind(s).into_iter().collect(),
-            TestOp::OneOf(values) => values.iter().filter_map(float_kind).collect(),
+            TestOp::Cmp(_, n) => vec![written_as_float(matches!(n, Number::Float(_)))],
+            TestOp::Eq(s) => float_kind(s).map(written_as_float).into_iter().collect(),
+            TestOp::OneOf(values) => values.iter().filter_map(float_kind).map(written_as_float).collect(),
             _ => continue,
         };
         let Some(Value::Number(n)) = lookup(event, &test.field) else { continue };

@@ -130,6 +130,11 @@ pub fn lucene_unphrase(literal: &str) -> Option<String> {
 
 /// `/…/` around a Lucene regex: a `/` not already escaped gets a backslash, so
 /// the query parser's regex token ends at the closing slash and nowhere else.
+///
+/// The classic parser's token is `/` (any character but `/`, or `\/`)* `/`, the
+/// longest that fits: a `/` right after a `\` may belong to the body, so a body
+/// that ends in a backslash (an escaped one, `a\\`) would run on to the next `/`
+/// of a compound query. A final escaped backslash is written as the class `[\\]`.
 pub fn lucene_regex(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 2);
     out.push('/');
@@ -137,9 +142,14 @@ pub fn lucene_regex(pattern: &str) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                out.push('\\');
                 // A trailing lone backslash would escape the delimiter: double it.
-                out.push(chars.next().unwrap_or('\\'));
+                let escaped = chars.next().unwrap_or('\\');
+                if escaped == '\\' && chars.as_str().is_empty() {
+                    out.push_str("[\\\\]");
+                } else {
+                    out.push('\\');
+                    out.push(escaped);
+                }
             }
             '/' => out.push_str("\\/"),
             c => out.push(c),
@@ -149,20 +159,17 @@ pub fn lucene_regex(pattern: &str) -> String {
     out
 }
 
-/// The pattern inside `/…/`, as the query parser's regex token delimits it.
+/// The pattern inside `/…/`, as the query parser's regex token delimits it: it
+/// ends at the first `/` that does not follow a backslash (a `\/` may end it too,
+/// but the longest token wins); `None` if that is not the last character.
 pub fn lucene_unregex(literal: &str) -> Option<String> {
     let body = literal.strip_prefix('/')?;
-    let mut out = String::new();
-    let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' => return chars.next().is_none().then_some(out),
-            '\\' => {
-                out.push('\\');
-                out.push(chars.next()?);
-            }
-            c => out.push(c),
+    let mut previous = None;
+    for (i, c) in body.char_indices() {
+        if c == '/' && previous != Some('\\') {
+            return (i + 1 == body.len()).then(|| body[..i].to_string());
         }
+        previous = Some(c);
     }
     None
 }
@@ -184,14 +191,25 @@ pub fn regex_literal(value: &str) -> String {
     out
 }
 
-/// The literal a regex made only of plain and escaped characters matches, read
-/// as Lucene's `RegExp` does; `None` if it holds an operator.
+/// The literal a regex made only of plain and escaped characters (and the class
+/// `[\\]`, a backslash) matches, read as Lucene's `RegExp` does; `None` if it holds
+/// an operator.
 pub fn regex_unliteral(pattern: &str) -> Option<String> {
     let mut out = String::new();
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
+    let mut rest = pattern;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("[\\\\]") {
+            out.push('\\');
+            rest = after;
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
         match c {
-            '\\' => out.push(chars.next()?),
+            '\\' => {
+                let escaped = rest.chars().next()?;
+                out.push(escaped);
+                rest = &rest[escaped.len_utf8()..];
+            }
             c if ".?+*|{}[]()\"#@&<>~^".contains(c) => return None,
             c => out.push(c),
         }
@@ -219,7 +237,11 @@ pub fn esql_field(name: &str) -> String {
 
 /// A bare Lucene term (a field name, a number): query-syntax characters get a backslash.
 pub fn lucene_term(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    let mut out = String::with_capacity(name.len() + 1);
+    // The classic parser reads these words as operators; a backslash makes one a term.
+    if matches!(name, "AND" | "OR" | "NOT" | "TO") {
+        out.push('\\');
+    }
     for c in name.chars() {
         if "+-&|!(){}[]^\"~*?:\\/ =<>".contains(c) {
             out.push('\\');
@@ -273,10 +295,15 @@ mod tests {
         assert_eq!(lucene_unphrase(r#""\u0041""#).as_deref(), Some("A"));
         assert_eq!(lucene_unphrase(&lucene_phrase(r"\u0041")).as_deref(), Some(r"\u0041"));
         assert_eq!(lucene_regex(r"a/b\/c"), r"/a\/b\/c/");
-        assert_eq!(lucene_regex("a\\"), r"/a\\/");
+        assert_eq!(lucene_regex("a\\"), r"/a[\\]/", "a lone final backslash is a literal one");
+        assert_eq!(lucene_regex(r"a\\"), r"/a[\\]/", "an escaped final backslash cannot precede the delimiter");
+        assert_eq!(lucene_unregex(r"/a\\/"), None, "the classic parser reads `\\/` on");
+        assert_eq!(lucene_unregex(r"/a\//"), Some(r"a\/".to_string()));
         assert_eq!(regex_literal("a.b*/é"), r"a\.b\*\/é");
         assert_eq!(lucene_term("device.id"), "device.id");
         assert_eq!(lucene_term("a-b:c"), r"a\-b\:c");
+        assert_eq!(lucene_term("NOT"), r"\NOT", "an operator word as a field name");
+        assert_eq!(lucene_term("NOTE"), "NOTE");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! are dropped, which only widens the match, and reported ([`Lucene::exact`]).
 
 use super::escape::push_regex_char;
-use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look};
 
 /// More branches than this after lifting anchors: give up lifting (see `lift`).
 const MAX_BRANCHES: usize = 64;
@@ -45,14 +45,43 @@ pub fn search(pattern: &str, case_insensitive: bool) -> Lucene {
 
 /// The whole-value Lucene regex for a literal text test.
 pub fn text(value: &str, span: Span, case_insensitive: bool) -> Lucene {
-    let escaped = regex_syntax::escape(value);
+    let escaped = if case_insensitive { lower_case_literal(value) } else { regex_syntax::escape(value) };
     let pattern = match span {
         Span::Whole => format!("^{escaped}$"),
         Span::Contains => escaped,
         Span::StartsWith => format!("^{escaped}"),
         Span::EndsWith => format!("{escaped}$"),
     };
-    search(&pattern, case_insensitive)
+    search(&pattern, false)
+}
+
+/// `value` as a regex in which each character stands for every character with the
+/// same lower case: `ir::eval` compares text by `to_lowercase`, which is not the
+/// regex's simple case folding (that also puts `ſ` with `s`, and `ſ` lower-cases to
+/// itself). Each class is the character's simple-folding orbit, kept to the members
+/// whose lower case is the character's; characters whose lower case is longer than
+/// one (`İ`) cannot be matched one at a time (W0520).
+fn lower_case_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 4);
+    for c in value.chars() {
+        let variants = same_lower_case(c);
+        if let [only] = variants.as_slice() {
+            out.push_str(&regex_syntax::escape(&only.to_string()));
+        } else {
+            out.push('[');
+            variants.iter().for_each(|v| out.push_str(&format!("\\x{{{:x}}}", u32::from(*v))));
+            out.push(']');
+        }
+    }
+    out
+}
+
+/// The characters whose lower case is `c`'s, `c` among them, in code point order.
+pub fn same_lower_case(c: char) -> Vec<char> {
+    let mut orbit = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+    orbit.case_fold_simple();
+    let lower = c.to_lowercase();
+    orbit.iter().flat_map(|r| r.start()..=r.end()).filter(|v| v.to_lowercase().eq(lower.clone())).collect()
 }
 
 fn translate(hir: &Hir) -> Lucene {
@@ -313,7 +342,9 @@ mod tests {
     fn case_folding_is_explicit() {
         let lucene = search("adm", true);
         assert_eq!(lucene.pattern, ".*[Aa][Dd][Mm].*");
-        assert_eq!(text("k-1", Span::Whole, true).pattern, "[Kk\u{212A}]\\-1");
+        assert_eq!(text("k-1", Span::Whole, true).pattern, "[Kk\u{212A}]\\-1", "the Kelvin sign lower-cases to k");
+        assert_eq!(text("s", Span::Whole, true).pattern, "[Ss]", "`ſ` lower-cases to itself, not to s");
+        assert_eq!(search("s", true).pattern, ".*[Ssſ].*", "a regex folds case as Rust's `(?i)` does");
         assert_eq!(text("a*b", Span::Contains, false).pattern, r".*a\*b.*");
         assert_eq!(text("x", Span::StartsWith, false).pattern, "x.*");
         assert_eq!(text(".tmp", Span::EndsWith, false).pattern, r".*\.tmp");
@@ -333,6 +364,28 @@ mod tests {
         assert!(exact(r"\d").starts_with(".*[0-9"));
         assert_eq!(exact(r"(?s)."), ".*..*");
         assert_eq!(exact(r"[^\n]"), ".*[^\n].*");
+    }
+
+    /// Every ASCII letter's class holds exactly the characters `ir::eval` takes for
+    /// it, found by lower-casing every Unicode scalar value.
+    #[test]
+    fn letter_classes_agree_with_lower_casing_over_all_of_unicode() {
+        let mut expected: std::collections::BTreeMap<char, Vec<char>> = Default::default();
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            if let (Some(l), None) = (lower.next(), lower.next()) {
+                if l.is_ascii_lowercase() {
+                    expected.entry(l).or_default().push(c);
+                }
+            }
+        }
+        for letter in ('a'..='z').chain('A'..='Z') {
+            let pattern = text(&letter.to_string(), Span::Whole, true).pattern;
+            let hir = regex_syntax::Parser::new().parse(&pattern).expect("parses");
+            let HirKind::Class(Class::Unicode(class)) = hir.kind() else { panic!("{letter}: {pattern}") };
+            let got: Vec<char> = class.iter().flat_map(|r| r.start()..=r.end()).collect();
+            assert_eq!(got, expected[&letter.to_ascii_lowercase()], "{letter}: {pattern}");
+        }
     }
 
     /// The translation agrees with the search on values, checked with Rust's

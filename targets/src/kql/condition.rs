@@ -15,8 +15,8 @@
 //!   that `not` is boolean, as `ir::eval` says.
 
 use super::escape::{column_ref, quote};
-use super::regex::to_re2;
 use crate::infix::{self, Spelling};
+use crate::reprint::{reprint, Flavour};
 use scalpel_compiler::ir::{eval, Cond, Number, Scalar, Test, TestOp, TextKind};
 use scalpel_compiler::schema::FieldType;
 use std::net::IpAddr;
@@ -134,7 +134,7 @@ fn test_expr(test: &Test, column: &str, two_valued: bool) -> Printed {
         }
         TestOp::Regex { pattern, case_insensitive } => {
             true_on_empty = eval::regex_search(pattern, *case_insensitive, "");
-            match to_re2(pattern, *case_insensitive) {
+            match reprint(pattern, *case_insensitive, Flavour::Re2) {
                 Some(re2) => {
                     gaps.extend(re2.inexact.into_iter().map(Gap::Regex));
                     format!("{c} matches regex {}", quote(&re2.pattern))

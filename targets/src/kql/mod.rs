@@ -23,7 +23,6 @@
 pub mod condition;
 pub mod escape;
 pub mod package;
-pub mod regex;
 
 use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
 use crate::ids::rule_id;

@@ -21,6 +21,7 @@ use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMe
 use crate::ids::rule_id;
 use crate::{Context, Stamp, Target};
 use rule::{Correlation, CorrelationCondition, CorrelationRule, DetectionRule, LogSource};
+use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::ir::{Flow, Occurrence, Sequence, Step, Threshold};
 use serde_norway::{Mapping, Value};
 
@@ -55,14 +56,17 @@ impl Backend for Sigma {
             level: step.severity.as_str().to_string(),
         };
         let mut documents = vec![to_yaml(&rule)];
+        let mut diags = detection::regex_warnings(cond);
+        diags.extend(detection::case_folding_warnings(cond));
         if let Some(threshold) = step.detection.threshold() {
             documents.push(to_yaml(&threshold_rule(ctx, flow, step, threshold, &stamp)));
+            diags.push(consumer_window_warning(step));
         }
         let text = documents.join("---\n");
         Emitted {
             rules: vec![meta(flow, step, id, step.severity, text.clone())],
             files: vec![OutFile { path: rule_path(flow, &step.id), text }],
-            diags: Vec::new(),
+            diags,
         }
     }
 
@@ -181,6 +185,16 @@ fn threshold_rule(ctx: &Context, flow: &Flow, step: &Step, threshold: &Threshold
         },
         level: step.severity.as_str().to_string(),
     }
+}
+
+/// W0562: a count correlation's `timespan` says how long the window is, not which of
+/// its ends is open; Scalpel counts in `(t - window, t]`, and each pySigma backend
+/// decides for itself (docs/targets.md lists them), so the rule fires on different
+/// bursts in different consumers.
+fn consumer_window_warning(step: &Step) -> Diagnostic {
+    Diagnostic::new(Code::SigmaConsumerWindow, "the Sigma consumer decides which ends of the threshold's window count")
+        .primary(step.span, "counted over `timespan`, whose ends Sigma leaves open to the consumer")
+        .note("pySigma's SQLite backend counts both ends, its Splunk and ES|QL backends count fixed buckets; see `scalpel explain W0562`")
 }
 
 /// The `name` other rules reference a step's rule by.

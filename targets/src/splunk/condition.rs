@@ -10,8 +10,9 @@
 //! regex is reprinted so that PCRE reads it as Rust does ([`pcre`]).
 
 use super::escape::{quote, regex_literal};
+use super::reserved::is_reserved;
 use crate::infix::{self, Spelling};
-use crate::kql::regex::{to_re2, Re2};
+pub use crate::reprint::pcre;
 use crate::settings::SplunkSettings;
 use scalpel_compiler::ir::{Cond, Number, Scalar, Test, TestOp, TextKind};
 
@@ -54,14 +55,35 @@ pub fn folds_non_ascii(test: &Test) -> bool {
         }
 }
 
+/// The first integer constant of a test that Splunk, whose numbers are doubles,
+/// cannot hold exactly (above 2^53 in magnitude, and not a double itself).
+pub fn inexact_integer(test: &Test) -> Option<i64> {
+    let inexact = |i: i64| {
+        let rounded = i as f64;
+        rounded >= 9_223_372_036_854_775_808.0 || rounded as i64 != i
+    };
+    let integers: Vec<i64> = match &test.op {
+        TestOp::Eq(Scalar::Int(i)) | TestOp::Cmp(_, Number::Int(i)) => vec![*i],
+        TestOp::OneOf(values) => {
+            values.iter().filter_map(|v| if let Scalar::Int(i) = v { Some(*i) } else { None }).collect()
+        }
+        _ => Vec::new(),
+    };
+    integers.into_iter().find(|i| inexact(*i))
+}
+
 /// A value `search` reads literally inside quotes: no wildcard, no control character.
 fn search_safe(value: &str) -> bool {
     !value.contains('*') && !value.chars().any(char::is_control)
 }
 
-/// The `search` form of a test, when it has an exact one.
+/// The `search` form of a test, when it has an exact one. A Splunk default field
+/// (`host`, `index`, …) has none: `search` would read Splunk's value.
 fn search_term(test: &Test, settings: &SplunkSettings) -> Option<String> {
     let field = settings.field(&test.field);
+    if is_reserved(field) {
+        return None;
+    }
     let eq = |scalar: &Scalar| -> Option<String> {
         match scalar {
             Scalar::Str(s) | Scalar::Enum(s) => {
@@ -105,9 +127,19 @@ fn search_term(test: &Test, settings: &SplunkSettings) -> Option<String> {
     }
 }
 
+/// How `where` reads a field: `'name'`, or for a Splunk default field the event's
+/// own value from its raw JSON, `spath(_raw, "host")` (`'host'` is Splunk's).
+pub fn field_value(name: &str) -> String {
+    if is_reserved(name) {
+        format!("spath(_raw, {})", quote(name))
+    } else {
+        format!("'{name}'")
+    }
+}
+
 /// The `where` form of a test: false, never null, when the field is missing.
 fn where_test(test: &Test, settings: &SplunkSettings) -> String {
-    let field = format!("'{}'", settings.field(&test.field));
+    let field = field_value(settings.field(&test.field));
     let flags = if test.cased { "" } else { "(?i)" };
     let matching = |pattern: String| format!("match({field}, {})", quote(&pattern));
     let eq_text = |values: Vec<&String>| {
@@ -157,18 +189,6 @@ fn where_test(test: &Test, settings: &SplunkSettings) -> String {
     format!("(isnotnull({field}) AND {body})")
 }
 
-/// A Scalpel regex (Rust semantics) for `match()`, whose engine is PCRE2. Passed
-/// verbatim, `$` would also match before a final newline and `\d`, `\w`, `\s`
-/// would be ASCII-only. The RE2 printer's output is read by PCRE2 with Rust's
-/// meaning: anchors as `\A`/`\z`, classes as explicit ranges, `(?m:$)` alike;
-/// what it reports inexact (Unicode word boundaries) is ASCII in PCRE too (W0509).
-pub fn pcre(pattern: &str, case_insensitive: bool) -> Re2 {
-    to_re2(pattern, case_insensitive).unwrap_or_else(|| Re2 {
-        pattern: format!("{}{pattern}", if case_insensitive { "(?i)" } else { "" }),
-        inexact: vec!["a pattern the regex parser no longer reads"],
-    })
-}
-
 fn any_of(terms: &[String]) -> String {
     group(terms, " OR ")
 }
@@ -191,9 +211,16 @@ fn number(n: Number) -> String {
     }
 }
 
-/// Floats always with a decimal point or exponent, as Rust prints them.
+/// Floats with a decimal point and never an exponent (`1e300` is written out in
+/// full, `1.0e-7` as `0.0000001`): SPL's documented number literals are decimal, and
+/// the shortest decimal that reads back as `f` is exact.
 fn float(f: f64) -> String {
-    format!("{f:?}")
+    let debug = format!("{f:?}");
+    if debug.contains('e') {
+        format!("{f}")
+    } else {
+        debug
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +251,9 @@ mod tests {
         assert_eq!(search(test(FieldType::String, false, TestOp::OneOf(vec![s("a"), s("b")]))), r#"(f="a" OR f="b")"#);
         assert_eq!(search(test(FieldType::Int, false, TestOp::Cmp(Ordering::Ge, Number::Int(5)))), "f>=5");
         assert_eq!(search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Lt, Number::Float(2.0)))), "f<2.0");
+        assert_eq!(search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Lt, Number::Float(-1e-3)))), "f<-0.001");
+        let huge = search(test(FieldType::Float, false, TestOp::Cmp(Ordering::Gt, Number::Float(1e300))));
+        assert_eq!(huge, format!("f>1{}", "0".repeat(300)), "no exponent form");
         let contains = TestOp::Text { kind: TextKind::Contains, values: vec!["x".into(), "y".into()], all: true };
         assert_eq!(search(test(FieldType::String, false, contains)), r#"(f="*x*" AND f="*y*")"#);
         let cidr = TestOp::Cidr(vec!["10.0.0.0/8".parse().expect("cidr")]);

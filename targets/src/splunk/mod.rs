@@ -19,6 +19,7 @@ pub mod condition;
 pub mod conf;
 pub mod escape;
 mod package;
+pub mod reserved;
 
 use crate::backend::{file_safe, technique_ids, window_text, Backend, Emitted, OutFile, RuleMeta};
 use crate::ids::rule_id;
@@ -50,6 +51,11 @@ impl Backend for Splunk {
             return Emitted::default();
         };
         let settings = &ctx.settings.splunk;
+        let keys = step.detection.threshold().map(threshold_fields).unwrap_or_default();
+        let refused = default_field_keys(keys, settings, step.span, &step.id);
+        if !refused.is_empty() {
+            return Emitted { diags: refused, ..Emitted::default() };
+        }
         let mut query = base_search(source, cond, settings);
         if let Some(threshold) = step.detection.threshold() {
             query.push_str(&threshold_pipeline(threshold, settings));
@@ -76,6 +82,19 @@ impl Backend for Splunk {
 
     fn emit_sequence(&self, ctx: &Context, flow: &Flow, sequence: &Sequence) -> Emitted {
         let settings = &ctx.settings.splunk;
+        let mut keys: Vec<&str> = Vec::new();
+        for member in &sequence.steps {
+            keys.extend(member.keys.iter().map(String::as_str));
+            if let (Occurrence::Threshold, Some(threshold)) =
+                (member.occurrence, flow.step(&member.step).and_then(|s| s.detection.threshold()))
+            {
+                keys.extend(threshold_fields(threshold));
+            }
+        }
+        let refused = default_field_keys(keys, settings, sequence.span, &sequence.id);
+        if !refused.is_empty() {
+            return Emitted { diags: refused, ..Emitted::default() };
+        }
         let mut branches = Vec::new();
         let mut diags = Vec::new();
         let mut steps = Vec::new();
@@ -178,6 +197,41 @@ impl Backend for Splunk {
     }
 }
 
+/// The fields a threshold groups or counts by.
+fn threshold_fields(threshold: &Threshold) -> Vec<&str> {
+    threshold.group_by.iter().chain(&threshold.distinct).map(String::as_str).collect()
+}
+
+/// E0560 for each grouping, counting or join key whose Splunk name is one of
+/// Splunk's own fields: `BY host` would group by Splunk's `host`, not the event's.
+fn default_field_keys(
+    keys: Vec<&str>,
+    settings: &SplunkSettings,
+    span: scalpel_compiler::source::Span,
+    item: &str,
+) -> Vec<Diagnostic> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut diags = Vec::new();
+    for key in keys {
+        let name = settings.field(key);
+        if reserved::is_reserved(name) && !seen.contains(&name) {
+            seen.push(name);
+            diags.push(
+                Diagnostic::new(
+                    Code::SplunkDefaultFieldKey,
+                    format!("splunk cannot group `{item}` by `{name}`: Splunk sets that field itself"),
+                )
+                .primary(span, format!("`{key}` is read as Splunk's `{name}`, not the event's"))
+                .note(format!(
+                    "rename it for Splunk: `[targets.splunk] fields = {{ \"{key}\" = \"event_{}\" }}`; see `scalpel explain E0560`",
+                    name.trim_start_matches('_')
+                )),
+            );
+        }
+    }
+    diags
+}
+
 /// `index="…" sourcetype="…"` and the condition.
 pub fn base_search(source: &str, cond: &Cond, settings: &SplunkSettings) -> String {
     let scope = format!("index={} sourcetype={}", quote(&settings.index), quote(&settings.sourcetype(source)));
@@ -235,10 +289,18 @@ fn completion_stages(position: usize, threshold: &Threshold, settings: &SplunkSe
     )
 }
 
-/// W0507 for case-insensitive non-ASCII text, W0509 for regexes PCRE reads differently.
+/// W0507 for case-insensitive non-ASCII text, W0564 for integers a double cannot hold, W0509 for regexes PCRE reads differently,
+/// W0563 for regexes PCRE can backtrack exponentially on.
 fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for test in cond.tests() {
+        if let Some(i) = condition::inexact_integer(test) {
+            diags.push(
+                Diagnostic::new(Code::InexactNumber, format!("splunk compares `{i}` as a double"))
+                    .primary(test.span, format!("also matches values that round to {:?}", i as f64))
+                    .note("see `scalpel explain W0564`"),
+            );
+        }
         if condition::folds_non_ascii(test) {
             diags.push(
                 Diagnostic::new(Code::TargetCaseFolding, "splunk folds case for ASCII letters only")
@@ -246,6 +308,7 @@ fn condition_warnings(cond: &Cond) -> Vec<Diagnostic> {
             );
         }
         if let TestOp::Regex { pattern, case_insensitive } = &test.op {
+            diags.extend(crate::backtracking::warning(Target::Splunk, test, pattern, *case_insensitive));
             for reason in condition::pcre(pattern, *case_insensitive).inexact {
                 diags.push(
                     Diagnostic::new(Code::TargetRegex, "splunk (PCRE) reads this regular expression differently")

@@ -10,9 +10,10 @@
 //!   three-valued logic; `where` keeps an event only when the result is true;
 //! - functions: `isnull`, `isnotnull`, `match(s, pcre)` (a search, not a
 //!   whole-value match), `cidrmatch(cidr, ip)`, `tonumber(s)` (null unless
-//!   numeric), `lower(s)`, `like(s, pattern)` (`%` any run, `_` one character).
+//!   numeric), `lower(s)`, `like(s, pattern)` (`%` any run, `_` one character),
+//!   `spath(json, path)` (the value at a path of a JSON text, null when absent).
 
-use super::{cidr_contains, number, read_quoted, unsupported, Event, Result, Unsupported};
+use super::{cidr_contains, number, read_quoted, spath, unsupported, Event, Result, Unsupported};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -86,8 +87,9 @@ fn lex(mut text: &str) -> Result<Vec<Token>> {
                     None => return unsupported(format!("operator at {text}")),
                 }
             }
-            c if c.is_ascii_digit() => {
-                let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+            // A number, negative ones included (eval's unary minus); no exponent form.
+            c if c.is_ascii_digit() || (c == '-' && text[1..].starts_with(|d: char| d.is_ascii_digit())) => {
+                let end = text[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(text.len(), |i| i + 1);
                 let n = text[..end].parse().map_err(|_| Unsupported(format!("number at {text}")))?;
                 (Token::Num(n), &text[end..])
             }
@@ -260,6 +262,7 @@ fn call(name: &str, args: &[Val]) -> Result<Val> {
         ("tonumber", [v @ Val::Str(_)]) => numeric(v).map_or(Val::Null, Val::Num),
         ("match", [Val::Str(s), Val::Str(pattern)]) => Val::Bool(super::pcre::search(pattern, s)?),
         ("like", [Val::Str(s), Val::Str(pattern)]) => Val::Bool(like(s, pattern)),
+        ("spath", [Val::Str(json), Val::Str(path)]) => spath(json, path)?.map_or(Val::Null, Val::Str),
         ("cidrmatch", [Val::Str(block), Val::Null]) => match cidr_contains(block, "") {
             Some(_) => Val::Null,
             None => return unsupported(format!("cidrmatch block {block}")),

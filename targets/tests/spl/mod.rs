@@ -9,7 +9,10 @@
 //!
 //! Events are seen as Splunk sees JSON: every value is a string (`true`/`false`
 //! for booleans, numbers as written), nested objects become dotted names, and the
-//! event carries `index` and `sourcetype` from its HEC envelope.
+//! event carries Splunk's default fields ("About default fields", Getting Data In
+//! manual): `index` and `sourcetype` from its HEC envelope, `host`, `source`,
+//! `_raw` (the JSON text) and the others, which hide the event's own keys of those
+//! names. `spath(_raw, path)` reads the JSON itself.
 
 pub mod eval;
 pub mod pcre;
@@ -58,17 +61,73 @@ impl Event {
     pub fn from_json(event: &Value, index: &str, sourcetype: &str) -> Result<Event> {
         let mut fields = BTreeMap::new();
         flatten("", event, &mut fields)?;
-        for (name, value) in [("index", index), ("sourcetype", sourcetype)] {
-            if fields.insert(name.to_string(), value.to_string()).is_some() {
-                return unsupported(format!("event field `{name}` shadows the envelope"));
-            }
+        // Splunk's own fields win over the event's keys of the same name, and
+        // internal (`_…`) keys are never search-time fields.
+        fields.retain(|name, _| !splunk_owns(name));
+        let raw = serde_json::to_string(event).map_err(|e| Unsupported(e.to_string()))?;
+        for (name, value) in SPLUNK_DEFAULTS.iter().copied().chain([("index", index), ("sourcetype", sourcetype)]) {
+            fields.insert(name.to_string(), value.to_string());
         }
+        fields.insert("_raw".to_string(), raw);
         Ok(Event { fields })
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
         self.fields.get(field).map(String::as_str)
     }
+}
+
+/// The default fields Splunk gives a test event sent over HEC, with plausible values
+/// (`index`, `sourcetype` and `_raw` are added per event).
+const SPLUNK_DEFAULTS: &[(&str, &str)] = &[
+    ("host", "hec.example"),
+    ("source", "http:scalpel"),
+    ("splunk_server", "idx-1"),
+    ("linecount", "1"),
+    ("punct", "{\"\":\"\"}"),
+    ("timestartpos", "0"),
+    ("timeendpos", "0"),
+    ("timestamp", "none"),
+    ("_time", "0"),
+    ("_indextime", "0"),
+    ("date_hour", "0"),
+    ("date_mday", "1"),
+    ("date_minute", "0"),
+    ("date_month", "january"),
+    ("date_second", "0"),
+    ("date_wday", "thursday"),
+    ("date_year", "1970"),
+    ("date_zone", "0"),
+];
+
+/// Whether Splunk, not the event, decides a field of this name: its default and
+/// datetime fields, `eventtype` and `tag` (from its own configuration), internal names.
+fn splunk_owns(name: &str) -> bool {
+    let fixed = ["index", "sourcetype", "splunk_server_group", "eventtype", "tag"];
+    SPLUNK_DEFAULTS.iter().any(|(n, _)| *n == name)
+        || fixed.contains(&name)
+        || name.starts_with('_')
+        || name.starts_with("date_")
+        || name.starts_with("tag::")
+}
+
+/// `spath(json, path)`: the value at a dotted path of a JSON text as Splunk's
+/// field text, `None` when absent, null, an array or an object.
+pub fn spath(json: &str, path: &str) -> Result<Option<String>> {
+    let value: Value = serde_json::from_str(json).map_err(|e| Unsupported(format!("spath on non-JSON: {e}")))?;
+    let mut at = &value;
+    for segment in path.split('.') {
+        match at.get(segment) {
+            Some(next) => at = next,
+            None => return Ok(None),
+        }
+    }
+    Ok(match at {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) -> Result<()> {
@@ -211,6 +270,13 @@ mod tests {
         assert_eq!(e.get("a.b"), Some("1.5"));
         assert_eq!(e.get("ok"), Some("true"));
         assert_eq!(e.get("sourcetype"), Some("ras:x"));
+        let shadowed = Event::from_json(&json!({"host": "h1", "_time": 5, "tag": "t"}), "ras", "ras:x").expect("event");
+        assert_eq!(shadowed.get("host"), Some("hec.example"), "Splunk's host, not the event's");
+        assert_eq!(shadowed.get("tag"), None);
+        let raw = shadowed.get("_raw").expect("_raw");
+        assert_eq!(spath(raw, "host"), Ok(Some("h1".to_string())));
+        assert_eq!(spath(raw, "_time"), Ok(Some("5".to_string())));
+        assert_eq!(spath(raw, "gone"), Ok(None));
         assert!(Event::from_json(&json!({"a": [1]}), "i", "s").is_err());
         assert!(Event::from_json(&json!({"a.b": 1, "a": {"b": 2}}), "i", "s").is_err());
     }

@@ -5,7 +5,8 @@
 //! - `\d`, `\w`, `\s`, `\b` are ASCII-only;
 //! - `(?i)` folds case by Unicode simple folding, as `regex` does.
 //!
-//! Multiline or dotall flags, `\v`, `\h`, `\R`, `\K`, `\Q`, look-around and
+//! Multi-line anchors alone (`(?m:^)`, `(?m:$)`, as the reprinter writes them)
+//! mean the same in both. Other multiline or dotall flags, `\v`, `\h`, `\R`, `\K`, `\Q`, look-around and
 //! other PCRE-only constructs are unsupported rather than approximated.
 
 use super::{unsupported, Result, Unsupported};
@@ -93,6 +94,12 @@ fn to_rust(pattern: &str) -> Result<String> {
                 }
                 out.push_str(r"(?:\n?\z)");
             }
+            // Multi-line anchors on their own, `(?m:^)` and `(?m:$)`: in PCRE as in
+            // `regex`, a line starts after and ends before `\n` (PCRE2's default newline).
+            '(' if !in_class && ["?m:^)", "?m:$)"].iter().any(|a| chars.clone().take(5).eq(a.chars())) => {
+                out.push(c);
+                out.extend(chars.by_ref().take(5));
+            }
             '(' if !in_class && chars.peek() == Some(&'?') => {
                 let rest: String = chars.clone().take(3).collect();
                 if !(rest.starts_with("?:") || rest.starts_with("?i)") || rest.starts_with("?i:")) {
@@ -133,6 +140,7 @@ mod tests {
         assert!(!hit(r"\bé", "é"), "ASCII word boundary");
         assert!(hit("(?i)^(?:écho)$", "ÉCHO"));
         assert!(hit(r"^\]a[]b]\x{a}", "]ab\n"));
+        assert!(hit(r"(?m:^)a(?m:$)", "x\na\ny") && !hit(r"(?m:^)a(?m:$)", "xa"));
     }
 
     #[test]
