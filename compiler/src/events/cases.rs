@@ -10,7 +10,7 @@
 use super::candidates::Style;
 use super::dnf::{self, Literal, Term};
 use super::rng::Rng;
-use super::solve::{self, Assignment};
+use super::solve::{self, Assignment, Unsolved};
 use super::{describe, Case};
 use crate::ir::eval::matches;
 use crate::ir::{Cond, Test, TestOp};
@@ -24,12 +24,18 @@ pub struct StepCases {
     pub negatives: Vec<Case>,
     /// The solved terms of the positives, for threshold and sequence scenarios.
     pub witnesses: Vec<Assignment>,
+    /// Why each term without a positive has none.
+    pub unsolved: Vec<Unsolved>,
+    /// Whether every term of the condition was tried ([`dnf::MAX_TERMS`]).
+    pub every_term: bool,
 }
 
 pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, base_ms: i64) -> StepCases {
     let terms = dnf::terms(cond, true);
     let negated = dnf::terms(cond, false);
-    let mut out = StepCases { positives: Vec::new(), negatives: Vec::new(), witnesses: Vec::new() };
+    let every_term = dnf::count(cond, true) <= dnf::MAX_TERMS;
+    let mut out =
+        StepCases { positives: Vec::new(), negatives: Vec::new(), witnesses: Vec::new(), unsolved: Vec::new(), every_term };
     let mut solved_terms: Vec<&Term> = Vec::new();
     // Two cases are the same when they constrain the same fields to the same values.
     let mut seen: Vec<(Assignment, bool)> = Vec::new();
@@ -40,7 +46,13 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         }
     };
     for term in &terms {
-        let Some(assignment) = solve::solve(term, schema, Style::Plain, rng, base_ms) else { continue };
+        let assignment = match solve::solve(term, schema, Style::Plain, rng, base_ms) {
+            Ok(assignment) => assignment,
+            Err(unsolved) => {
+                out.unsolved.push(unsolved);
+                continue;
+            }
+        };
         let event = solve::event(schema, &assignment, rng, base_ms);
         if !matches(cond, &event) {
             continue;
@@ -49,7 +61,7 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         out.witnesses.push(assignment);
         solved_terms.push(term);
         if has_case_insensitive_text(term) {
-            if let Some(variant) = solve::solve(term, schema, Style::CaseVariant, rng, base_ms) {
+            if let Ok(variant) = solve::solve(term, schema, Style::CaseVariant, rng, base_ms) {
                 let event = solve::event(schema, &variant, rng, base_ms);
                 if matches(cond, &event) {
                     let label = format!("positive, other case: {}", describe::term(term));
@@ -62,7 +74,7 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         for (changed, label) in near_miss_terms(term) {
             let found = negated.iter().find_map(|neg| {
                 let joined: Term = changed.iter().chain(neg).cloned().collect();
-                let assignment = solve::solve(&joined, schema, Style::Plain, rng, base_ms)?;
+                let assignment = solve::solve(&joined, schema, Style::Plain, rng, base_ms).ok()?;
                 let event = solve::event(schema, &assignment, rng, base_ms);
                 (!matches(cond, &event)).then_some((event, assignment))
             });

@@ -60,3 +60,18 @@ pub fn terms(cond: &Cond, positive: bool) -> Vec<Term> {
         }
     }
 }
+
+/// How many conjunctions `terms` would give without the bound (saturating): more
+/// than [`MAX_TERMS`] means some ways were not tried. Linear in the condition.
+pub fn count(cond: &Cond, positive: bool) -> usize {
+    match (cond, positive) {
+        (Cond::Test(_), _) => 1,
+        (Cond::Not(inner), p) => count(inner, !p),
+        (Cond::Any(parts), true) | (Cond::All(parts), false) => {
+            parts.iter().fold(0usize, |n, part| n.saturating_add(count(part, positive)))
+        }
+        (Cond::All(parts), true) | (Cond::Any(parts), false) => {
+            parts.iter().fold(1usize, |n, part| n.saturating_mul(count(part, positive)))
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`dnf`] | a condition as the ways it can be true (and false) |
-//! | [`candidates`], [`regex_sample`] | values per field, boundary and near-miss first |
+//! | [`candidates`], [`numbers`], [`regex_sample`] | values per field, boundary and near-miss first |
 //! | [`solve`] | a conjunction of literals → field values → a whole event |
 //! | [`filler`] | realistic values for the other fields, valid for the schema |
 //! | [`cases`] | one step: positives, case variants, near misses |
@@ -24,6 +24,8 @@ mod cases;
 mod describe;
 mod dnf;
 mod filler;
+mod numbers;
+mod proof;
 mod regex_sample;
 mod rng;
 mod scenarios;
@@ -33,6 +35,8 @@ pub mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_domain;
 
 pub use scenarios::valid_for;
 
@@ -141,7 +145,7 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
         let mut rng = Rng::for_item(seed, &format!("{}/{}", flow.id, step.id));
         let found = cases::step_cases(cond, schema, source, &mut rng, BASE_TIME_MS);
         let Some(witness) = found.witnesses.first() else {
-            out.diags.push(no_positive(step));
+            out.diags.push(no_positive(step, &found));
             continue;
         };
         let mut cases: Vec<Case> = found.positives.into_iter().chain(found.negatives).collect();
@@ -202,14 +206,54 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
     }
 }
 
-fn no_positive(step: &Step) -> Diagnostic {
+/// E0601 when every way the condition can be true is proven impossible; W0604
+/// when one needs more than the generator's bounds; W0603 when the search gave up.
+fn no_positive(step: &Step, found: &cases::StepCases) -> Diagnostic {
     let tests = step.detection.condition().map(|c| c.tests()).unwrap_or_default();
     let span = match (tests.first(), tests.last()) {
         (Some(first), Some(last)) => first.span.to(last.span),
         _ => step.span,
     };
-    Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
-        .primary(span, "no event the schema allows makes this true")
+    let reasons = |pick: fn(&proof::Why) -> Option<&String>| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for reason in found.unsolved.iter().filter_map(|u| pick(&u.why)) {
+            if !out.contains(reason) {
+                out.push(reason.clone());
+            }
+        }
+        out
+    };
+    let beyond = reasons(|w| if let proof::Why::Beyond(r) = w { Some(r) } else { None });
+    let undecided = reasons(|w| if let proof::Why::Undecided(r) = w { Some(r) } else { None });
+    let proven = reasons(|w| if let proof::Why::Proven(r) = w { Some(r) } else { None });
+    let with_notes = |mut diag: Diagnostic, notes: &[String]| {
+        for note in notes.iter().take(3) {
+            diag = diag.note(note.clone());
+        }
+        if notes.len() > 3 {
+            diag = diag.note(format!("and {} more", notes.len() - 3));
+        }
+        diag
+    };
+    if !beyond.is_empty() {
+        let diag = Diagnostic::new(Code::EventBound, format!("no events for step `{}`: they would exceed the generator's bounds", step.id))
+            .primary(span, "the generator builds no event for this");
+        return with_notes(diag, &beyond).help("the rule is emitted as written; only its synthetic events are missing");
+    }
+    if !found.every_term || !undecided.is_empty() {
+        let mut notes = undecided;
+        if !found.every_term {
+            let ways = dnf::count(step.detection.condition().expect("a step with cases has a condition"), true);
+            let ways = if ways == usize::MAX { "too many to count".to_string() } else { ways.to_string() };
+            notes.push(format!("the condition has {ways} ways to be true; the generator tries the first {}", dnf::MAX_TERMS));
+        }
+        let diag = Diagnostic::new(Code::EventSearchGaveUp, format!("no events for step `{}`: the generator found none", step.id))
+            .primary(span, "no event found for this, and none proven impossible");
+        return with_notes(diag, &notes).help("simplify the condition, or test this step with events written by hand");
+    }
+    let diag = Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
+        .primary(span, "no event the schema allows makes this true");
+    with_notes(diag, &proven)
         .note("the schema allows declared types, ranges and enum values only")
         .help("look for comparisons that only hold outside a field's declared range (W0204), or text tests that exclude each other")
 }

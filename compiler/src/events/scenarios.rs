@@ -206,12 +206,14 @@ fn numbered(own: Option<&Value>, decl: &Field, i: usize) -> Vec<Value> {
             out
         }
         Some(Value::Number(n)) => {
-            let step = if decl.ty == FieldType::Int {
-                Value::from(n.as_i64().unwrap_or(0) + i as i64)
+            if decl.ty == FieldType::Int {
+                // Counted up, or down where up would pass i64::MAX.
+                let own = n.as_i64().unwrap_or(0);
+                let i = i64::try_from(i).unwrap_or(i64::MAX);
+                own.checked_add(i).or_else(|| own.checked_sub(i)).map(Value::from).into_iter().collect()
             } else {
-                Value::from(n.as_f64().unwrap_or(0.0) + i as f64 * 0.01)
-            };
-            vec![step]
+                vec![Value::from(n.as_f64().unwrap_or(0.0) + i as f64 * 0.01)]
+            }
         }
         _ => Vec::new(),
     }

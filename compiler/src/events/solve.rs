@@ -8,6 +8,7 @@
 use super::candidates::{candidates, Style};
 use super::dnf::Literal;
 use super::filler;
+use super::proof::{self, Why};
 use super::rng::Rng;
 use crate::ir::eval::test_matches;
 use crate::ir::time;
@@ -19,27 +20,36 @@ use std::collections::BTreeMap;
 /// Field → value, or `None` for "leave the field out".
 pub type Assignment = BTreeMap<String, Option<Value>>;
 
-/// Values for the fields `term` constrains, or `None` when some field has no
-/// candidate that satisfies all its literals.
-pub fn solve(term: &[Literal], schema: &Schema, style: Style, rng: &mut Rng, base_ms: i64) -> Option<Assignment> {
+/// A field for which no candidate satisfies the term's literals, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsolved {
+    pub field: String,
+    pub why: Why,
+}
+
+/// Values for the fields `term` constrains, or the first field that has no
+/// candidate satisfying all its literals.
+pub fn solve(term: &[Literal], schema: &Schema, style: Style, rng: &mut Rng, base_ms: i64) -> Result<Assignment, Unsolved> {
     let mut by_field: BTreeMap<&str, Vec<&Literal>> = BTreeMap::new();
     for lit in term {
         by_field.entry(lit.test.field.as_str()).or_default().push(lit);
     }
     let mut out = Assignment::new();
     for (name, lits) in by_field {
-        let field = schema.field(name)?;
+        let Some(field) = schema.field(name) else {
+            let why = Why::Proven(format!("`{name}` is not a field of the schema"));
+            return Err(Unsolved { field: name.to_string(), why });
+        };
         let filler = filler::value(field, rng, base_ms);
-        let hit = candidates(field, &lits, style, filler, base_ms)
-            .into_iter()
-            .find(|v| lits.iter().all(|l| holds(&l.test, v) == l.positive));
+        let found = candidates(field, &lits, style, filler, base_ms);
+        let hit = found.values.into_iter().find(|v| lits.iter().all(|l| holds(&l.test, v) == l.positive));
         match hit {
             Some(v) => out.insert(name.to_string(), Some(v)),
             None if lits.iter().all(|l| !l.positive) => out.insert(name.to_string(), None),
-            None => return None,
+            None => return Err(Unsolved { field: name.to_string(), why: proof::why(field, &lits, found.beyond) }),
         };
     }
-    Some(out)
+    Ok(out)
 }
 
 fn holds(test: &Test, value: &Value) -> bool {
