@@ -8,6 +8,7 @@
 //! | [`solve`] | a conjunction of literals → field values → a whole event |
 //! | [`filler`] | realistic values for the other fields, valid for the schema |
 //! | [`cases`] | one step: positives, case variants, near misses |
+//! | [`runs`] | compact scenarios: one event, a count, a spacing; expansion in time order |
 //! | [`scenarios`] | thresholds: event sets with the groups that fire |
 //! | [`sequences`] | sequences: event sets with the join keys that fire, threshold members as bursts |
 //! | [`rng`] | the seeded PRNG |
@@ -28,6 +29,7 @@ mod numbers;
 mod proof;
 mod regex_sample;
 mod rng;
+mod runs;
 mod scenarios;
 mod sequences;
 mod solve;
@@ -38,11 +40,13 @@ mod tests;
 #[cfg(test)]
 mod tests_domain;
 
+pub use runs::{Run, Vary};
 pub use scenarios::valid_for;
 
 use crate::diag::{Code, Diagnostic};
 use crate::ir::eval::GroupKey;
 use crate::ir::{Flow, Program, Step};
+use crate::source::Span;
 use rng::Rng;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -65,13 +69,14 @@ pub struct Case {
 }
 
 /// Events that together must make a threshold or sequence fire for `expected`
-/// groups (none: it must not fire).
+/// groups (none: it must not fire), described compactly: a threshold over a
+/// million events is one [`Run`] of a million copies. [`Scenario::events`] expands it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub label: String,
     pub expected: Vec<GroupKey>,
-    /// `(source schema, event)`, in time order.
-    pub events: Vec<(String, Value)>,
+    /// The runs of similar events; their expansion, merged by time, is the scenario.
+    pub runs: Vec<Run>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,27 +104,10 @@ pub struct ItemEvents {
 /// One line of an item's event file.
 pub struct Line<'a> {
     pub source: &'a str,
-    pub event: &'a Value,
+    pub event: Value,
     pub label: &'a str,
     /// Whether the rule must alert on (or with) this event.
     pub expect: bool,
-}
-
-impl ItemEvents {
-    /// Every event in file order: cases, or each scenario's events in turn.
-    pub fn lines(&self) -> Vec<Line<'_>> {
-        let cases =
-            self.cases.iter().map(|c| Line { source: &c.source, event: &c.event, label: &c.label, expect: c.expect });
-        let scenarios = self.scenarios.iter().flat_map(|s| {
-            s.events.iter().map(move |(source, event)| Line {
-                source,
-                event,
-                label: &s.label,
-                expect: !s.expected.is_empty(),
-            })
-        });
-        cases.chain(scenarios).collect()
-    }
 }
 
 #[derive(Debug, Default)]
@@ -165,11 +153,7 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
             let input = scenarios::ThresholdInput { threshold, cond, schema, source, witness };
             match scenarios::threshold(&input, &mut rng, BASE_TIME_MS) {
                 Ok(built) => out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes)),
-                Err(reason) => out.diags.push(
-                    Diagnostic::new(Code::NoScenario, format!("the threshold of step `{}` can never fire", step.id))
-                        .primary(step.span, "no events reach this threshold")
-                        .note(reason),
-                ),
+                Err(why) => out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why)),
             }
         }
         witnesses.insert(&step.id, witness.clone());
@@ -197,11 +181,29 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
                 scenarios: built.scenarios,
                 notes: built.notes,
             }),
-            Err(reason) => out.diags.push(
-                Diagnostic::new(Code::NoScenario, format!("the sequence `{}` can never fire", sequence.id))
-                    .primary(sequence.span, "no events complete this sequence")
-                    .note(reason),
-            ),
+            Err(why) => out.diags.push(no_scenario(&format!("the sequence `{}`", sequence.id), sequence.span, why)),
+        }
+    }
+}
+
+/// E0602 when no events can make `what` fire; W0604 or W0603 when the generator
+/// stopped at a bound or gave up.
+fn no_scenario(what: &str, span: Span, why: scenarios::NoScenario) -> Diagnostic {
+    match why {
+        scenarios::NoScenario::Proven(reason) => Diagnostic::new(Code::NoScenario, format!("{what} can never fire"))
+            .primary(span, "no events make this fire")
+            .note(reason),
+        scenarios::NoScenario::Beyond(reason) => {
+            Diagnostic::new(Code::EventBound, format!("no scenarios for {what}: they would exceed the generator's bounds"))
+                .primary(span, "the generator builds no scenario for this")
+                .note(reason)
+                .help("the rule is emitted as written; only its synthetic events are missing")
+        }
+        scenarios::NoScenario::GaveUp(reason) => {
+            Diagnostic::new(Code::EventSearchGaveUp, format!("no scenarios for {what}: the generator found none"))
+                .primary(span, "no scenario found for this, and none proven impossible")
+                .note(reason)
+                .help("simplify the condition, or test this rule with events written by hand")
         }
     }
 }

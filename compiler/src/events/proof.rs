@@ -18,8 +18,9 @@
 
 use super::dnf::Literal;
 use super::regex_sample::Beyond;
-use crate::ir::{Scalar, TestOp, TextKind};
-use crate::schema::{Field, FieldType};
+use crate::ir::{Cond, Scalar, TestOp, TextKind};
+use crate::schema::{Field, FieldType, Schema};
+use std::collections::BTreeSet;
 
 /// Why a field has no value under its literals.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +128,93 @@ fn fact_implies(kind: Option<TextKind>, v: &str, nk: TextKind, w: &str) -> bool 
     }
 }
 
+/// The constants that pin `field` in every way `cond` can be true: each term has a
+/// positive equality (or list) on it. `(text, cased)` per constant; `None` when
+/// some term leaves the field free, or the condition has too many terms to list.
+fn pinned(cond: &Cond, field: &str) -> Option<Vec<(String, bool)>> {
+    if super::dnf::count(cond, true) > super::dnf::MAX_TERMS {
+        return None;
+    }
+    let mut out = Vec::new();
+    for term in super::dnf::terms(cond, true) {
+        let lit = term.iter().find(|l| {
+            l.positive && l.test.field == field && matches!(l.test.op, TestOp::Eq(_) | TestOp::OneOf(_))
+        })?;
+        let scalars = match &lit.test.op {
+            TestOp::Eq(s) => std::slice::from_ref(s),
+            TestOp::OneOf(values) => values.as_slice(),
+            _ => return None,
+        };
+        for scalar in scalars {
+            let text = match scalar {
+                Scalar::Str(v) | Scalar::Enum(v) => v.clone(),
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+                // Floats and addresses have several spellings of one value.
+                Scalar::Float(_) | Scalar::Ip(_) => return None,
+            };
+            out.push((text, lit.test.cased || lit.test.ty != FieldType::String));
+        }
+    }
+    Some(out)
+}
+
+/// How many spellings of an ASCII text a case-insensitive equality accepts: two
+/// per letter, three for `k` (the Kelvin sign lower-cases to it; the test below
+/// checks no other character lower-cases into ASCII). `None` for other text.
+fn spellings(text: &str) -> Option<u64> {
+    text.chars().try_fold(1u64, |n, c| {
+        let forms = match c {
+            'k' | 'K' => 3,
+            c if c.is_ascii_alphabetic() => 2,
+            c if c.is_ascii() => 1,
+            _ => return None,
+        };
+        Some(n.saturating_mul(forms))
+    })
+}
+
+/// At most how many distinct group texts `field` takes over the valid events that
+/// satisfy `cond`; `None` when the generator cannot bound it.
+pub fn distinct_bound(cond: &Cond, schema: &Schema, field: &str) -> Option<u64> {
+    let decl = schema.field(field)?;
+    let from_domain = match (&decl.ty, decl.range) {
+        (FieldType::Bool, _) => Some(2),
+        (FieldType::Enum(values), _) => Some(values.len() as u64),
+        (FieldType::Int, Some(_)) => {
+            let (lo, hi) = super::numbers::int_domain(decl);
+            u64::try_from(i128::from(hi) - i128::from(lo) + 1).ok()
+        }
+        _ => None,
+    };
+    let from_constants = pinned(cond, field).and_then(|constants| {
+        constants.iter().try_fold(0u64, |n, (text, cased)| {
+            let each = if *cased { 1 } else { spellings(text)? };
+            Some(n.saturating_add(each))
+        })
+    });
+    match (from_domain, from_constants) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether no value of the join key satisfies every member: each member pins it
+/// (`(condition, key field)`) and the pinned values, case folded, share none.
+pub fn join_key_pinned_apart(members: &[(&Cond, &str)]) -> bool {
+    let mut common: Option<BTreeSet<String>> = None;
+    for (cond, field) in members {
+        let Some(constants) = pinned(cond, field) else { return false };
+        // Folding only merges: a value two folded sets do not share, no spelling shares.
+        let folded: BTreeSet<String> = constants.into_iter().map(|(t, _)| t.to_lowercase()).collect();
+        common = Some(match common {
+            None => folded,
+            Some(c) => c.intersection(&folded).cloned().collect(),
+        });
+    }
+    common.is_some_and(|c| c.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +236,18 @@ mod tests {
         assert!(!proven(lit(Contains, "abc", true, false), lit(StartsWith, "a", false, false)), "xabc");
         assert!(!proven(lit(Contains, "abc", true, true), lit(Contains, "b", false, false)), "mixed case rules");
         assert!(!proven(lit(Contains, "b", true, false), lit(Contains, "abc", false, false)));
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_lower_cases_into_ascii() {
+        // `spellings` relies on this: no other character equals ASCII text ignoring case.
+        let odd: Vec<char> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| !c.is_ascii() && c.to_lowercase().all(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(odd, ['\u{212A}']);
+        assert_eq!(spellings("ab-1"), Some(4));
+        assert_eq!(spellings("k"), Some(3));
+        assert_eq!(spellings("é"), None);
     }
 }

@@ -163,3 +163,16 @@ fn regex_repetitions_are_honoured_up_to_the_documented_bound() {
     let (pos, _) = step_values(&generated, "exact", "payload");
     assert_eq!(pos[0].as_str().map(str::len), Some(4096));
 }
+#[test]
+fn huge_thresholds_are_described_not_written_out() {
+    let program = program(&[
+        ("flood", "detect dst.port == 22\nthreshold count > 1000000 within 1m by host.id"),
+        ("wide", "detect bytes > 10\nthreshold count >= 50000 within 1h"),
+    ]);
+    let generated = generate_and_verify(&program);
+    let flood = generated.items.iter().find(|i| i.item == "flood" && i.kind == ItemKind::Threshold).expect("flood");
+    let counts: Vec<u64> = flood.scenarios.iter().map(Scenario::event_count).collect();
+    assert_eq!(counts, [1_000_001, 1_000_000, 1_000_001, 1_000_001], "fires, below, spread, split");
+    let stored: usize = flood.scenarios.iter().map(|s| s.runs.len()).sum();
+    assert!(stored <= 8, "each scenario is a few runs, not a million events: {stored}");
+}

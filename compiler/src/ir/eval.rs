@@ -214,18 +214,44 @@ pub fn threshold_completions(
     events: &[&Value],
 ) -> BTreeMap<GroupKey, Vec<i64>> {
     let mut groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>> = BTreeMap::new();
-    for event in events.iter().filter(|e| matches(cond, e)) {
-        let Some(t) = lookup(event, time_field).and_then(time::millis) else { continue };
-        let Some(key) = group_key(event, &threshold.group_by) else { continue };
-        let distinct = match &threshold.distinct {
-            Some(field) => match lookup(event, field).and_then(key_text) {
-                Some(v) => Some(v),
-                None => continue,
-            },
-            None => None,
-        };
-        groups.entry(key).or_default().push((t, distinct));
+    for event in events {
+        if let Some(hit) = threshold_hit(threshold, cond, time_field, event) {
+            groups.entry(hit.key).or_default().push((hit.time, hit.distinct));
+        }
     }
+    group_completions(threshold, groups)
+}
+
+/// What one event contributes to a threshold: its group, time and counted value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdHit {
+    pub key: GroupKey,
+    pub time: i64,
+    /// The `distinct` field's canonical text (`None` when counting events).
+    pub distinct: Option<String>,
+}
+
+/// The event's contribution to `threshold`, or `None` when it does not count: it
+/// does not match, or lacks its time, a group field or the `distinct` field.
+pub fn threshold_hit(threshold: &Threshold, cond: &Cond, time_field: &str, event: &Value) -> Option<ThresholdHit> {
+    if !matches(cond, event) {
+        return None;
+    }
+    let time = lookup(event, time_field).and_then(time::millis)?;
+    let key = group_key(event, &threshold.group_by)?;
+    let distinct = match &threshold.distinct {
+        Some(field) => Some(lookup(event, field).and_then(key_text)?),
+        None => None,
+    };
+    Some(ThresholdHit { key, time, distinct })
+}
+
+/// [`threshold_completions`] from the hits of each group (`(time, distinct)`, any
+/// order), for callers that know many events share a hit but its time.
+pub fn group_completions(
+    threshold: &Threshold,
+    groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>>,
+) -> BTreeMap<GroupKey, Vec<i64>> {
     let window = i64::try_from(threshold.window_ms).unwrap_or(i64::MAX);
     groups
         .into_iter()
