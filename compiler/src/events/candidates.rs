@@ -8,8 +8,8 @@
 //! missing one only costs a case.
 
 use super::dnf::Literal;
-use super::regex_sample::{self, Beyond};
 use super::numbers;
+use super::regex_sample::{self, Beyond};
 use crate::ir::{time, Scalar, TestOp, TextKind};
 use crate::schema::{Field, FieldType};
 use ipnet::IpNet;

@@ -3,8 +3,8 @@
 //! misses: each literal of a positive flipped, and each tested field left out.
 //!
 //! A near miss solves "the positive's term with one literal changed, and the
-//! condition false" exactly: the changed term is joined with each term of the
-//! negated condition in turn until one is solvable. Every case is checked with
+//! condition false" exactly: the changed term alone, then joined with each term of
+//! the negated condition in turn, until the solved event falsifies the condition. Every case is checked with
 //! `ir::eval::matches` before it is kept.
 
 use super::candidates::Style;
@@ -34,8 +34,13 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
     let terms = dnf::terms(cond, true);
     let negated = dnf::terms(cond, false);
     let every_term = dnf::count(cond, true) <= dnf::MAX_TERMS;
-    let mut out =
-        StepCases { positives: Vec::new(), negatives: Vec::new(), witnesses: Vec::new(), unsolved: Vec::new(), every_term };
+    let mut out = StepCases {
+        positives: Vec::new(),
+        negatives: Vec::new(),
+        witnesses: Vec::new(),
+        unsolved: Vec::new(),
+        every_term,
+    };
     let mut solved_terms: Vec<&Term> = Vec::new();
     // Two cases are the same when they constrain the same fields to the same values.
     let mut seen: Vec<(Assignment, bool)> = Vec::new();
@@ -46,7 +51,8 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         }
     };
     for term in &terms {
-        let assignment = match solve::solve(term, schema, Style::Plain, rng, base_ms) {
+        let lits: Vec<&Literal> = term.iter().collect();
+        let assignment = match solve::solve(&lits, schema, Style::Plain, rng, base_ms) {
             Ok(assignment) => assignment,
             Err(unsolved) => {
                 out.unsolved.push(unsolved);
@@ -61,7 +67,7 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         out.witnesses.push(assignment);
         solved_terms.push(term);
         if has_case_insensitive_text(term) {
-            if let Ok(variant) = solve::solve(term, schema, Style::CaseVariant, rng, base_ms) {
+            if let Ok(variant) = solve::solve(&lits, schema, Style::CaseVariant, rng, base_ms) {
                 let event = solve::event(schema, &variant, rng, base_ms);
                 if matches(cond, &event) {
                     let label = format!("positive, other case: {}", describe::term(term));
@@ -72,8 +78,11 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
     }
     for term in solved_terms {
         for (changed, label) in near_miss_terms(term) {
-            let found = negated.iter().find_map(|neg| {
-                let joined: Term = changed.iter().chain(neg).cloned().collect();
+            // The changed term alone usually falsifies the condition already; else it
+            // is joined with each way the condition can be false.
+            let alone: &[Literal] = &[];
+            let found = std::iter::once(alone).chain(negated.iter().map(Vec::as_slice)).find_map(|neg| {
+                let joined: Vec<&Literal> = changed.iter().chain(neg).collect();
                 let assignment = solve::solve(&joined, schema, Style::Plain, rng, base_ms).ok()?;
                 let event = solve::event(schema, &assignment, rng, base_ms);
                 (!matches(cond, &event)).then_some((event, assignment))

@@ -49,7 +49,15 @@ pub fn terms(cond: &Cond, positive: bool) -> Vec<Term> {
         (Cond::All(parts), true) | (Cond::Any(parts), false) => {
             let mut out: Vec<Term> = vec![Vec::new()];
             for part in parts {
-                let part_terms = terms(part, positive);
+                let mut part_terms = terms(part, positive);
+                if part_terms.len() == 1 {
+                    // One way: extend in place, so a long conjunction stays linear.
+                    let only = part_terms.pop().unwrap_or_default();
+                    for t in &mut out {
+                        t.extend(only.iter().cloned());
+                    }
+                    continue;
+                }
                 out = out
                     .iter()
                     .flat_map(|t| part_terms.iter().map(move |p| t.iter().chain(p).cloned().collect::<Term>()))

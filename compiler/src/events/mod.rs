@@ -5,8 +5,8 @@
 //! |---|---|
 //! | [`dnf`] | a condition as the ways it can be true (and false) |
 //! | [`candidates`], [`numbers`], [`regex_sample`] | values per field, boundary and near-miss first |
-//! | [`solve`] | a conjunction of literals → field values → a whole event |
-//! | [`filler`] | realistic values for the other fields, valid for the schema |
+//! | [`solve`], [`checks`] | a conjunction of literals → field values → a whole event |
+//! | [`filler`], [`relations`] | realistic values for the other fields, valid for the schema, related fields in order |
 //! | [`cases`] | one step: positives, case variants, near misses |
 //! | [`runs`] | compact scenarios: one event, a count, a spacing; expansion in time order |
 //! | [`scenarios`] | thresholds: event sets with the groups that fire |
@@ -22,12 +22,14 @@
 
 mod candidates;
 mod cases;
+mod checks;
 mod describe;
 mod dnf;
 mod filler;
 mod numbers;
 mod proof;
 mod regex_sample;
+mod relations;
 mod rng;
 mod runs;
 mod scenarios;
@@ -153,7 +155,9 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
             let input = scenarios::ThresholdInput { threshold, cond, schema, source, witness };
             match scenarios::threshold(&input, &mut rng, BASE_TIME_MS) {
                 Ok(built) => out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes)),
-                Err(why) => out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why)),
+                Err(why) => {
+                    out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why))
+                }
             }
         }
         witnesses.insert(&step.id, witness.clone());
@@ -193,12 +197,13 @@ fn no_scenario(what: &str, span: Span, why: scenarios::NoScenario) -> Diagnostic
         scenarios::NoScenario::Proven(reason) => Diagnostic::new(Code::NoScenario, format!("{what} can never fire"))
             .primary(span, "no events make this fire")
             .note(reason),
-        scenarios::NoScenario::Beyond(reason) => {
-            Diagnostic::new(Code::EventBound, format!("no scenarios for {what}: they would exceed the generator's bounds"))
-                .primary(span, "the generator builds no scenario for this")
-                .note(reason)
-                .help("the rule is emitted as written; only its synthetic events are missing")
-        }
+        scenarios::NoScenario::Beyond(reason) => Diagnostic::new(
+            Code::EventBound,
+            format!("no scenarios for {what}: they would exceed the generator's bounds"),
+        )
+        .primary(span, "the generator builds no scenario for this")
+        .note(reason)
+        .help("the rule is emitted as written; only its synthetic events are missing"),
         scenarios::NoScenario::GaveUp(reason) => {
             Diagnostic::new(Code::EventSearchGaveUp, format!("no scenarios for {what}: the generator found none"))
                 .primary(span, "no scenario found for this, and none proven impossible")
@@ -238,8 +243,11 @@ fn no_positive(step: &Step, found: &cases::StepCases) -> Diagnostic {
         diag
     };
     if !beyond.is_empty() {
-        let diag = Diagnostic::new(Code::EventBound, format!("no events for step `{}`: they would exceed the generator's bounds", step.id))
-            .primary(span, "the generator builds no event for this");
+        let diag = Diagnostic::new(
+            Code::EventBound,
+            format!("no events for step `{}`: they would exceed the generator's bounds", step.id),
+        )
+        .primary(span, "the generator builds no event for this");
         return with_notes(diag, &beyond).help("the rule is emitted as written; only its synthetic events are missing");
     }
     if !found.every_term || !undecided.is_empty() {
@@ -247,14 +255,21 @@ fn no_positive(step: &Step, found: &cases::StepCases) -> Diagnostic {
         if !found.every_term {
             let ways = dnf::count(step.detection.condition().expect("a step with cases has a condition"), true);
             let ways = if ways == usize::MAX { "too many to count".to_string() } else { ways.to_string() };
-            notes.push(format!("the condition has {ways} ways to be true; the generator tries the first {}", dnf::MAX_TERMS));
+            notes.push(format!(
+                "the condition has {ways} ways to be true; the generator tries the first {}",
+                dnf::MAX_TERMS
+            ));
         }
-        let diag = Diagnostic::new(Code::EventSearchGaveUp, format!("no events for step `{}`: the generator found none", step.id))
-            .primary(span, "no event found for this, and none proven impossible");
+        let diag = Diagnostic::new(
+            Code::EventSearchGaveUp,
+            format!("no events for step `{}`: the generator found none", step.id),
+        )
+        .primary(span, "no event found for this, and none proven impossible");
         return with_notes(diag, &notes).help("simplify the condition, or test this step with events written by hand");
     }
-    let diag = Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
-        .primary(span, "no event the schema allows makes this true");
+    let diag =
+        Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
+            .primary(span, "no event the schema allows makes this true");
     with_notes(diag, &proven)
         .note("the schema allows declared types, ranges and enum values only")
         .help("look for comparisons that only hold outside a field's declared range (W0204), or text tests that exclude each other")

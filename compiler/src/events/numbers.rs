@@ -139,18 +139,17 @@ mod tests {
     use crate::source::Span;
 
     fn field(ty: FieldType, range: Option<(f64, f64)>) -> Field {
-        Field { name: "x".into(), ty, unit: None, range, description: None, span: Span::default() }
+        Field { name: "x".into(), ty, unit: None, range, typical: None, description: None, span: Span::default() }
     }
 
     #[test]
     fn int_neighbours_are_exact_and_clamped_at_the_limits() {
         let unranged = field(FieldType::Int, None);
         assert_eq!(ints(&unranged, &[Number::Int(i64::MAX)]), [i64::MAX, i64::MAX - 1, i64::MIN, i64::MAX]);
-        assert_eq!(ints(&unranged, &[Number::Int(9_007_199_254_740_993)])[..3], [
-            9_007_199_254_740_993,
-            9_007_199_254_740_994,
-            9_007_199_254_740_992
-        ]);
+        assert_eq!(
+            ints(&unranged, &[Number::Int(9_007_199_254_740_993)])[..3],
+            [9_007_199_254_740_993, 9_007_199_254_740_994, 9_007_199_254_740_992]
+        );
         assert_eq!(ints(&unranged, &[Number::Float(2.5)])[..4], [2, 3, 4, 1]);
         let ranged = field(FieldType::Int, Some((0.5, 10.0)));
         assert_eq!(int_domain(&ranged), (1, 10));

@@ -76,7 +76,10 @@ fn text_proof(lits: &[&Literal]) -> Option<String> {
         _ => false,
     };
     if let Some(p) = pos.iter().find(fixes) {
-        return Some(format!("{} fixes the value, and no value it allows passes the others", super::describe::test(&p.test)));
+        return Some(format!(
+            "{} fixes the value, and no value it allows passes the others",
+            super::describe::test(&p.test)
+        ));
     }
     for p in &pos {
         for n in &neg {
@@ -106,9 +109,8 @@ fn implies(p: &Literal, n: &Literal) -> bool {
     let TestOp::Text { kind: nk, values: nv, all: n_all } = &n.test.op else { return false };
     // `n` holds if one of its values (all of them, for `all`) is implied by a fact
     // that always holds: one of the `all` facts, or every alternative of an `any`.
-    let implied = |w: &str| {
-        facts.iter().any(|alternatives| alternatives.iter().all(|(kind, v)| fact_implies(*kind, v, *nk, w)))
-    };
+    let implied =
+        |w: &str| facts.iter().any(|alternatives| alternatives.iter().all(|(kind, v)| fact_implies(*kind, v, *nk, w)));
     let folded: Vec<String> = nv.iter().map(|w| fold(w)).collect();
     if *n_all {
         folded.iter().all(|w| implied(w))
@@ -137,9 +139,9 @@ fn pinned(cond: &Cond, field: &str) -> Option<Vec<(String, bool)>> {
     }
     let mut out = Vec::new();
     for term in super::dnf::terms(cond, true) {
-        let lit = term.iter().find(|l| {
-            l.positive && l.test.field == field && matches!(l.test.op, TestOp::Eq(_) | TestOp::OneOf(_))
-        })?;
+        let lit = term
+            .iter()
+            .find(|l| l.positive && l.test.field == field && matches!(l.test.op, TestOp::Eq(_) | TestOp::OneOf(_)))?;
         let scalars = match &lit.test.op {
             TestOp::Eq(s) => std::slice::from_ref(s),
             TestOp::OneOf(values) => values.as_slice(),

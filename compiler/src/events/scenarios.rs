@@ -102,37 +102,46 @@ pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<
     let time_field = &schema.event_time_field().name;
     // `count` events at `start`, `spacing` apart; with the distinct values from index
     // `from`, every `every`-th (`repeat_first`: the last one is value 0 again).
-    let run = |event: &Value, (from, every): (u64, u64), count: u64, (start, spacing): (i64, i64), repeat_first: bool| {
-        let vary = distinct.as_ref().map(|(field, values)| {
-            let mut picked: Vec<Value> =
-                (0..count).map(|k| values[usize::try_from(from + k * every).unwrap_or(0)].clone()).collect();
-            if let (true, Some(last)) = (repeat_first, picked.last_mut()) {
-                *last = values[0].clone();
+    let run =
+        |event: &Value, (from, every): (u64, u64), count: u64, (start, spacing): (i64, i64), repeat_first: bool| {
+            let vary = distinct.as_ref().map(|(field, values)| {
+                let mut picked: Vec<Value> =
+                    (0..count).map(|k| values[usize::try_from(from + k * every).unwrap_or(0)].clone()).collect();
+                if let (true, Some(last)) = (repeat_first, picked.last_mut()) {
+                    *last = values[0].clone();
+                }
+                Vary { field: field.to_string(), values: picked }
+            });
+            Run {
+                source: source.to_string(),
+                time_field: time_field.clone(),
+                event: event.clone(),
+                count,
+                start_ms: start,
+                spacing_ms: spacing,
+                vary,
             }
-            Vary { field: field.to_string(), values: picked }
-        });
-        Run {
-            source: source.to_string(),
-            time_field: time_field.clone(),
-            event: event.clone(),
-            count,
-            start_ms: start,
-            spacing_ms: spacing,
-            vary,
-        }
-    };
+        };
     let what = if threshold.distinct.is_some() { "distinct values" } else { "events" };
     let steps = i64::try_from(min - 1).unwrap_or(i64::MAX);
     let inside = (window - 1) / steps;
     let spread = window.saturating_add(steps - 1) / steps;
-    let mut plans: Vec<Plan> = vec![(format!("fires: {min} {what} within the window"), vec![run(&base, (0, 1), min, (0, inside), false)], true)];
+    let mut plans: Vec<Plan> = vec![(
+        format!("fires: {min} {what} within the window"),
+        vec![run(&base, (0, 1), min, (0, inside), false)],
+        true,
+    )];
     let below = match threshold.distinct {
         // The full count, but one value repeated: counting events would fire.
         Some(_) => run(&base, (0, 1), min, (0, inside), true),
         None => run(&base, (0, 1), min - 1, (0, inside), false),
     };
     plans.push((format!("below: {} {what} within the window", min - 1), vec![below], false));
-    plans.push((format!("spread: {min} {what} spanning the whole window"), vec![run(&base, (0, 1), min, (0, spread), false)], false));
+    plans.push((
+        format!("spread: {min} {what} spanning the whole window"),
+        vec![run(&base, (0, 1), min, (0, spread), false)],
+        false,
+    ));
     let mut notes = Vec::new();
     match threshold.group_by.first() {
         Some(group_field) => {

@@ -18,9 +18,9 @@
 //! with a note.
 
 use super::rng::Rng;
+use super::runs::{self, Run};
 use super::scenarios::{stride, valid_for, variants, Built, NoScenario};
 use super::solve::{self, set_time, Assignment};
-use super::runs::{self, Run};
 use super::{candidates, filler, Scenario};
 use crate::ir::eval::{group_key, matches, sequence_groups, SequenceMember, SourcedEvent};
 use crate::ir::{Cond, Occurrence, Sequence, Step, Threshold};
@@ -64,7 +64,11 @@ impl<'a> Burst<'a> {
         }
         let events = match &threshold.distinct {
             Some(field) => {
-                let cond = member.step.detection.condition().ok_or_else(|| NoScenario::GaveUp("the step has no condition".into()))?;
+                let cond = member
+                    .step
+                    .detection
+                    .condition()
+                    .ok_or_else(|| NoScenario::GaveUp("the step has no condition".into()))?;
                 let values = variants(base, field, min, cond, member.schema, rng);
                 if values.len() < min {
                     let found = format!(
@@ -116,18 +120,14 @@ struct Plan {
     fires: bool,
 }
 
-pub fn sequence(
-    sequence: &Sequence,
-    members: &[Member],
-    rng: &mut Rng,
-    base_ms: i64,
-) -> Result<Built, NoScenario> {
+pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms: i64) -> Result<Built, NoScenario> {
     let mut bases: Vec<Value> = members.iter().map(|m| solve::event(m.schema, m.witness, rng, base_ms)).collect();
     let key_count = members.first().map_or(0, |m| m.keys.len());
     // One value per key position that every member's condition accepts.
     for pos in 0..key_count {
         let value = join_values(members, &bases, pos, 0, rng).into_iter().next().ok_or_else(|| {
-            let why = format!("no value of the join key `{}` satisfies every step of the sequence", members[0].keys[pos]);
+            let why =
+                format!("no value of the join key `{}` satisfies every step of the sequence", members[0].keys[pos]);
             let pins: Option<Vec<(&Cond, &str)>> =
                 members.iter().map(|m| Some((m.step.detection.condition()?, m.keys[pos].as_str()))).collect();
             if pins.is_some_and(|pins| super::proof::join_key_pinned_apart(&pins)) {

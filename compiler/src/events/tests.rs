@@ -14,7 +14,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 fn field(name: &str, ty: FieldType, range: Option<(f64, f64)>) -> Field {
-    Field { name: name.into(), ty, unit: None, range, description: None, span: Span::default() }
+    Field { name: name.into(), ty, unit: None, range, typical: None, description: None, span: Span::default() }
 }
 
 fn schema() -> Schema {
@@ -31,6 +31,7 @@ fn schema() -> Schema {
             field("k", FieldType::Enum(vec!["ecg".into(), "eeg".into(), "bp".into()]), None),
         ],
         event_time: 0,
+        orders: Vec::new(),
         span: Span::default(),
     }
 }

@@ -62,7 +62,12 @@ pub fn typed<'a>(ty: &FieldType, value: &'a Value) -> Option<Typed<'a>> {
 }
 
 pub fn test_matches(test: &Test, event: &Value) -> bool {
-    let Some(value) = lookup(event, &test.field).and_then(|v| typed(&test.ty, v)) else {
+    lookup(event, &test.field).is_some_and(|v| value_matches(test, v))
+}
+
+/// Whether the field's value (already looked up) passes the test.
+pub fn value_matches(test: &Test, value: &Value) -> bool {
+    let Some(value) = typed(&test.ty, value) else {
         return false;
     };
     match &test.op {
@@ -110,18 +115,42 @@ fn scalar_eq(value: &Typed, scalar: &Scalar, cased: bool) -> bool {
 pub fn text_eq(value: &str, wanted: &str, cased: bool) -> bool {
     if cased {
         value == wanted
+    } else if value.is_ascii() && wanted.is_ascii() {
+        // The same answer without allocating: ASCII lower-cases byte by byte.
+        value.eq_ignore_ascii_case(wanted)
     } else {
         value == wanted || value.to_lowercase() == wanted.to_lowercase()
     }
 }
 
 pub fn text_matches(kind: TextKind, value: &str, wanted: &str, cased: bool) -> bool {
-    let (value, wanted) =
-        if cased { (value.to_string(), wanted.to_string()) } else { (value.to_lowercase(), wanted.to_lowercase()) };
+    if !cased && value.is_ascii() && wanted.is_ascii() {
+        return ascii_text_matches(kind, value.as_bytes(), wanted.as_bytes());
+    }
+    let folded;
+    let (value, wanted) = if cased {
+        (value, wanted)
+    } else {
+        folded = (value.to_lowercase(), wanted.to_lowercase());
+        (folded.0.as_str(), folded.1.as_str())
+    };
     match kind {
-        TextKind::Contains => value.contains(&wanted),
-        TextKind::StartsWith => value.starts_with(&wanted),
-        TextKind::EndsWith => value.ends_with(&wanted),
+        TextKind::Contains => value.contains(wanted),
+        TextKind::StartsWith => value.starts_with(wanted),
+        TextKind::EndsWith => value.ends_with(wanted),
+    }
+}
+
+/// [`text_matches`] ignoring case for ASCII text, without allocating: ASCII
+/// lower-cases byte by byte, so this is the same answer.
+fn ascii_text_matches(kind: TextKind, value: &[u8], wanted: &[u8]) -> bool {
+    if wanted.len() > value.len() {
+        return false;
+    }
+    match kind {
+        TextKind::Contains => wanted.is_empty() || value.windows(wanted.len()).any(|w| w.eq_ignore_ascii_case(wanted)),
+        TextKind::StartsWith => value[..wanted.len()].eq_ignore_ascii_case(wanted),
+        TextKind::EndsWith => value[value.len() - wanted.len()..].eq_ignore_ascii_case(wanted),
     }
 }
 

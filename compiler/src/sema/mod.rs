@@ -8,6 +8,7 @@
 mod cond;
 mod flows;
 mod occurrence;
+mod relations;
 mod satisfiable;
 mod schemas;
 mod techniques;
