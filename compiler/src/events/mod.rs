@@ -41,6 +41,8 @@ pub mod verify;
 mod tests;
 #[cfg(test)]
 mod tests_domain;
+#[cfg(test)]
+mod tests_property;
 
 pub use runs::{Run, Vary};
 pub use scenarios::valid_for;
@@ -153,7 +155,7 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
         out.items.push(item(ItemKind::Step, cases, Vec::new(), Vec::new()));
         if let Some(threshold) = step.detection.threshold() {
             let input = scenarios::ThresholdInput { threshold, cond, schema, source, witness };
-            match scenarios::threshold(&input, &mut rng, BASE_TIME_MS) {
+            match scenarios::threshold_from(&input, &found.witnesses, &mut rng, BASE_TIME_MS) {
                 Ok(built) => out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes)),
                 Err(why) => {
                     out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why))

@@ -139,9 +139,17 @@ fn pinned(cond: &Cond, field: &str) -> Option<Vec<(String, bool)>> {
     }
     let mut out = Vec::new();
     for term in super::dnf::terms(cond, true) {
+        // The term's values lie in every pinning literal's: take the shortest list.
         let lit = term
             .iter()
-            .find(|l| l.positive && l.test.field == field && matches!(l.test.op, TestOp::Eq(_) | TestOp::OneOf(_)))?;
+            .filter(|l| l.positive && l.test.field == field)
+            .filter_map(|l| match &l.test.op {
+                TestOp::Eq(_) => Some((1, l)),
+                TestOp::OneOf(values) => Some((values.len(), l)),
+                _ => None,
+            })
+            .min_by_key(|(n, _)| *n)
+            .map(|(_, l)| l)?;
         let scalars = match &lit.test.op {
             TestOp::Eq(s) => std::slice::from_ref(s),
             TestOp::OneOf(values) => values.as_slice(),
@@ -189,11 +197,18 @@ pub fn distinct_bound(cond: &Cond, schema: &Schema, field: &str) -> Option<u64> 
         }
         _ => None,
     };
+    // Each value once, though several terms (or list entries) name it: a
+    // case-insensitive constant stands for all its spellings, a `cased` one for
+    // itself unless one of those spellings already counts it.
     let from_constants = pinned(cond, field).and_then(|constants| {
-        constants.iter().try_fold(0u64, |n, (text, cased)| {
-            let each = if *cased { 1 } else { spellings(text)? };
-            Some(n.saturating_add(each))
-        })
+        let folded: BTreeSet<String> =
+            constants.iter().filter(|(_, cased)| !cased).map(|(t, _)| t.to_lowercase()).collect();
+        let exact: BTreeSet<&String> = constants
+            .iter()
+            .filter(|(t, cased)| *cased && !folded.contains(&t.to_lowercase()))
+            .map(|(t, _)| t)
+            .collect();
+        folded.iter().try_fold(exact.len() as u64, |n, text| Some(n.saturating_add(spellings(text)?)))
     });
     match (from_domain, from_constants) {
         (Some(a), Some(b)) => Some(a.min(b)),

@@ -13,7 +13,7 @@ use super::rng::Rng;
 use super::solve::Assignment;
 use super::{filler, solve, Run, Scenario, Vary};
 use crate::ir::eval::{group_key, matches};
-use crate::ir::{Cond, Threshold};
+use crate::ir::{Cond, Scalar, TestOp, Threshold};
 use crate::schema::{Field, FieldType, Schema};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -60,6 +60,35 @@ pub enum NoScenario {
 
 /// A threshold scenario before its runs get their times: `(label, runs, fires)`.
 type Plan = (String, Vec<Run>, bool);
+
+/// How many ways the condition is true [`threshold_from`] tries.
+const MAX_WITNESS_TRIES: usize = 8;
+
+/// [`threshold`] from the first witness (one way the condition is true, solved)
+/// that gives scenarios: the step's first, then, when the search gives up there
+/// (that way pins the distinct field, say), those that leave the distinct field
+/// free, then the others; at most [`MAX_WITNESS_TRIES`]. `input.witness` is
+/// replaced by each in turn. A proof or a bound is final: it holds for every way.
+pub fn threshold_from(
+    input: &ThresholdInput,
+    witnesses: &[Assignment],
+    rng: &mut Rng,
+    base_ms: i64,
+) -> Result<Built, NoScenario> {
+    let free = |w: &&Assignment| input.threshold.distinct.as_ref().is_none_or(|f| !w.contains_key(f));
+    let rest = || witnesses.iter().skip(1);
+    let order = witnesses.iter().take(1).chain(rest().filter(free)).chain(rest().filter(|w| !free(w)));
+    let mut first_gave_up = None;
+    for witness in order.take(MAX_WITNESS_TRIES) {
+        match threshold(&ThresholdInput { witness, ..*input }, rng, base_ms) {
+            Err(NoScenario::GaveUp(why)) => {
+                first_gave_up.get_or_insert(why);
+            }
+            done => return done,
+        }
+    }
+    Err(NoScenario::GaveUp(first_gave_up.unwrap_or_else(|| "the condition has no positive event".to_string())))
+}
 
 pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<Built, NoScenario> {
     let ThresholdInput { threshold, cond, schema, source, witness } = *input;
@@ -206,9 +235,29 @@ pub(super) fn variants(
         candidates.extend(numbered(own.as_ref(), decl, i));
         candidates.push(filler::value(decl, rng, 0));
     }
-    // Another spelling is a distinct key, but the last resort: SIEMs differ on it.
-    if let Some(Value::String(s)) = &own {
-        candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
+    // The condition's own constants for the field (`t in ["a", "ab"]` allows only
+    // those), then other spellings: a distinct key, but the last resort, as SIEMs
+    // differ on it.
+    let constants: Vec<Value> = cond
+        .tests()
+        .into_iter()
+        .filter(|t| t.field == field)
+        .flat_map(|t| match &t.op {
+            TestOp::Eq(v) => std::slice::from_ref(v),
+            TestOp::OneOf(values) => values.as_slice(),
+            _ => &[],
+        })
+        .filter_map(|v| match v {
+            Scalar::Str(s) | Scalar::Enum(s) => Some(Value::String(s.clone())),
+            Scalar::Int(i) => Some(Value::from(*i)),
+            _ => None,
+        })
+        .collect();
+    candidates.extend(constants.iter().cloned());
+    for v in own.iter().chain(&constants) {
+        if let Value::String(s) = v {
+            candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
+        }
     }
     let mut out: Vec<Value> = Vec::new();
     let mut keys: HashSet<Vec<String>> = HashSet::new();

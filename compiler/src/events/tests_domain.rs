@@ -278,3 +278,21 @@ fn large_conditions_generate_in_time_near_linear_in_their_size() {
         assert!(took < std::time::Duration::from_secs(15), "{name} took {took:?}");
     }
 }
+
+#[test]
+fn a_value_named_in_several_ways_bounds_distinct_once() {
+    // Found by the property test: every way the condition is true pins `msg` to "",
+    // named three times; at most one distinct value is a proof (E0602), not W0603.
+    let program = program(&[(
+        "pinned",
+        "detect (msg in [\"\", \"\"] or big == 1) and msg cased == \"\"\nthreshold distinct msg >= 3 within 5m",
+    )]);
+    let generated = generate(&program, DEFAULT_SEED);
+    let codes: Vec<&str> = generated.diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["E0602"], "{:?}", generated.diags);
+    assert!(
+        generated.diags.iter().any(|d| d.message.contains("never") || d.notes.iter().any(|n| n.contains("at most 1"))),
+        "{:?}",
+        generated.diags
+    );
+}
