@@ -56,6 +56,10 @@ pub struct Field {
     pub unit: Option<String>,
     /// Declared inclusive bounds of numeric fields.
     pub range: Option<(f64, f64)>,
+    /// Declared `typical` span of numeric fields, inside `range`: where most
+    /// values lie. Synthetic filler is drawn from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical: Option<(f64, f64)>,
     pub description: Option<String>,
     #[serde(skip)]
     pub span: Span,
@@ -68,8 +72,23 @@ pub struct Schema {
     pub fields: Vec<Field>,
     /// Index into `fields` of the event-time field.
     pub event_time: usize,
+    /// Declared `order` relations between numeric fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<Order>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// `order a < b <= c`: in one event of the schema, each field's value is below
+/// (`<`) or not above (`<=`) the next one's. A statement about the telemetry, not
+/// a test: detections may look for events that break it (forged readings), and
+/// synthetic filler keeps it (`events::relations`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Order {
+    /// Field names, lowest value first; at least two, each numeric and distinct.
+    pub fields: Vec<String>,
+    /// `strict[i]`: `fields[i] < fields[i + 1]` (else `<=`).
+    pub strict: Vec<bool>,
 }
 
 impl Schema {

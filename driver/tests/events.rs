@@ -70,7 +70,7 @@ fn canonical_lines_carry_expectations() {
     for item in &items {
         let text = replay::canonical(item);
         let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
-        assert_eq!(lines.len(), item.lines().len());
+        assert_eq!(lines.len(), item.lines().count());
         assert!(lines.iter().all(|l| l["_expect"].is_boolean() && l["_case"].is_string() && l["_source"].is_string()));
     }
 }

@@ -80,14 +80,14 @@ fn judge(program: &Program, tree: &str, settings: &Settings) -> Figures {
         };
         for line in item.lines() {
             assert_eq!(line.source, source, "{}: a step's cases are events of its schema", step.id);
-            check(line.label, line.event, line.expect);
+            check(line.label, &line.event, line.expect);
         }
         // PCRE's `$` also matches before a final newline; the generator never
         // writes one, so each case is tried again with `\n` after every text value
         // a regex reads, judged by `ir::eval` itself.
         let regex_fields: Vec<&str> =
             cond.tests().iter().filter(|t| matches!(t.op, TestOp::Regex { .. })).map(|t| t.field.as_str()).collect();
-        for line in item.lines().iter().filter(|_| !regex_fields.is_empty()) {
+        for line in item.lines().filter(|_| !regex_fields.is_empty()) {
             let mut probe = line.event.clone();
             for field in &regex_fields {
                 if let Some(Value::String(text)) = probe.get_mut(*field) {

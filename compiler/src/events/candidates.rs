@@ -8,12 +8,13 @@
 //! missing one only costs a case.
 
 use super::dnf::Literal;
-use super::filler::{int_range, round};
-use super::regex_sample;
-use crate::ir::{time, Number, Scalar, TestOp, TextKind};
+use super::numbers;
+use super::regex_sample::{self, Beyond};
+use crate::ir::{time, Scalar, TestOp, TextKind};
 use crate::schema::{Field, FieldType};
 use ipnet::IpNet;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 /// Whether text constants are tried as written or in another case first.
@@ -24,27 +25,39 @@ pub enum Style {
     CaseVariant,
 }
 
+/// The values to try for one field, and why a wanted value could not be built.
+pub struct Candidates {
+    pub values: Vec<Value>,
+    /// Set when a literal needs a value past a documented bound (a regex's
+    /// repetitions): the search is then incomplete.
+    pub beyond: Option<Beyond>,
+}
+
 /// Candidates for `field` under `lits`, ending with `filler`; all valid for the field.
-pub fn candidates(field: &Field, lits: &[&Literal], style: Style, filler: Value, base_ms: i64) -> Vec<Value> {
+pub fn candidates(field: &Field, lits: &[&Literal], style: Style, filler: Value, base_ms: i64) -> Candidates {
+    let mut beyond = None;
     let mut out = match &field.ty {
-        FieldType::String => text(lits, style).into_iter().map(Value::String).collect(),
+        FieldType::String => text(lits, style, &mut beyond).into_iter().map(Value::String).collect(),
         FieldType::Enum(values) => enum_values(lits, values),
-        FieldType::Int | FieldType::Float => numbers(field, lits),
+        FieldType::Int | FieldType::Float => numbers::candidates(field, lits),
         FieldType::Bool => bools(lits),
         FieldType::Ip => ips(lits).into_iter().map(|ip| json!(ip.to_string())).collect(),
         FieldType::Timestamp => vec![json!(time::format_rfc3339(base_ms))],
     };
     out.push(filler);
-    let mut unique: Vec<Value> = Vec::with_capacity(out.len());
-    for v in out {
-        if !unique.contains(&v) {
-            unique.push(v);
-        }
+    if field.ty == FieldType::Ip {
+        // An address of each family (documentation ranges), after the filler: for
+        // literals that exclude every address the constants lead to.
+        out.extend(["192.0.2.1", "2001:db8::1"].map(Value::from));
     }
-    unique
+    // `Value` has no `Hash`; its JSON text is the same key (and linear, where
+    // `contains` on a list made deduplication quadratic).
+    let mut seen: HashSet<String> = HashSet::with_capacity(out.len());
+    out.retain(|v| seen.insert(v.to_string()));
+    Candidates { values: out, beyond }
 }
 
-fn text(lits: &[&Literal], style: Style) -> Vec<String> {
+fn text(lits: &[&Literal], style: Style, beyond: &mut Option<Beyond>) -> Vec<String> {
     let mut wanted: Vec<String> = Vec::new();
     let (mut prefix, mut middle, mut suffix) = (String::new(), String::new(), String::new());
     let mut regex_samples: Vec<String> = Vec::new();
@@ -67,9 +80,10 @@ fn text(lits: &[&Literal], style: Style) -> Vec<String> {
                     }
                 }
             }
-            TestOp::Regex { pattern, case_insensitive } => {
-                regex_samples.extend(regex_sample::samples(pattern, *case_insensitive, 3))
-            }
+            TestOp::Regex { pattern, case_insensitive } => match regex_sample::samples(pattern, *case_insensitive, 3) {
+                Ok(samples) => regex_samples.extend(samples),
+                Err(why) => *beyond = Some(why),
+            },
             _ => {}
         }
     }
@@ -106,7 +120,6 @@ fn text(lits: &[&Literal], style: Style) -> Vec<String> {
         out.extend(case_variants(c));
         out.extend(near(c));
     }
-    out.retain(|s| !s.is_empty());
     out
 }
 
@@ -154,55 +167,6 @@ fn enum_values(lits: &[&Literal], domain: &[String]) -> Vec<Value> {
     out
 }
 
-fn numbers(field: &Field, lits: &[&Literal]) -> Vec<Value> {
-    let mut raw: Vec<f64> = Vec::new();
-    for lit in lits {
-        match &lit.test.op {
-            TestOp::Cmp(_, bound) => raw.extend(around(*bound)),
-            TestOp::Eq(s) => raw.extend(number(s).into_iter().flat_map(around)),
-            TestOp::OneOf(values) => raw.extend(values.iter().filter_map(number).flat_map(around)),
-            _ => {}
-        }
-    }
-    let is_int = field.ty == FieldType::Int;
-    let (lo, hi) = if is_int {
-        let (lo, hi) = int_range(field);
-        (lo as f64, hi as f64)
-    } else {
-        field.range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
-    };
-    if lo.is_finite() && hi.is_finite() {
-        raw.extend([lo, hi, round((lo + hi) / 2.0, 2)]);
-    }
-    raw.into_iter()
-        .flat_map(|v| if is_int { vec![v.floor(), v.ceil()] } else { vec![v] })
-        .filter(|v| (lo..=hi).contains(v) && v.is_finite())
-        .filter_map(|v| if is_int { (v.abs() < 9.0e15).then(|| json!(v as i64)) } else { Some(json!(v)) })
-        .collect()
-}
-
-fn number(s: &Scalar) -> Option<Number> {
-    match s {
-        Scalar::Int(i) => Some(Number::Int(*i)),
-        Scalar::Float(f) => Some(Number::Float(*f)),
-        _ => None,
-    }
-}
-
-/// A constant and its nearest neighbours: ±1 for integers, ± one unit past the
-/// constant's last decimal for floats (`80.5` → 80.51 and 80.49).
-fn around(n: Number) -> Vec<f64> {
-    match n {
-        Number::Int(i) => vec![i as f64, (i as f64) + 1.0, (i as f64) - 1.0],
-        Number::Float(f) => {
-            let text = format!("{f}");
-            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len()).min(8) as i32;
-            let step = 10f64.powi(-(decimals + 1)).max(1e-9);
-            vec![f, round(f + step, decimals + 1), round(f - step, decimals + 1)]
-        }
-    }
-}
-
 fn bools(lits: &[&Literal]) -> Vec<Value> {
     let first = lits.iter().find_map(|l| match &l.test.op {
         TestOp::Eq(Scalar::Bool(b)) => Some(*b),
@@ -213,7 +177,9 @@ fn bools(lits: &[&Literal]) -> Vec<Value> {
 }
 
 /// Addresses at and around the constants: each address and its neighbours; for
-/// each block, an address inside at either end and the neighbours just outside.
+/// each block, an address inside at either end, the neighbours just outside, and its
+/// network address. With an address of each family, this is complete for a
+/// conjunction of address literals (see [`super::proof`]).
 fn ips(lits: &[&Literal]) -> Vec<IpAddr> {
     let mut out = Vec::new();
     for lit in lits {
@@ -224,7 +190,7 @@ fn ips(lits: &[&Literal]) -> Vec<IpAddr> {
             TestOp::OneOf(values) => {
                 for v in values {
                     if let Scalar::Ip(ip) = v {
-                        out.extend([Some(*ip), offset(*ip, 1)].into_iter().flatten());
+                        out.extend([Some(*ip), offset(*ip, 1), offset(*ip, -1)].into_iter().flatten());
                     }
                 }
             }
@@ -242,7 +208,7 @@ fn ips(lits: &[&Literal]) -> Vec<IpAddr> {
 fn block_edges(block: &IpNet) -> Vec<IpAddr> {
     let (first, last) = (block.network(), block.broadcast());
     let inside_first = if first == last { Some(first) } else { offset(first, 1) };
-    [inside_first, Some(last), offset(first, -1), offset(last, 1)].into_iter().flatten().collect()
+    [inside_first, Some(last), offset(first, -1), offset(last, 1), Some(first)].into_iter().flatten().collect()
 }
 
 fn offset(ip: IpAddr, delta: i8) -> Option<IpAddr> {
@@ -269,16 +235,14 @@ mod tests {
     fn block_edges_lie_inside_then_just_outside() {
         let block: IpNet = "10.0.0.0/8".parse().unwrap();
         let edges: Vec<String> = block_edges(&block).iter().map(|ip| ip.to_string()).collect();
-        assert_eq!(edges, ["10.0.0.1", "10.255.255.255", "9.255.255.255", "11.0.0.0"]);
+        assert_eq!(edges, ["10.0.0.1", "10.255.255.255", "9.255.255.255", "11.0.0.0", "10.0.0.0"]);
         let host: IpNet = "fd00::1/128".parse().unwrap();
-        assert_eq!(block_edges(&host).len(), 4);
+        assert_eq!(block_edges(&host).len(), 5);
         assert_eq!(offset("0.0.0.0".parse().unwrap(), -1), None);
     }
 
     #[test]
-    fn float_neighbours_are_one_digit_finer() {
-        assert_eq!(around(Number::Float(80.5)), vec![80.5, 80.51, 80.49]);
-        assert_eq!(around(Number::Int(220)), vec![220.0, 221.0, 219.0]);
+    fn case_variants_differ_from_the_text() {
         assert_eq!(case_variants("Ward-7"), ["wARD-7", "WARD-7", "ward-7"]);
     }
 }

@@ -3,14 +3,14 @@
 //! misses: each literal of a positive flipped, and each tested field left out.
 //!
 //! A near miss solves "the positive's term with one literal changed, and the
-//! condition false" exactly: the changed term is joined with each term of the
-//! negated condition in turn until one is solvable. Every case is checked with
+//! condition false" exactly: the changed term alone, then joined with each term of
+//! the negated condition in turn, until the solved event falsifies the condition. Every case is checked with
 //! `ir::eval::matches` before it is kept.
 
 use super::candidates::Style;
 use super::dnf::{self, Literal, Term};
 use super::rng::Rng;
-use super::solve::{self, Assignment};
+use super::solve::{self, Assignment, Unsolved};
 use super::{describe, Case};
 use crate::ir::eval::matches;
 use crate::ir::{Cond, Test, TestOp};
@@ -24,12 +24,23 @@ pub struct StepCases {
     pub negatives: Vec<Case>,
     /// The solved terms of the positives, for threshold and sequence scenarios.
     pub witnesses: Vec<Assignment>,
+    /// Why each term without a positive has none.
+    pub unsolved: Vec<Unsolved>,
+    /// Whether every term of the condition was tried ([`dnf::MAX_TERMS`]).
+    pub every_term: bool,
 }
 
 pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, base_ms: i64) -> StepCases {
     let terms = dnf::terms(cond, true);
     let negated = dnf::terms(cond, false);
-    let mut out = StepCases { positives: Vec::new(), negatives: Vec::new(), witnesses: Vec::new() };
+    let every_term = dnf::count(cond, true) <= dnf::MAX_TERMS;
+    let mut out = StepCases {
+        positives: Vec::new(),
+        negatives: Vec::new(),
+        witnesses: Vec::new(),
+        unsolved: Vec::new(),
+        every_term,
+    };
     let mut solved_terms: Vec<&Term> = Vec::new();
     // Two cases are the same when they constrain the same fields to the same values.
     let mut seen: Vec<(Assignment, bool)> = Vec::new();
@@ -40,7 +51,14 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         }
     };
     for term in &terms {
-        let Some(assignment) = solve::solve(term, schema, Style::Plain, rng, base_ms) else { continue };
+        let lits: Vec<&Literal> = term.iter().collect();
+        let assignment = match solve::solve(&lits, schema, Style::Plain, rng, base_ms) {
+            Ok(assignment) => assignment,
+            Err(unsolved) => {
+                out.unsolved.push(unsolved);
+                continue;
+            }
+        };
         let event = solve::event(schema, &assignment, rng, base_ms);
         if !matches(cond, &event) {
             continue;
@@ -49,7 +67,7 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
         out.witnesses.push(assignment);
         solved_terms.push(term);
         if has_case_insensitive_text(term) {
-            if let Some(variant) = solve::solve(term, schema, Style::CaseVariant, rng, base_ms) {
+            if let Ok(variant) = solve::solve(&lits, schema, Style::CaseVariant, rng, base_ms) {
                 let event = solve::event(schema, &variant, rng, base_ms);
                 if matches(cond, &event) {
                     let label = format!("positive, other case: {}", describe::term(term));
@@ -60,9 +78,12 @@ pub fn step_cases(cond: &Cond, schema: &Schema, source: &str, rng: &mut Rng, bas
     }
     for term in solved_terms {
         for (changed, label) in near_miss_terms(term) {
-            let found = negated.iter().find_map(|neg| {
-                let joined: Term = changed.iter().chain(neg).cloned().collect();
-                let assignment = solve::solve(&joined, schema, Style::Plain, rng, base_ms)?;
+            // The changed term alone usually falsifies the condition already; else it
+            // is joined with each way the condition can be false.
+            let alone: &[Literal] = &[];
+            let found = std::iter::once(alone).chain(negated.iter().map(Vec::as_slice)).find_map(|neg| {
+                let joined: Vec<&Literal> = changed.iter().chain(neg).collect();
+                let assignment = solve::solve(&joined, schema, Style::Plain, rng, base_ms).ok()?;
                 let event = solve::event(schema, &assignment, rng, base_ms);
                 (!matches(cond, &event)).then_some((event, assignment))
             });

@@ -49,7 +49,15 @@ pub fn terms(cond: &Cond, positive: bool) -> Vec<Term> {
         (Cond::All(parts), true) | (Cond::Any(parts), false) => {
             let mut out: Vec<Term> = vec![Vec::new()];
             for part in parts {
-                let part_terms = terms(part, positive);
+                let mut part_terms = terms(part, positive);
+                if part_terms.len() == 1 {
+                    // One way: extend in place, so a long conjunction stays linear.
+                    let only = part_terms.pop().unwrap_or_default();
+                    for t in &mut out {
+                        t.extend(only.iter().cloned());
+                    }
+                    continue;
+                }
                 out = out
                     .iter()
                     .flat_map(|t| part_terms.iter().map(move |p| t.iter().chain(p).cloned().collect::<Term>()))
@@ -57,6 +65,21 @@ pub fn terms(cond: &Cond, positive: bool) -> Vec<Term> {
                     .collect();
             }
             out
+        }
+    }
+}
+
+/// How many conjunctions `terms` would give without the bound (saturating): more
+/// than [`MAX_TERMS`] means some ways were not tried. Linear in the condition.
+pub fn count(cond: &Cond, positive: bool) -> usize {
+    match (cond, positive) {
+        (Cond::Test(_), _) => 1,
+        (Cond::Not(inner), p) => count(inner, !p),
+        (Cond::Any(parts), true) | (Cond::All(parts), false) => {
+            parts.iter().fold(0usize, |n, part| n.saturating_add(count(part, positive)))
+        }
+        (Cond::All(parts), true) | (Cond::Any(parts), false) => {
+            parts.iter().fold(1usize, |n, part| n.saturating_mul(count(part, positive)))
         }
     }
 }

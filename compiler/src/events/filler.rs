@@ -3,7 +3,10 @@
 //! (`*.name` of a user or a host, `*.id`, hashes, paths, ports, ...).
 //!
 //! Invariant: every value is valid for its field (type, range, enum); variety comes
-//! only from the seeded [`Rng`].
+//! only from the seeded [`Rng`]. Numbers come from the field's declared `typical`
+//! span when it has one (inside its range), so that vital signs look like a
+//! patient's; `order` relations between fields are kept afterwards, per event
+//! ([`super::relations`]).
 
 use super::rng::Rng;
 use crate::ir::time;
@@ -19,11 +22,14 @@ pub fn value(field: &Field, rng: &mut Rng, base_ms: i64) -> Value {
     match &field.ty {
         FieldType::String => json!(text(&field.name, rng)),
         FieldType::Int => {
-            let (lo, hi) = int_range(field);
+            let (lo, hi) = match field.typical {
+                Some((lo, hi)) => (lo.ceil() as i64, hi.floor() as i64),
+                None => int_range(field),
+            };
             json!(rng.int_in(lo, hi))
         }
         FieldType::Float => {
-            let (lo, hi) = field.range.unwrap_or((0.0, 100.0));
+            let (lo, hi) = field.typical.or(field.range).unwrap_or((0.0, 100.0));
             let steps = ((hi - lo) * 100.0).clamp(0.0, 1e12) as i64;
             json!(round(lo + rng.int_in(0, steps) as f64 / 100.0, 2).clamp(lo, hi))
         }
@@ -34,8 +40,9 @@ pub fn value(field: &Field, rng: &mut Rng, base_ms: i64) -> Value {
     }
 }
 
-/// The integer bounds of a field: its declared range, else a plausible default.
-pub fn int_range(field: &Field) -> (i64, i64) {
+/// The integer bounds of filler for a field: its declared range, else a plausible
+/// default (filler only: candidates span the whole domain, see `numbers`).
+fn int_range(field: &Field) -> (i64, i64) {
     match field.range {
         Some((lo, hi)) => (lo.ceil() as i64, hi.floor() as i64),
         None if field.name.ends_with("port") => (1024, 65_535),
@@ -80,7 +87,7 @@ mod tests {
     use super::*;
 
     fn field(name: &str, ty: FieldType, range: Option<(f64, f64)>) -> Field {
-        Field { name: name.into(), ty, unit: None, range, description: None, span: Default::default() }
+        Field { name: name.into(), ty, unit: None, range, typical: None, description: None, span: Default::default() }
     }
 
     #[test]

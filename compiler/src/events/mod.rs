@@ -4,10 +4,11 @@
 //! | module | what |
 //! |---|---|
 //! | [`dnf`] | a condition as the ways it can be true (and false) |
-//! | [`candidates`], [`regex_sample`] | values per field, boundary and near-miss first |
-//! | [`solve`] | a conjunction of literals → field values → a whole event |
-//! | [`filler`] | realistic values for the other fields, valid for the schema |
+//! | [`candidates`], [`numbers`], [`regex_sample`] | values per field, boundary and near-miss first |
+//! | [`solve`], [`checks`] | a conjunction of literals → field values → a whole event |
+//! | [`filler`], [`relations`] | realistic values for the other fields, valid for the schema, related fields in order |
 //! | [`cases`] | one step: positives, case variants, near misses |
+//! | [`runs`] | compact scenarios: one event, a count, a spacing; expansion in time order |
 //! | [`scenarios`] | thresholds: event sets with the groups that fire |
 //! | [`sequences`] | sequences: event sets with the join keys that fire, threshold members as bursts |
 //! | [`rng`] | the seeded PRNG |
@@ -21,11 +22,16 @@
 
 mod candidates;
 mod cases;
+mod checks;
 mod describe;
 mod dnf;
 mod filler;
+mod numbers;
+mod proof;
 mod regex_sample;
+mod relations;
 mod rng;
+mod runs;
 mod scenarios;
 mod sequences;
 mod solve;
@@ -33,12 +39,18 @@ pub mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_domain;
+#[cfg(test)]
+mod tests_property;
 
+pub use runs::{Run, Vary};
 pub use scenarios::valid_for;
 
 use crate::diag::{Code, Diagnostic};
 use crate::ir::eval::GroupKey;
 use crate::ir::{Flow, Program, Step};
+use crate::source::Span;
 use rng::Rng;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -61,13 +73,14 @@ pub struct Case {
 }
 
 /// Events that together must make a threshold or sequence fire for `expected`
-/// groups (none: it must not fire).
+/// groups (none: it must not fire), described compactly: a threshold over a
+/// million events is one [`Run`] of a million copies. [`Scenario::events`] expands it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub label: String,
     pub expected: Vec<GroupKey>,
-    /// `(source schema, event)`, in time order.
-    pub events: Vec<(String, Value)>,
+    /// The runs of similar events; their expansion, merged by time, is the scenario.
+    pub runs: Vec<Run>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,27 +108,10 @@ pub struct ItemEvents {
 /// One line of an item's event file.
 pub struct Line<'a> {
     pub source: &'a str,
-    pub event: &'a Value,
+    pub event: Value,
     pub label: &'a str,
     /// Whether the rule must alert on (or with) this event.
     pub expect: bool,
-}
-
-impl ItemEvents {
-    /// Every event in file order: cases, or each scenario's events in turn.
-    pub fn lines(&self) -> Vec<Line<'_>> {
-        let cases =
-            self.cases.iter().map(|c| Line { source: &c.source, event: &c.event, label: &c.label, expect: c.expect });
-        let scenarios = self.scenarios.iter().flat_map(|s| {
-            s.events.iter().map(move |(source, event)| Line {
-                source,
-                event,
-                label: &s.label,
-                expect: !s.expected.is_empty(),
-            })
-        });
-        cases.chain(scenarios).collect()
-    }
 }
 
 #[derive(Debug, Default)]
@@ -141,7 +137,7 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
         let mut rng = Rng::for_item(seed, &format!("{}/{}", flow.id, step.id));
         let found = cases::step_cases(cond, schema, source, &mut rng, BASE_TIME_MS);
         let Some(witness) = found.witnesses.first() else {
-            out.diags.push(no_positive(step));
+            out.diags.push(no_positive(step, &found));
             continue;
         };
         let mut cases: Vec<Case> = found.positives.into_iter().chain(found.negatives).collect();
@@ -159,13 +155,11 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
         out.items.push(item(ItemKind::Step, cases, Vec::new(), Vec::new()));
         if let Some(threshold) = step.detection.threshold() {
             let input = scenarios::ThresholdInput { threshold, cond, schema, source, witness };
-            match scenarios::threshold(&input, &mut rng, BASE_TIME_MS) {
+            match scenarios::threshold_from(&input, &found.witnesses, &mut rng, BASE_TIME_MS) {
                 Ok(built) => out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes)),
-                Err(reason) => out.diags.push(
-                    Diagnostic::new(Code::NoScenario, format!("the threshold of step `{}` can never fire", step.id))
-                        .primary(step.span, "no events reach this threshold")
-                        .note(reason),
-                ),
+                Err(why) => {
+                    out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why))
+                }
             }
         }
         witnesses.insert(&step.id, witness.clone());
@@ -193,23 +187,92 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
                 scenarios: built.scenarios,
                 notes: built.notes,
             }),
-            Err(reason) => out.diags.push(
-                Diagnostic::new(Code::NoScenario, format!("the sequence `{}` can never fire", sequence.id))
-                    .primary(sequence.span, "no events complete this sequence")
-                    .note(reason),
-            ),
+            Err(why) => out.diags.push(no_scenario(&format!("the sequence `{}`", sequence.id), sequence.span, why)),
         }
     }
 }
 
-fn no_positive(step: &Step) -> Diagnostic {
+/// E0602 when no events can make `what` fire; W0604 or W0603 when the generator
+/// stopped at a bound or gave up.
+fn no_scenario(what: &str, span: Span, why: scenarios::NoScenario) -> Diagnostic {
+    match why {
+        scenarios::NoScenario::Proven(reason) => Diagnostic::new(Code::NoScenario, format!("{what} can never fire"))
+            .primary(span, "no events make this fire")
+            .note(reason),
+        scenarios::NoScenario::Beyond(reason) => Diagnostic::new(
+            Code::EventBound,
+            format!("no scenarios for {what}: they would exceed the generator's bounds"),
+        )
+        .primary(span, "the generator builds no scenario for this")
+        .note(reason)
+        .help("the rule is emitted as written; only its synthetic events are missing"),
+        scenarios::NoScenario::GaveUp(reason) => {
+            Diagnostic::new(Code::EventSearchGaveUp, format!("no scenarios for {what}: the generator found none"))
+                .primary(span, "no scenario found for this, and none proven impossible")
+                .note(reason)
+                .help("simplify the condition, or test this rule with events written by hand")
+        }
+    }
+}
+
+/// E0601 when every way the condition can be true is proven impossible; W0604
+/// when one needs more than the generator's bounds; W0603 when the search gave up.
+fn no_positive(step: &Step, found: &cases::StepCases) -> Diagnostic {
     let tests = step.detection.condition().map(|c| c.tests()).unwrap_or_default();
     let span = match (tests.first(), tests.last()) {
         (Some(first), Some(last)) => first.span.to(last.span),
         _ => step.span,
     };
-    Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
-        .primary(span, "no event the schema allows makes this true")
+    let reasons = |pick: fn(&proof::Why) -> Option<&String>| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for reason in found.unsolved.iter().filter_map(|u| pick(&u.why)) {
+            if !out.contains(reason) {
+                out.push(reason.clone());
+            }
+        }
+        out
+    };
+    let beyond = reasons(|w| if let proof::Why::Beyond(r) = w { Some(r) } else { None });
+    let undecided = reasons(|w| if let proof::Why::Undecided(r) = w { Some(r) } else { None });
+    let proven = reasons(|w| if let proof::Why::Proven(r) = w { Some(r) } else { None });
+    let with_notes = |mut diag: Diagnostic, notes: &[String]| {
+        for note in notes.iter().take(3) {
+            diag = diag.note(note.clone());
+        }
+        if notes.len() > 3 {
+            diag = diag.note(format!("and {} more", notes.len() - 3));
+        }
+        diag
+    };
+    if !beyond.is_empty() {
+        let diag = Diagnostic::new(
+            Code::EventBound,
+            format!("no events for step `{}`: they would exceed the generator's bounds", step.id),
+        )
+        .primary(span, "the generator builds no event for this");
+        return with_notes(diag, &beyond).help("the rule is emitted as written; only its synthetic events are missing");
+    }
+    if !found.every_term || !undecided.is_empty() {
+        let mut notes = undecided;
+        if !found.every_term {
+            let ways = dnf::count(step.detection.condition().expect("a step with cases has a condition"), true);
+            let ways = if ways == usize::MAX { "too many to count".to_string() } else { ways.to_string() };
+            notes.push(format!(
+                "the condition has {ways} ways to be true; the generator tries the first {}",
+                dnf::MAX_TERMS
+            ));
+        }
+        let diag = Diagnostic::new(
+            Code::EventSearchGaveUp,
+            format!("no events for step `{}`: the generator found none", step.id),
+        )
+        .primary(span, "no event found for this, and none proven impossible");
+        return with_notes(diag, &notes).help("simplify the condition, or test this step with events written by hand");
+    }
+    let diag =
+        Diagnostic::new(Code::NoPositiveEvent, format!("no valid event satisfies the detection of step `{}`", step.id))
+            .primary(span, "no event the schema allows makes this true");
+    with_notes(diag, &proven)
         .note("the schema allows declared types, ranges and enum values only")
         .help("look for comparisons that only hold outside a field's declared range (W0204), or text tests that exclude each other")
 }

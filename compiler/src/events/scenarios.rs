@@ -10,12 +10,13 @@
 //! (E0602); a negative one that cannot be built is left out with a note.
 
 use super::rng::Rng;
-use super::solve::{set_time, Assignment};
-use super::{filler, solve, Scenario};
-use crate::ir::eval::{group_key, matches, threshold_groups};
-use crate::ir::{Cond, Threshold};
+use super::solve::Assignment;
+use super::{filler, solve, Run, Scenario, Vary};
+use crate::ir::eval::{group_key, matches};
+use crate::ir::{Cond, Scalar, TestOp, Threshold};
 use crate::schema::{Field, FieldType, Schema};
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Scenarios of one item, and what could not be built.
 pub struct Built {
@@ -38,60 +39,136 @@ pub struct ThresholdInput<'a> {
     pub witness: &'a Assignment,
 }
 
-pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<Built, String> {
+/// The most events a `count` threshold scenario may have: it is described as runs,
+/// but `ir::eval` counts one hit per event to confirm it (32 bytes each).
+pub const MAX_THRESHOLD_EVENTS: u64 = 4_000_000;
+
+/// The most values a `distinct` threshold scenario may have: each one is a
+/// different event, built and checked on its own.
+pub const MAX_DISTINCT_VALUES: u64 = 100_000;
+
+/// Why a threshold or sequence has no scenario that fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoScenario {
+    /// No events can make it fire (E0602); the sentence says why.
+    Proven(String),
+    /// It needs more events than the generator's bounds (W0604).
+    Beyond(String),
+    /// The generator found none and cannot prove there is none (W0603).
+    GaveUp(String),
+}
+
+/// A threshold scenario before its runs get their times: `(label, runs, fires)`.
+type Plan = (String, Vec<Run>, bool);
+
+/// How many ways the condition is true [`threshold_from`] tries.
+const MAX_WITNESS_TRIES: usize = 8;
+
+/// [`threshold`] from the first witness (one way the condition is true, solved)
+/// that gives scenarios: the step's first, then, when the search gives up there
+/// (that way pins the distinct field, say), those that leave the distinct field
+/// free, then the others; at most [`MAX_WITNESS_TRIES`]. `input.witness` is
+/// replaced by each in turn. A proof or a bound is final: it holds for every way.
+pub fn threshold_from(
+    input: &ThresholdInput,
+    witnesses: &[Assignment],
+    rng: &mut Rng,
+    base_ms: i64,
+) -> Result<Built, NoScenario> {
+    let free = |w: &&Assignment| input.threshold.distinct.as_ref().is_none_or(|f| !w.contains_key(f));
+    let rest = || witnesses.iter().skip(1);
+    let order = witnesses.iter().take(1).chain(rest().filter(free)).chain(rest().filter(|w| !free(w)));
+    let mut first_gave_up = None;
+    for witness in order.take(MAX_WITNESS_TRIES) {
+        match threshold(&ThresholdInput { witness, ..*input }, rng, base_ms) {
+            Err(NoScenario::GaveUp(why)) => {
+                first_gave_up.get_or_insert(why);
+            }
+            done => return done,
+        }
+    }
+    Err(NoScenario::GaveUp(first_gave_up.unwrap_or_else(|| "the condition has no positive event".to_string())))
+}
+
+pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<Built, NoScenario> {
     let ThresholdInput { threshold, cond, schema, source, witness } = *input;
-    let min = usize::try_from(threshold.min).unwrap_or(usize::MAX).max(2);
-    if min > 10_000 {
-        return Err(format!("a threshold of {min} events is more than the generator builds (10000)"));
+    let min = threshold.min.max(2);
+    let (bound, what_bound) = match threshold.distinct {
+        Some(_) => (MAX_DISTINCT_VALUES, "distinct values"),
+        None => (MAX_THRESHOLD_EVENTS, "events"),
+    };
+    if min > bound {
+        return Err(NoScenario::Beyond(format!(
+            "the threshold needs {min} {what_bound}; the generator builds at most {bound}"
+        )));
     }
     let window = i64::try_from(threshold.window_ms).unwrap_or(i64::MAX / 8);
     let base = solve::event(schema, witness, rng, base_ms);
     let Some(key) = group_key(&base, &threshold.group_by) else {
-        return Err("the group-by fields are missing from every positive event".to_string());
+        return Err(NoScenario::GaveUp("the group-by fields are missing from the positive event".to_string()));
     };
     // Values of the distinct field, one per event, all different.
-    let distinct: Vec<Value> = match &threshold.distinct {
+    let distinct: Option<(&String, Vec<Value>)> = match &threshold.distinct {
         Some(field) => {
-            let values = variants(&base, field, min, cond, schema, rng);
-            if values.len() < min {
-                return Err(format!(
+            let count = usize::try_from(min).unwrap_or(usize::MAX);
+            let values = variants(&base, field, count, cond, schema, rng);
+            if values.len() < count {
+                let found = format!(
                     "only {} distinct value(s) of `{field}` satisfy the condition; the threshold needs {min}",
                     values.len()
-                ));
+                );
+                return Err(match super::proof::distinct_bound(cond, schema, field) {
+                    Some(most) if most < min => {
+                        NoScenario::Proven(format!("at most {most} distinct value(s) of `{field}` satisfy the condition; the threshold needs {min}"))
+                    }
+                    _ => NoScenario::GaveUp(found),
+                });
             }
-            values
+            Some((field, values))
         }
-        None => Vec::new(),
+        None => None,
     };
-    let with_value = |i: usize| {
-        let mut event = base.clone();
-        if let (Some(field), Some(v)) = (&threshold.distinct, distinct.get(i)) {
-            event[field.as_str()] = v.clone();
-        }
-        event
-    };
-    let mut plans: Vec<(String, Vec<Value>, Vec<i64>, bool)> = Vec::new();
+    let time_field = &schema.event_time_field().name;
+    // `count` events at `start`, `spacing` apart; with the distinct values from index
+    // `from`, every `every`-th (`repeat_first`: the last one is value 0 again).
+    let run =
+        |event: &Value, (from, every): (u64, u64), count: u64, (start, spacing): (i64, i64), repeat_first: bool| {
+            let vary = distinct.as_ref().map(|(field, values)| {
+                let mut picked: Vec<Value> =
+                    (0..count).map(|k| values[usize::try_from(from + k * every).unwrap_or(0)].clone()).collect();
+                if let (true, Some(last)) = (repeat_first, picked.last_mut()) {
+                    *last = values[0].clone();
+                }
+                Vary { field: field.to_string(), values: picked }
+            });
+            Run {
+                source: source.to_string(),
+                time_field: time_field.clone(),
+                event: event.clone(),
+                count,
+                start_ms: start,
+                spacing_ms: spacing,
+                vary,
+            }
+        };
     let what = if threshold.distinct.is_some() { "distinct values" } else { "events" };
-    let inside = (window - 1) / (min as i64 - 1);
-    let spread = (window + min as i64 - 2) / (min as i64 - 1);
-    let times = |step: i64, n: usize| (0..n as i64).map(|i| i * step).collect::<Vec<_>>();
-    plans.push((
+    let steps = i64::try_from(min - 1).unwrap_or(i64::MAX);
+    let inside = (window - 1) / steps;
+    let spread = window.saturating_add(steps - 1) / steps;
+    let mut plans: Vec<Plan> = vec![(
         format!("fires: {min} {what} within the window"),
-        (0..min).map(with_value).collect(),
-        times(inside, min),
+        vec![run(&base, (0, 1), min, (0, inside), false)],
         true,
-    ));
-    let below: Vec<Value> = match threshold.distinct {
+    )];
+    let below = match threshold.distinct {
         // The full count, but one value repeated: counting events would fire.
-        Some(_) => (0..min).map(|i| with_value(if i + 1 == min { 0 } else { i })).collect(),
-        None => (0..min - 1).map(with_value).collect(),
+        Some(_) => run(&base, (0, 1), min, (0, inside), true),
+        None => run(&base, (0, 1), min - 1, (0, inside), false),
     };
-    let n = below.len();
-    plans.push((format!("below: {} {what} within the window", min - 1), below, times(inside, n), false));
+    plans.push((format!("below: {} {what} within the window", min - 1), vec![below], false));
     plans.push((
         format!("spread: {min} {what} spanning the whole window"),
-        (0..min).map(with_value).collect(),
-        times(spread, min),
+        vec![run(&base, (0, 1), min, (0, spread), false)],
         false,
     ));
     let mut notes = Vec::new();
@@ -100,21 +177,14 @@ pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<
             let others = variants(&base, group_field, 2, cond, schema, rng);
             match others.get(1) {
                 Some(other) => {
-                    let events = (0..min)
-                        .map(|i| {
-                            let mut e = with_value(i);
-                            if i % 2 == 1 {
-                                e[group_field.as_str()] = other.clone();
-                            }
-                            e
-                        })
-                        .collect();
-                    plans.push((
-                        format!("split: {min} {what} over two values of `{group_field}`"),
-                        events,
-                        times(inside, min),
-                        false,
-                    ));
+                    // Even events keep the group, odd ones carry the other value.
+                    let mut moved = base.clone();
+                    moved[group_field.as_str()] = other.clone();
+                    let runs = vec![
+                        run(&base, (0, 2), min.div_ceil(2), (0, inside * 2), false),
+                        run(&moved, (1, 2), min / 2, (inside, inside * 2), false),
+                    ];
+                    plans.push((format!("split: {min} {what} over two values of `{group_field}`"), runs, false));
                 }
                 None => {
                     notes.push(format!("no second value of `{group_field}` satisfies the condition: no split scenario"))
@@ -123,24 +193,27 @@ pub fn threshold(input: &ThresholdInput, rng: &mut Rng, base_ms: i64) -> Result<
         }
         None => notes.push("no group-by fields: no split scenario".to_string()),
     }
-    let time_field = &schema.event_time_field().name;
     let mut scenarios = Vec::new();
-    for (k, (label, mut events, offsets, fires)) in plans.into_iter().enumerate() {
+    for (k, (label, mut runs, fires)) in plans.into_iter().enumerate() {
         let start = base_ms + k as i64 * stride(threshold.window_ms);
-        for (event, offset) in events.iter_mut().zip(&offsets) {
-            set_time(event, schema, start + offset);
+        for run in &mut runs {
+            run.start_ms += start;
         }
-        let refs: Vec<&Value> = events.iter().collect();
         let expected = if fires { vec![key.clone()] } else { Vec::new() };
-        if threshold_groups(threshold, cond, time_field, &refs) != expected {
+        let scenario = Scenario { label, expected, runs };
+        if super::runs::fired_groups(threshold, cond, &scenario) != scenario.expected {
             if fires {
-                return Err("the scenario that must fire does not, under the reference evaluator".to_string());
+                return Err(NoScenario::GaveUp(
+                    "the scenario that must fire does not, under the reference evaluator".to_string(),
+                ));
             }
-            notes.push(format!("scenario `{label}` left out: the reference evaluator does not agree with its design"));
+            notes.push(format!(
+                "scenario `{}` left out: the reference evaluator does not agree with its design",
+                scenario.label
+            ));
             continue;
         }
-        let events = events.into_iter().map(|e| (source.to_string(), e)).collect();
-        scenarios.push(Scenario { label, expected, events });
+        scenarios.push(scenario);
     }
     Ok(Built { scenarios, notes })
 }
@@ -162,18 +235,38 @@ pub(super) fn variants(
         candidates.extend(numbered(own.as_ref(), decl, i));
         candidates.push(filler::value(decl, rng, 0));
     }
-    // Another spelling is a distinct key, but the last resort: SIEMs differ on it.
-    if let Some(Value::String(s)) = &own {
-        candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
+    // The condition's own constants for the field (`t in ["a", "ab"]` allows only
+    // those), then other spellings: a distinct key, but the last resort, as SIEMs
+    // differ on it.
+    let constants: Vec<Value> = cond
+        .tests()
+        .into_iter()
+        .filter(|t| t.field == field)
+        .flat_map(|t| match &t.op {
+            TestOp::Eq(v) => std::slice::from_ref(v),
+            TestOp::OneOf(values) => values.as_slice(),
+            _ => &[],
+        })
+        .filter_map(|v| match v {
+            Scalar::Str(s) | Scalar::Enum(s) => Some(Value::String(s.clone())),
+            Scalar::Int(i) => Some(Value::from(*i)),
+            _ => None,
+        })
+        .collect();
+    candidates.extend(constants.iter().cloned());
+    for v in own.iter().chain(&constants) {
+        if let Value::String(s) = v {
+            candidates.extend(super::candidates::case_variants(s).into_iter().map(Value::String));
+        }
     }
     let mut out: Vec<Value> = Vec::new();
-    let mut keys: Vec<Vec<String>> = Vec::new();
+    let mut keys: HashSet<Vec<String>> = HashSet::new();
+    let mut probe = event.clone();
     for v in candidates {
-        let mut probe = event.clone();
         probe[field] = v.clone();
         let Some(key) = group_key(&probe, &[field.to_string()]) else { continue };
-        if valid_for(decl, &v) && matches(cond, &probe) && !keys.contains(&key) {
-            keys.push(key);
+        if !keys.contains(&key) && valid_for(decl, &v) && matches(cond, &probe) {
+            keys.insert(key);
             out.push(v);
             if out.len() == count {
                 break;
@@ -206,12 +299,14 @@ fn numbered(own: Option<&Value>, decl: &Field, i: usize) -> Vec<Value> {
             out
         }
         Some(Value::Number(n)) => {
-            let step = if decl.ty == FieldType::Int {
-                Value::from(n.as_i64().unwrap_or(0) + i as i64)
+            if decl.ty == FieldType::Int {
+                // Counted up, or down where up would pass i64::MAX.
+                let own = n.as_i64().unwrap_or(0);
+                let i = i64::try_from(i).unwrap_or(i64::MAX);
+                own.checked_add(i).or_else(|| own.checked_sub(i)).map(Value::from).into_iter().collect()
             } else {
-                Value::from(n.as_f64().unwrap_or(0.0) + i as f64 * 0.01)
-            };
-            vec![step]
+                vec![Value::from(n.as_f64().unwrap_or(0.0) + i as f64 * 0.01)]
+            }
         }
         _ => Vec::new(),
     }

@@ -18,13 +18,18 @@
 //! with a note.
 
 use super::rng::Rng;
-use super::scenarios::{stride, valid_for, variants, Built};
+use super::runs::{self, Run};
+use super::scenarios::{stride, valid_for, variants, Built, NoScenario};
 use super::solve::{self, set_time, Assignment};
 use super::{candidates, filler, Scenario};
 use crate::ir::eval::{group_key, matches, sequence_groups, SequenceMember, SourcedEvent};
-use crate::ir::{Occurrence, Sequence, Step, Threshold};
+use crate::ir::{Cond, Occurrence, Sequence, Step, Threshold};
 use crate::schema::Schema;
 use serde_json::Value;
+
+/// The most events a threshold member contributes to a sequence scenario (W0604
+/// beyond): sequence scenarios are confirmed by `ir::eval` event by event.
+pub const MAX_BURST: usize = 10_000;
 
 /// One sequence member: its step, how it joins, its schema and a solved positive.
 pub struct Member<'a> {
@@ -45,25 +50,39 @@ struct Burst<'a> {
 }
 
 impl<'a> Burst<'a> {
-    fn new(member: &Member<'a>, base: &Value, rng: &mut Rng) -> Result<Burst<'a>, String> {
+    fn new(member: &Member<'a>, base: &Value, rng: &mut Rng) -> Result<Burst<'a>, NoScenario> {
         let threshold = match (member.occurrence, member.step.detection.threshold()) {
             (Occurrence::Threshold, Some(threshold)) => threshold,
             _ => return Ok(Burst { events: vec![base.clone()], spacing: 0, threshold: None }),
         };
         let min = usize::try_from(threshold.min).unwrap_or(usize::MAX).max(2);
-        if min > 10_000 {
-            return Err(format!("a threshold of {min} events is more than the generator builds (10000)"));
+        if min > MAX_BURST {
+            return Err(NoScenario::Beyond(format!(
+                "the threshold of `{}` needs {min} events; inside a sequence the generator builds at most {MAX_BURST}",
+                member.step.id
+            )));
         }
         let events = match &threshold.distinct {
             Some(field) => {
-                let cond = member.step.detection.condition().ok_or("the step has no condition")?;
+                let cond = member
+                    .step
+                    .detection
+                    .condition()
+                    .ok_or_else(|| NoScenario::GaveUp("the step has no condition".into()))?;
                 let values = variants(base, field, min, cond, member.schema, rng);
                 if values.len() < min {
-                    return Err(format!(
+                    let found = format!(
                         "only {} distinct value(s) of `{field}` satisfy `{}`; its threshold needs {min}",
                         values.len(),
                         member.step.id
-                    ));
+                    );
+                    return Err(match super::proof::distinct_bound(cond, member.schema, field) {
+                        Some(most) if most < min as u64 => NoScenario::Proven(format!(
+                            "at most {most} distinct value(s) of `{field}` satisfy `{}`; its threshold needs {min}",
+                            member.step.id
+                        )),
+                        _ => NoScenario::GaveUp(found),
+                    });
                 }
                 values
                     .into_iter()
@@ -101,20 +120,28 @@ struct Plan {
     fires: bool,
 }
 
-pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms: i64) -> Result<Built, String> {
+pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms: i64) -> Result<Built, NoScenario> {
     let mut bases: Vec<Value> = members.iter().map(|m| solve::event(m.schema, m.witness, rng, base_ms)).collect();
     let key_count = members.first().map_or(0, |m| m.keys.len());
     // One value per key position that every member's condition accepts.
     for pos in 0..key_count {
         let value = join_values(members, &bases, pos, 0, rng).into_iter().next().ok_or_else(|| {
-            format!("no value of the join key `{}` satisfies every step of the sequence", members[0].keys[pos])
+            let why =
+                format!("no value of the join key `{}` satisfies every step of the sequence", members[0].keys[pos]);
+            let pins: Option<Vec<(&Cond, &str)>> =
+                members.iter().map(|m| Some((m.step.detection.condition()?, m.keys[pos].as_str()))).collect();
+            if pins.is_some_and(|pins| super::proof::join_key_pinned_apart(&pins)) {
+                NoScenario::Proven(format!("{why}: each step pins it to other values"))
+            } else {
+                NoScenario::GaveUp(why)
+            }
         })?;
         for (member, base) in members.iter().zip(bases.iter_mut()) {
             base[member.keys[pos].as_str()] = value.clone();
         }
     }
     let Some(key) = group_key(&bases[0], members[0].keys) else {
-        return Err("the join keys are missing from the first step's events".to_string());
+        return Err(NoScenario::GaveUp("the join keys are missing from the first step's events".to_string()));
     };
     keep_apart(members, &mut bases, rng, base_ms);
     let bursts: Vec<Burst> =
@@ -184,15 +211,20 @@ pub fn sequence(sequence: &Sequence, members: &[Member], rng: &mut Rng, base_ms:
         let expected = if fires { vec![key.clone()] } else { Vec::new() };
         if sequence_groups(sequence, &seq_members, &sourced) != expected {
             if fires {
-                return Err("the scenario that must fire does not, under the reference evaluator".to_string());
+                return Err(NoScenario::GaveUp(
+                    "the scenario that must fire does not, under the reference evaluator".to_string(),
+                ));
             }
             notes.push(format!("scenario `{label}` left out: the reference evaluator does not agree with its design"));
             continue;
         }
         // Events in time order, as a SIEM would receive them.
         placed.sort_by_key(|(_, _, offset)| *offset);
-        let events = placed.into_iter().map(|(m, e, _)| (sources[m].to_string(), e)).collect();
-        scenarios.push(Scenario { label, expected, events });
+        let events = placed.into_iter().map(|(m, e, offset)| {
+            let time_field = &members[m].schema.event_time_field().name;
+            Run::single(sources[m], time_field, e, start + offset)
+        });
+        scenarios.push(Scenario { label, expected, runs: runs::merge_copies(events) });
     }
     Ok(Built { scenarios, notes })
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use std::path::PathBuf;
 
 fn field(name: &str, ty: FieldType, range: Option<(f64, f64)>) -> Field {
-    Field { name: name.into(), ty, unit: None, range, description: None, span: Span::default() }
+    Field { name: name.into(), ty, unit: None, range, typical: None, description: None, span: Span::default() }
 }
 
 fn schema() -> Schema {
@@ -31,6 +31,7 @@ fn schema() -> Schema {
             field("k", FieldType::Enum(vec!["ecg".into(), "eeg".into(), "bp".into()]), None),
         ],
         event_time: 0,
+        orders: Vec::new(),
         span: Span::default(),
     }
 }
@@ -319,7 +320,7 @@ fn fixture_scenarios_fire_and_stay_quiet_as_designed() {
     assert_eq!(labels("login_then_flood"), ["fires", "reversed", "past the window", "other keys"]);
     let events_of = |id: &str, label: &str| {
         let item = generated.items.iter().find(|i| i.item == id && i.kind != ItemKind::Step).expect(id);
-        item.scenarios.iter().find(|s| s.label.starts_with(label)).map(|s| s.events.len()).expect(label)
+        item.scenarios.iter().find(|s| s.label.starts_with(label)).map(|s| s.event_count()).expect(label)
     };
     assert_eq!(events_of("login_then_flood", "fires"), 2);
     // A threshold member: its minimum of events, one fewer, completing after the next
@@ -334,7 +335,7 @@ fn fixture_scenarios_fire_and_stay_quiet_as_designed() {
     assert_eq!(events_of("flood_then_eq", "below"), 21, "20 packets: one short");
     assert_eq!(events_of("login_then_spread", "fires"), 6, "the login and 5 distinct devices");
     let flood = generated.items.iter().find(|i| i.item == "flood" && i.kind == ItemKind::Threshold).expect("flood");
-    let counts: Vec<usize> = flood.scenarios.iter().map(|s| s.events.len()).collect();
+    let counts: Vec<u64> = flood.scenarios.iter().map(|s| s.event_count()).collect();
     assert_eq!(counts, [21, 20, 21, 21], "count > 20: fires at 21, not at 20, nor spread or split");
 }
 

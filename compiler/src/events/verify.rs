@@ -6,8 +6,8 @@
 //! only fails when the generator has a bug; other engines (sigma-rust, in
 //! `scalpel_driver::engines`) are the second opinion.
 
-use super::{ItemEvents, ItemKind};
-use crate::ir::eval::{matches, sequence_groups, threshold_groups, SequenceMember, SourcedEvent};
+use super::{ItemEvents, ItemKind, Scenario};
+use crate::ir::eval::{matches, sequence_groups, SequenceMember, SourcedEvent};
 use crate::ir::Program;
 use serde_json::Value;
 
@@ -19,6 +19,7 @@ pub struct Failure {
     pub label: String,
     pub expected: String,
     pub got: String,
+    /// The case's event, or the scenario's first [`MAX_FAILURE_EVENTS`] events.
     pub events: Vec<Value>,
 }
 
@@ -64,16 +65,20 @@ pub fn reference(program: &Program, item: &ItemEvents) -> Outcome {
             ) else {
                 return out;
             };
+            // Every event of a threshold scenario has the step's source and time field.
             let time_field = &schema.event_time_field().name;
-            scenarios(item, &mut out, |events| {
-                let refs: Vec<&Value> = events.iter().map(|(_, e)| e).collect();
-                threshold_groups(threshold, cond, time_field, &refs)
+            scenarios(item, &mut out, |scenario| {
+                if scenario.runs.iter().any(|r| r.time_field != *time_field) {
+                    return Vec::new();
+                }
+                super::runs::fired_groups(threshold, cond, scenario)
             });
         }
         ItemKind::Sequence => {
             let Some(sequence) = flow.sequences.iter().find(|s| s.id == item.item) else { return out };
             let Some(members) = SequenceMember::of(program, flow, sequence) else { return out };
-            scenarios(item, &mut out, |events| {
+            scenarios(item, &mut out, |scenario| {
+                let events: Vec<(&str, Value)> = scenario.events().collect();
                 let sourced: Vec<SourcedEvent> =
                     events.iter().map(|(source, event)| SourcedEvent { source, event }).collect();
                 sequence_groups(sequence, &members, &sourced)
@@ -83,21 +88,25 @@ pub fn reference(program: &Program, item: &ItemEvents) -> Outcome {
     out
 }
 
-fn scenarios(item: &ItemEvents, out: &mut Outcome, fired: impl Fn(&[(String, Value)]) -> Vec<Vec<String>>) {
+/// Scenario events a [`Failure`] carries at most: enough to read, bounded however
+/// large the scenario.
+pub const MAX_FAILURE_EVENTS: usize = 1000;
+
+fn scenarios(item: &ItemEvents, out: &mut Outcome, fired: impl Fn(&Scenario) -> Vec<Vec<String>>) {
     let mut line = item.cases.len() + 1;
     for scenario in &item.scenarios {
         out.checked += 1;
-        let got = fired(&scenario.events);
+        let got = fired(scenario);
         if got != scenario.expected {
             out.failures.push(Failure {
                 line,
                 label: scenario.label.clone(),
                 expected: groups(&scenario.expected),
                 got: groups(&got),
-                events: scenario.events.iter().map(|(_, e)| e.clone()).collect(),
+                events: scenario.events().take(MAX_FAILURE_EVENTS).map(|(_, e)| e).collect(),
             });
         }
-        line += scenario.events.len();
+        line += usize::try_from(scenario.event_count()).unwrap_or(usize::MAX);
     }
 }
 

@@ -62,7 +62,12 @@ pub fn typed<'a>(ty: &FieldType, value: &'a Value) -> Option<Typed<'a>> {
 }
 
 pub fn test_matches(test: &Test, event: &Value) -> bool {
-    let Some(value) = lookup(event, &test.field).and_then(|v| typed(&test.ty, v)) else {
+    lookup(event, &test.field).is_some_and(|v| value_matches(test, v))
+}
+
+/// Whether the field's value (already looked up) passes the test.
+pub fn value_matches(test: &Test, value: &Value) -> bool {
+    let Some(value) = typed(&test.ty, value) else {
         return false;
     };
     match &test.op {
@@ -110,18 +115,42 @@ fn scalar_eq(value: &Typed, scalar: &Scalar, cased: bool) -> bool {
 pub fn text_eq(value: &str, wanted: &str, cased: bool) -> bool {
     if cased {
         value == wanted
+    } else if value.is_ascii() && wanted.is_ascii() {
+        // The same answer without allocating: ASCII lower-cases byte by byte.
+        value.eq_ignore_ascii_case(wanted)
     } else {
         value == wanted || value.to_lowercase() == wanted.to_lowercase()
     }
 }
 
 pub fn text_matches(kind: TextKind, value: &str, wanted: &str, cased: bool) -> bool {
-    let (value, wanted) =
-        if cased { (value.to_string(), wanted.to_string()) } else { (value.to_lowercase(), wanted.to_lowercase()) };
+    if !cased && value.is_ascii() && wanted.is_ascii() {
+        return ascii_text_matches(kind, value.as_bytes(), wanted.as_bytes());
+    }
+    let folded;
+    let (value, wanted) = if cased {
+        (value, wanted)
+    } else {
+        folded = (value.to_lowercase(), wanted.to_lowercase());
+        (folded.0.as_str(), folded.1.as_str())
+    };
     match kind {
-        TextKind::Contains => value.contains(&wanted),
-        TextKind::StartsWith => value.starts_with(&wanted),
-        TextKind::EndsWith => value.ends_with(&wanted),
+        TextKind::Contains => value.contains(wanted),
+        TextKind::StartsWith => value.starts_with(wanted),
+        TextKind::EndsWith => value.ends_with(wanted),
+    }
+}
+
+/// [`text_matches`] ignoring case for ASCII text, without allocating: ASCII
+/// lower-cases byte by byte, so this is the same answer.
+fn ascii_text_matches(kind: TextKind, value: &[u8], wanted: &[u8]) -> bool {
+    if wanted.len() > value.len() {
+        return false;
+    }
+    match kind {
+        TextKind::Contains => wanted.is_empty() || value.windows(wanted.len()).any(|w| w.eq_ignore_ascii_case(wanted)),
+        TextKind::StartsWith => value[..wanted.len()].eq_ignore_ascii_case(wanted),
+        TextKind::EndsWith => value[value.len() - wanted.len()..].eq_ignore_ascii_case(wanted),
     }
 }
 
@@ -214,18 +243,44 @@ pub fn threshold_completions(
     events: &[&Value],
 ) -> BTreeMap<GroupKey, Vec<i64>> {
     let mut groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>> = BTreeMap::new();
-    for event in events.iter().filter(|e| matches(cond, e)) {
-        let Some(t) = lookup(event, time_field).and_then(time::millis) else { continue };
-        let Some(key) = group_key(event, &threshold.group_by) else { continue };
-        let distinct = match &threshold.distinct {
-            Some(field) => match lookup(event, field).and_then(key_text) {
-                Some(v) => Some(v),
-                None => continue,
-            },
-            None => None,
-        };
-        groups.entry(key).or_default().push((t, distinct));
+    for event in events {
+        if let Some(hit) = threshold_hit(threshold, cond, time_field, event) {
+            groups.entry(hit.key).or_default().push((hit.time, hit.distinct));
+        }
     }
+    group_completions(threshold, groups)
+}
+
+/// What one event contributes to a threshold: its group, time and counted value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdHit {
+    pub key: GroupKey,
+    pub time: i64,
+    /// The `distinct` field's canonical text (`None` when counting events).
+    pub distinct: Option<String>,
+}
+
+/// The event's contribution to `threshold`, or `None` when it does not count: it
+/// does not match, or lacks its time, a group field or the `distinct` field.
+pub fn threshold_hit(threshold: &Threshold, cond: &Cond, time_field: &str, event: &Value) -> Option<ThresholdHit> {
+    if !matches(cond, event) {
+        return None;
+    }
+    let time = lookup(event, time_field).and_then(time::millis)?;
+    let key = group_key(event, &threshold.group_by)?;
+    let distinct = match &threshold.distinct {
+        Some(field) => Some(lookup(event, field).and_then(key_text)?),
+        None => None,
+    };
+    Some(ThresholdHit { key, time, distinct })
+}
+
+/// [`threshold_completions`] from the hits of each group (`(time, distinct)`, any
+/// order), for callers that know many events share a hit but its time.
+pub fn group_completions(
+    threshold: &Threshold,
+    groups: BTreeMap<GroupKey, Vec<(i64, Option<String>)>>,
+) -> BTreeMap<GroupKey, Vec<i64>> {
     let window = i64::try_from(threshold.window_ms).unwrap_or(i64::MAX);
     groups
         .into_iter()

@@ -695,3 +695,23 @@ mod properties {
         test("g", FieldType::String, TestOp::Exists)
     }
 }
+
+proptest::proptest! {
+    /// The allocation-free ASCII paths of text equality and substring tests give
+    /// the answers of lower-casing both sides (the definition).
+    #[test]
+    fn ascii_fast_paths_agree_with_lower_casing(value in "[a-cA-C_K\u{212A}]{0,6}", wanted in "[a-cA-C_kK]{0,3}") {
+        let reference = |kind: TextKind| {
+            let (v, w) = (value.to_lowercase(), wanted.to_lowercase());
+            match kind {
+                TextKind::Contains => v.contains(&w),
+                TextKind::StartsWith => v.starts_with(&w),
+                TextKind::EndsWith => v.ends_with(&w),
+            }
+        };
+        for kind in [TextKind::Contains, TextKind::StartsWith, TextKind::EndsWith] {
+            proptest::prop_assert_eq!(text_matches(kind, &value, &wanted, false), reference(kind), "{:?}", kind);
+        }
+        proptest::prop_assert_eq!(text_eq(&value, &wanted, false), value.to_lowercase() == wanted.to_lowercase());
+    }
+}

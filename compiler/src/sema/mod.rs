@@ -9,6 +9,7 @@ mod cond;
 mod flows;
 mod ids;
 mod occurrence;
+mod relations;
 mod satisfiable;
 mod schemas;
 mod techniques;

@@ -1,5 +1,6 @@
 //! Schema declarations → [`Schema`] values, with their own checks
-//! (duplicate names and fields, types, enum values, ranges, event time).
+//! (duplicate names and fields, types, enum values, ranges, event time; typical
+//! spans and `order` relations in [`super::relations`]).
 //!
 //! A declaration that is reported broken stays *known*: a schema without a usable
 //! event time, or one that did not parse, is remembered by name, and a field whose
@@ -7,6 +8,7 @@
 //! [`Schemas::lookup`] and [`Schemas::is_broken_field`] and stay silent on what is
 //! already reported, so one mistake gives one error (the poison-value model).
 
+use super::relations;
 use crate::diag::{suggest, Code, Diagnostic, Diagnostics};
 use crate::schema::{Field, FieldType, Schema};
 use crate::source::FileId;
@@ -115,6 +117,7 @@ fn lower_schema(
             continue;
         };
         let range = f.range.as_ref().and_then(|r| lower_range(r, &ty, diags));
+        let typical = f.typical.as_ref().and_then(|t| relations::lower_typical(t, &ty, range, diags));
         if let Some(marker) = f.event_time {
             if ty != FieldType::Timestamp {
                 misplaced_marker = true;
@@ -135,6 +138,7 @@ fn lower_schema(
             ty,
             unit: f.unit.as_ref().map(|u| u.value.clone()),
             range,
+            typical,
             description: f.description.as_ref().map(|d| d.value.clone()),
             span: f.name.span,
         });
@@ -171,11 +175,15 @@ fn lower_schema(
             return None;
         }
     };
+    let schema_name = decl.name.name.clone();
+    let broken = |field: &str| broken_fields.contains(&(schema_name.clone(), field.to_string()));
+    let orders = relations::lower_orders(decl, &fields, &broken, diags);
     Some(Schema {
         name: decl.name.name.clone(),
         description: decl.description.as_ref().map(|d| d.value.clone()),
         fields,
         event_time,
+        orders,
         span: decl.name.span,
     })
 }

@@ -35,6 +35,18 @@ pub struct Schema {
     pub name: Ident,
     pub description: Option<Text>,
     pub fields: Vec<Field>,
+    /// `order` declarations, in source order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderDecl>,
+    pub span: Span,
+}
+
+/// `order a < b <= c`: `fields` in the order written, `strict[i]` for the operator
+/// between `fields[i]` and `fields[i + 1]` (`<` is strict, `<=` not).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderDecl {
+    pub fields: Vec<Ident>,
+    pub strict: Vec<bool>,
     pub span: Span,
 }
 
@@ -44,6 +56,9 @@ pub struct Field {
     pub ty: TypeExpr,
     pub unit: Option<Text>,
     pub range: Option<RangeDecl>,
+    /// `typical lo..hi`: where most values lie (synthetic events draw filler there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typical: Option<RangeDecl>,
     /// Span of the `event_time` marker, when present.
     pub event_time: Option<Span>,
     pub description: Option<Text>,

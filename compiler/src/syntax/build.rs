@@ -73,6 +73,8 @@ fn is_token(rule: Rule) -> bool {
             | kw_by
             | kw_unit
             | kw_range
+            | kw_typical
+            | kw_order
             | kw_event_time
             | kw_enum
             | kw_and
@@ -107,15 +109,31 @@ impl Builder<'_> {
         let mut name = None;
         let mut description = None;
         let mut fields = Vec::new();
+        let mut orders = Vec::new();
         for child in children(pair) {
             match child.as_rule() {
                 Rule::ident => name = Some(self.ident(child)),
                 Rule::string => description = Some(self.text(child)),
                 Rule::field => fields.push(self.field(child)),
+                Rule::order_decl => orders.push(self.order(child)),
                 _ => {}
             }
         }
-        Schema { name: name.unwrap_or_else(|| missing(span)), description, fields, span }
+        Schema { name: name.unwrap_or_else(|| missing(span)), description, fields, orders, span }
+    }
+
+    fn order(&mut self, pair: P) -> OrderDecl {
+        let span = self.span(&pair);
+        let mut fields = Vec::new();
+        let mut strict = Vec::new();
+        for child in children(pair) {
+            match child.as_rule() {
+                Rule::field_name => fields.push(self.ident(child)),
+                Rule::order_op => strict.push(child.as_str() == "<"),
+                _ => {}
+            }
+        }
+        OrderDecl { fields, strict, span }
     }
 
     fn field(&mut self, pair: P) -> Field {
@@ -125,6 +143,7 @@ impl Builder<'_> {
             ty: TypeExpr::Named(missing(span)),
             unit: None,
             range: None,
+            typical: None,
             event_time: None,
             description: None,
             span,
@@ -135,6 +154,7 @@ impl Builder<'_> {
                 Rule::field_type => field.ty = self.field_type(child),
                 Rule::unit_attr => field.unit = children(child).next().map(|s| self.text(s)),
                 Rule::range_attr => field.range = Some(self.range(child)),
+                Rule::typical_attr => field.typical = Some(self.range(child)),
                 Rule::event_time_attr => field.event_time = Some(self.span(&child)),
                 Rule::string => field.description = Some(self.text(child)),
                 _ => {}

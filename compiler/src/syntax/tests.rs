@@ -58,6 +58,23 @@ fn schema_declaration() {
 }
 
 #[test]
+fn schema_typical_spans_and_orders() {
+    // `order` starts a relation only when a field name and `<`/`<=` follow: fields
+    // named `order` and `order.id` stay fields.
+    snapshot!(
+        "schema_relations",
+        r#"schema vitals {
+    time timestamp event_time
+    bp.systolic int range 0..300 typical 100..140 "systolic"
+    bp.diastolic int typical 60..90
+    order int
+    order.id string
+    order bp.diastolic < bp.mean <= bp.systolic
+}"#
+    );
+}
+
+#[test]
 fn flow_with_steps_thresholds_and_sequences() {
     snapshot!("flow", FLOW);
 }

@@ -246,8 +246,9 @@ fn failure_witness(which: Which, item: &ItemEvents, kind: ItemKind, failure: &Fa
         _ => {
             let mut line = item.cases.len() + 1;
             item.scenarios.iter().find_map(|s| {
-                let found = (line == failure.line).then(|| s.events.clone());
-                line += s.events.len();
+                let found = (line == failure.line)
+                    .then(|| s.events().map(|(source, event)| (source.to_string(), event)).collect());
+                line += usize::try_from(s.event_count()).unwrap_or(usize::MAX);
                 found
             })
         }

@@ -17,11 +17,11 @@ pub fn write(item: &ItemEvents, names: &Names) -> Vec<(String, String)> {
     let kql = &names.settings.kql;
     let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for line in item.lines() {
-        let mut row = super::renamed(line.event, |f| kql.column(f));
+        let mut row = super::renamed(&line.event, |f| kql.column(f));
         if let Some(field) = names.time_field(line.source) {
             row.remove(&kql.column(field));
         }
-        if let Some(ms) = names.millis(line.source, line.event) {
+        if let Some(ms) = names.millis(line.source, &line.event) {
             row.insert("TimeGenerated".into(), json!(time::format_rfc3339(ms)));
         }
         tables.entry(kql.table(line.source)).or_default().push(Value::Object(row).to_string());

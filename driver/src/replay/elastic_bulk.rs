@@ -22,8 +22,8 @@ pub fn write(item: &ItemEvents, names: &Names) -> String {
     let mut text = String::new();
     for line in item.lines() {
         let schema = names.program.schema(line.source);
-        let mut doc = super::renamed(line.event, |f| elastic.field(schema, f));
-        if let Some(ms) = names.millis(line.source, line.event) {
+        let mut doc = super::renamed(&line.event, |f| elastic.field(schema, f));
+        if let Some(ms) = names.millis(line.source, &line.event) {
             doc.insert("@timestamp".into(), json!(time::format_rfc3339(ms)));
         }
         doc.insert("event.dataset".into(), json!(elastic.dataset(line.source)));

@@ -84,7 +84,7 @@ fn manifest(items: &[ItemEvents]) -> String {
     let entries: Vec<Value> = items
         .iter()
         .map(|item| {
-            let lines = item.lines();
+            let (events, expect_true) = item.line_counts();
             json!({
                 "flow": item.flow,
                 "item": item.item,
@@ -94,14 +94,14 @@ fn manifest(items: &[ItemEvents]) -> String {
                     ItemKind::Sequence => "sequence",
                 },
                 "file": format!("{}.jsonl", stem(item)),
-                "events": lines.len(),
-                "expect_true": lines.iter().filter(|l| l.expect).count(),
+                "events": events,
+                "expect_true": expect_true,
                 "positives": item.cases.iter().filter(|c| c.expect).count(),
                 "negatives": item.cases.iter().filter(|c| !c.expect).count(),
                 "scenarios": item.scenarios.iter().map(|s| json!({
                     "label": s.label,
                     "fires_for": s.expected,
-                    "events": s.events.len(),
+                    "events": s.event_count(),
                 })).collect::<Vec<_>>(),
                 "notes": item.notes,
             })

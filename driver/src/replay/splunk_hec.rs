@@ -14,8 +14,8 @@ pub fn write(item: &ItemEvents, names: &Names) -> String {
     let splunk = &names.settings.splunk;
     let mut text = String::new();
     for line in item.lines() {
-        let event = super::renamed(line.event, |f| splunk.field(f).to_string());
-        let time = names.millis(line.source, line.event).map_or(Value::Null, |ms| json!(ms as f64 / 1000.0));
+        let event = super::renamed(&line.event, |f| splunk.field(f).to_string());
+        let time = names.millis(line.source, &line.event).map_or(Value::Null, |ms| json!(ms as f64 / 1000.0));
         let object = json!({
             "time": time,
             "index": splunk.index,
