@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Conformance stage: every artifact of `scalpel build detections/`, checked by engines nobody on
-this project wrote, on the synthetic events whose answer our reference evaluator knows.
+this project wrote, on the synthetic events (`scalpel events`, into the build's `events/`) whose
+answer our reference evaluator knows.
 
 usage: python3 .ci/conformance/run.py [--oracles DIR] [--out DIR] [--scalpel CMD]
 
@@ -54,6 +55,8 @@ def main():
     # with quotes, backslashes, wildcards, pipes, newlines and non-ASCII letters.
     for tree, build in [("detections", out / "build"), ("targets/tests/fixtures/tree", out / "fixture")]:
         quiet(scalpel + ["build", tree, "--out", str(build)])
+        # The rules' events, where the checks look for them (`events/` of the build).
+        quiet(scalpel + ["events", tree, "--out", str(build / "events")])
         quiet(scalpel + ["build", tree, "--target", "elastic", "--elastic-language", "lucene",
                          "--out", str(build / "lucene")])
         if tree == "detections":

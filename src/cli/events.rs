@@ -1,11 +1,14 @@
 //! `scalpel events`: front end, then the synthetic test events of every rule,
 //! written like `scalpel build` writes rules (producer `events`; see
-//! [`scalpel_driver::out_dir`]).
+//! [`scalpel_driver::out_dir`]). `build --events` writes the same files through
+//! [`files`].
 
 use super::output::errln;
 use super::report::{self, Reporter};
 use super::{EventsArgs, MessageFormat};
 use scalpel_compiler::events::{self, ItemEvents};
+use scalpel_compiler::diag::Diagnostics;
+use scalpel_compiler::ir::Program;
 use scalpel_compiler::project;
 use scalpel_compiler::visible::visible;
 use scalpel_driver::out_dir::{self, Destination, Producer};
@@ -24,19 +27,14 @@ pub fn run(args: EventsArgs) -> ExitCode {
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         match Settings::for_project(&compiled.project).1 {
             Ok(settings) => {
-                let generated = events::generate(program, args.seed);
-                generated.diags.into_iter().for_each(|d| diags.push(d));
-                // Denied warnings are errors from here on: nothing is written.
-                diags = reporter.apply(diags);
-                if !diags.has_errors() {
-                    let files = replay::files(&generated.items, program, &settings);
-                    let producers = [Producer { name: "events".to_string(), files }];
+                if let Some(files) = files(program, &settings, args.seed, &reporter, &mut diags) {
+                    let producers = [Producer { name: "events".to_string(), files: files.files }];
                     let inputs = &compiled.project.inputs;
                     let destination = Destination { out: &args.out, inputs, force: args.force };
                     match out_dir::write(&destination, &producers) {
                         Ok(done) => {
                             done.warnings.into_iter().for_each(|d| diags.push(d));
-                            summary = Some(counts(&generated.items));
+                            summary = Some(files.summary);
                         }
                         Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
                     }
@@ -56,6 +54,26 @@ pub fn run(args: EventsArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     report::status(&sorted)
+}
+
+/// The events files of every rule, and their [`counts`].
+pub struct Files {
+    pub files: Vec<(String, String)>,
+    pub summary: String,
+}
+
+/// Every rule's events files (paths relative to the events folder), the generator's
+/// diagnostics pushed into `diags` at the levels of `reporter`; `None` when an error
+/// (a denied warning included) is among them.
+pub fn files(program: &Program, settings: &Settings, seed: u64, reporter: &Reporter, diags: &mut Diagnostics) -> Option<Files> {
+    let generated = events::generate(program, seed);
+    generated.diags.into_iter().for_each(|d| diags.push(d));
+    // Denied warnings are errors from here on: nothing is written.
+    *diags = reporter.apply(std::mem::take(diags));
+    if diags.has_errors() {
+        return None;
+    }
+    Some(Files { files: replay::files(&generated.items, program, settings), summary: counts(&generated.items) })
 }
 
 /// `12 rules: 40 positive and 61 negative events, 9 scenarios`
