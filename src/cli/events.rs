@@ -6,8 +6,8 @@
 use super::output::errln;
 use super::report::{self, Reporter};
 use super::{EventsArgs, MessageFormat};
-use scalpel_compiler::events::{self, ItemEvents};
 use scalpel_compiler::diag::Diagnostics;
+use scalpel_compiler::events::{self, ItemEvents};
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project;
 use scalpel_compiler::visible::visible;
@@ -65,7 +65,13 @@ pub struct Files {
 /// Every rule's events files (paths relative to the events folder), the generator's
 /// diagnostics pushed into `diags` at the levels of `reporter`; `None` when an error
 /// (a denied warning included) is among them.
-pub fn files(program: &Program, settings: &Settings, seed: u64, reporter: &Reporter, diags: &mut Diagnostics) -> Option<Files> {
+pub fn files(
+    program: &Program,
+    settings: &Settings,
+    seed: u64,
+    reporter: &Reporter,
+    diags: &mut Diagnostics,
+) -> Option<Files> {
     let generated = events::generate(program, seed);
     generated.diags.into_iter().for_each(|d| diags.push(d));
     // Denied warnings are errors from here on: nothing is written.
