@@ -570,3 +570,22 @@ fn build_events_with_a_generator_error_writes_nothing() {
     let out = scalpel(&["build", GOOD, case, "--out", out_dir.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "without --events the generator does not run: {}", stderr(&out));
 }
+
+#[test]
+fn events_and_rules_are_the_same_bytes_on_one_thread_or_several() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let text = out.to_str().expect("utf-8").to_string();
+        let done = Command::new(env!("CARGO_BIN_EXE_scalpel"))
+            .args(["build", "--events", GOOD, "tests/ui/W0204_out_of_range.det", "--out", &text])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs");
+        assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+        tree_files(&out)
+    };
+    let one = run("1");
+    assert!(one.keys().any(|p| p.starts_with("events/")) && one.keys().any(|p| p.starts_with("sigma/")));
+    assert_eq!(one, run("4"));
+}

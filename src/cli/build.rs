@@ -6,6 +6,7 @@
 //! events too (producer `build:events`, folder `events/`, as `scalpel events` makes
 //! them); without it an earlier build's events are left as they are.
 
+use super::events::Events;
 use super::output::{errln, out};
 use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
@@ -46,31 +47,44 @@ pub fn run(args: BuildArgs) -> ExitCode {
         if let Some(output) = &output {
             lock_status = Some((output.lock.clone(), output.unlocked_date.clone()));
         }
-        let producers = match output {
-            Some(pipeline::Output { files, settings, .. }) if !diags.has_errors() => {
-                let mut producers = producers(&targets, files);
-                if args.events {
-                    producers.extend(events_producer(program, &settings, &reporter, &mut diags));
-                }
-                Some(producers)
-            }
-            _ => None,
-        };
-        if let (Some(producers), false) = (producers, diags.has_errors()) {
+        if let (Some(pipeline::Output { files, settings, .. }), false) = (output, diags.has_errors()) {
+            let mut producers = producers(&targets, files);
             let inputs = inputs(&compiled.project, args.templates.as_deref());
+            let events = Events {
+                program,
+                settings: &settings,
+                seed: events::DEFAULT_SEED,
+                folder: "events/",
+                reporter: &reporter,
+            };
             if args.check {
-                match out_dir::compare(&args.out, &inputs, &producers) {
-                    Ok(comparison) => stale = Some(comparison),
-                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                let events = if args.events { super::events::in_memory(&events, &mut diags) } else { Some(Vec::new()) };
+                if let (Some(events), false) = (events, diags.has_errors()) {
+                    if args.events {
+                        producers.push(Producer { name: EVENTS_PRODUCER.to_string(), files: events });
+                    }
+                    match out_dir::compare(&args.out, &inputs, &producers) {
+                        Ok(comparison) => stale = Some(comparison),
+                        Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                    }
                 }
             } else {
                 let destination = Destination { out: &args.out, inputs: &inputs, force: args.force };
-                match out_dir::write(&destination, &producers) {
-                    Ok(mut done) => {
-                        std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
-                        written = Some(done);
+                let done = if args.events {
+                    super::events::write(&events, &destination, &producers, EVENTS_PRODUCER, &mut diags)
+                        .map(|(done, _)| done)
+                } else {
+                    match out_dir::write(&destination, &producers) {
+                        Ok(done) => Some(done),
+                        Err(errors) => {
+                            errors.into_iter().for_each(|d| diags.push(d));
+                            None
+                        }
                     }
-                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                };
+                if let Some(mut done) = done {
+                    std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
+                    written = Some(done);
                 }
             }
         }
@@ -98,18 +112,8 @@ pub fn run(args: BuildArgs) -> ExitCode {
     report::status(&sorted)
 }
 
-/// `--events`: what `scalpel events` writes, under `events/`; `None` (the reasons in
-/// `diags`) when the generator reported an error.
-fn events_producer(
-    program: &scalpel_compiler::ir::Program,
-    settings: &scalpel_targets::Settings,
-    reporter: &Reporter,
-    diags: &mut scalpel_compiler::diag::Diagnostics,
-) -> Option<Producer> {
-    let made = super::events::files(program, settings, events::DEFAULT_SEED, reporter, diags)?;
-    let files = made.files.into_iter().map(|(path, text)| (format!("events/{path}"), text)).collect();
-    Some(Producer { name: "build:events".to_string(), files })
-}
+/// The producer of `build --events`' files (`events/`).
+const EVENTS_PRODUCER: &str = "build:events";
 
 /// One producer per target (`build:sigma` owns `sigma/`, ...), so that a build of
 /// some targets keeps the others' files (and the events of an earlier `--events`).
