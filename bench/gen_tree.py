@@ -5,7 +5,8 @@ The same shape as `benches/check.rs` (20 steps per flow over eight schemas, so 5
 flows are 10,000 steps): every fifth step a threshold, one sequence of three steps per
 flow. `--pathological KIND` writes one detection instead: `or` (1,000 terms), `ne`
 (200-term chain of `!=`), `in` (100,000 values), `regex` (100,000 characters) or
-`flow` (one flow of 10,000 steps).
+`flow` (one flow of 10,000 steps; `--flow-steps N` sets how many, a sequence over
+every hundredth step).
 """
 import argparse
 import os
@@ -49,7 +50,7 @@ def flow(f, steps=STEPS_PER_FLOW, sequence=(0, 1, 2)):
     return out
 
 
-def pathological(kind):
+def pathological(kind, flow_steps=10_000):
     if kind == "or":
         detect = " or ".join(f'command == "c{i}"' for i in range(1000))
     elif kind == "ne":
@@ -60,7 +61,7 @@ def pathological(kind):
         body = "".join(f"x{i % 10}" for i in range(50_000))
         detect = f"command matches /^{body}$/"
     elif kind == "flow":
-        return flow(0, steps=10_000, sequence=range(0, 10_000, 100))
+        return flow(0, steps=flow_steps, sequence=range(0, flow_steps, 100))
     else:
         raise SystemExit(f"unknown pathological kind {kind}")
     return f'flow "BENCH-P" "pathological {kind}" {{\n    category "bench"\n    origin theoretical\n' + step(0, 0, detect) + "}\n"
@@ -71,6 +72,7 @@ def main():
     parser.add_argument("dir")
     parser.add_argument("--flows", type=int, default=500)
     parser.add_argument("--pathological", choices=["or", "ne", "in", "regex", "flow"])
+    parser.add_argument("--flow-steps", type=int, default=10_000, help="steps of `--pathological flow`")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     with open(os.path.join(args.dir, "scalpel.toml"), "w") as f:
@@ -79,7 +81,7 @@ def main():
         f.write(schemas())
     if args.pathological:
         with open(os.path.join(args.dir, "flows000.det"), "w") as f:
-            f.write(pathological(args.pathological))
+            f.write(pathological(args.pathological, args.flow_steps))
         return
     # Ten flows per file, as a real tree splits its content.
     for chunk in range((args.flows + 9) // 10):
