@@ -509,3 +509,83 @@ fn events_are_written_and_deterministic() {
     assert!(tmp.path().join("a/AF2-10/winrm_then_tamper.sentinel-RasProcess_CL.json").is_file());
     assert!(tmp.path().join("a/manifest.json").is_file());
 }
+
+/// Every file under `dir` (the manifest aside), relative path → bytes.
+fn tree_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("listing") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != ".scalpel-manifest.json") {
+                let relative = path.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+                files.insert(relative, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn build_writes_rules_only_and_events_on_request() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = |name: &str| tmp.path().join(name).to_str().expect("utf-8").to_string();
+    let out = scalpel(&["build", "detections", "--out", &path("rules")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rules = tree_files(&tmp.path().join("rules"));
+    assert!(rules.keys().all(|p| !p.starts_with("events")), "no events without --events");
+    let size: usize = rules.values().map(Vec::len).sum();
+    assert!(size < 5 << 20, "the shipped tree's build is {size} bytes, over 5 MB");
+
+    let out = scalpel(&["build", "detections", "--events", "--out", &path("both")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = scalpel(&["events", "detections", "--out", &path("events")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let both = tree_files(&tmp.path().join("both"));
+    let events = tree_files(&tmp.path().join("events"));
+    assert!(!events.is_empty());
+    let (in_events, in_rules): (Vec<_>, Vec<_>) = both.into_iter().partition(|(p, _)| p.starts_with("events/"));
+    let in_events: std::collections::BTreeMap<String, Vec<u8>> =
+        in_events.into_iter().map(|(p, b)| (p["events/".len()..].to_string(), b)).collect();
+    assert_eq!(in_events, events, "build --events writes what scalpel events writes");
+    assert_eq!(in_rules.into_iter().collect::<std::collections::BTreeMap<_, _>>(), rules);
+
+    // A plain build after an --events one keeps those events (another producer's files).
+    let out = scalpel(&["build", "detections", "--out", &path("both")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(tmp.path().join("both/events/manifest.json").is_file());
+}
+
+#[test]
+fn build_events_with_a_generator_error_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out_dir = tmp.path().join("out");
+    let case = "tests/ui/E0601_text_contradiction.det";
+    let out = scalpel(&["build", GOOD, case, "--events", "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[E0601]"), "{}", stderr(&out));
+    assert!(!out_dir.exists(), "nothing written");
+    let out = scalpel(&["build", GOOD, case, "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "without --events the generator does not run: {}", stderr(&out));
+}
+
+#[test]
+fn events_and_rules_are_the_same_bytes_on_one_thread_or_several() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let text = out.to_str().expect("utf-8").to_string();
+        let done = Command::new(env!("CARGO_BIN_EXE_scalpel"))
+            .args(["build", "--events", GOOD, "tests/ui/W0204_out_of_range.det", "--out", &text])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs");
+        assert_eq!(done.status.code(), Some(0), "{}", stderr(&done));
+        tree_files(&out)
+    };
+    let one = run("1");
+    assert!(one.keys().any(|p| p.starts_with("events/")) && one.keys().any(|p| p.starts_with("sigma/")));
+    assert_eq!(one, run("4"));
+}

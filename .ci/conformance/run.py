@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Conformance stage: every artifact of `scalpel build detections/`, checked by engines nobody on
-this project wrote, on the synthetic events whose answer our reference evaluator knows.
+this project wrote, on the synthetic events (`scalpel events`, into the build's `events/`) whose
+answer our reference evaluator knows.
 
 usage: python3 .ci/conformance/run.py [--oracles DIR] [--out DIR] [--scalpel CMD] [--generated]
 
@@ -67,6 +68,8 @@ def main():
         trees = [(str(generated), out / "generated")]
     for tree, build in trees:
         quiet(scalpel + ["build", tree, "--out", str(build)])
+        # The rules' events, where the checks look for them (`events/` of the build).
+        quiet(scalpel + ["events", tree, "--out", str(build / "events")])
         quiet(scalpel + ["build", tree, "--target", "elastic", "--elastic-language", "lucene",
                          "--out", str(build / "lucene")])
         if tree == "detections":

@@ -1,14 +1,18 @@
 //! `scalpel build`: front end, then every requested target at the versions of the
-//! tree's lock and the synthetic test events ([`super::pipeline`]), then the output
-//! folder: each target and the events are a producer that replaces only its own files
-//! (or, with `--check`, a comparison with what is already there, where a stale lock is
-//! an error; see [`scalpel_driver::out_dir`]).
+//! tree's lock ([`super::pipeline`]), then the output folder: each target is a producer
+//! that replaces only its own files (or, with `--check`, a comparison with what is
+//! already there, where a stale lock is an error; see [`scalpel_driver::out_dir`]).
+//! With `--events`, and only when the rules built without error, the synthetic test
+//! events too (producer `build:events`, folder `events/`, as `scalpel events` makes
+//! them); without it an earlier build's events are left as they are.
 
+use super::events::Events;
 use super::output::{errln, out};
 use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
 use super::{BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
+use scalpel_compiler::events;
 use scalpel_compiler::project::{self, InputPath, InputRole};
 use scalpel_compiler::visible::visible;
 use scalpel_driver::lock;
@@ -35,7 +39,6 @@ pub fn run(args: BuildArgs) -> ExitCode {
             templates: args.templates.as_deref(),
             elastic_language: args.elastic_language,
             progress: &bar,
-            replay_files: true,
             stale_lock: if args.check { lock::Severity::Deny } else { lock::Severity::Warn },
         };
         let output = pipeline::back_ends(&mut compiled.project, program, &options, &mut diags);
@@ -44,22 +47,44 @@ pub fn run(args: BuildArgs) -> ExitCode {
         if let Some(output) = &output {
             lock_status = Some((output.lock.clone(), output.unlocked_date.clone()));
         }
-        if let (Some(pipeline::Output { files, .. }), false) = (output, diags.has_errors()) {
-            let producers = producers(&targets, files);
+        if let (Some(pipeline::Output { files, settings, .. }), false) = (output, diags.has_errors()) {
+            let mut producers = producers(&targets, files);
             let inputs = inputs(&compiled.project, args.templates.as_deref());
+            let events = Events {
+                program,
+                settings: &settings,
+                seed: events::DEFAULT_SEED,
+                folder: "events/",
+                reporter: &reporter,
+            };
             if args.check {
-                match out_dir::compare(&args.out, &inputs, &producers) {
-                    Ok(comparison) => stale = Some(comparison),
-                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                let events = if args.events { super::events::in_memory(&events, &mut diags) } else { Some(Vec::new()) };
+                if let (Some(events), false) = (events, diags.has_errors()) {
+                    if args.events {
+                        producers.push(Producer { name: EVENTS_PRODUCER.to_string(), files: events });
+                    }
+                    match out_dir::compare(&args.out, &inputs, &producers) {
+                        Ok(comparison) => stale = Some(comparison),
+                        Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                    }
                 }
             } else {
                 let destination = Destination { out: &args.out, inputs: &inputs, force: args.force };
-                match out_dir::write(&destination, &producers) {
-                    Ok(mut done) => {
-                        std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
-                        written = Some(done);
+                let done = if args.events {
+                    super::events::write(&events, &destination, &producers, EVENTS_PRODUCER, &mut diags)
+                        .map(|(done, _)| done)
+                } else {
+                    match out_dir::write(&destination, &producers) {
+                        Ok(done) => Some(done),
+                        Err(errors) => {
+                            errors.into_iter().for_each(|d| diags.push(d));
+                            None
+                        }
                     }
-                    Err(errors) => errors.into_iter().for_each(|d| diags.push(d)),
+                };
+                if let Some(mut done) = done {
+                    std::mem::take(&mut done.warnings).into_iter().for_each(|d| diags.push(d));
+                    written = Some(done);
                 }
             }
         }
@@ -87,22 +112,20 @@ pub fn run(args: BuildArgs) -> ExitCode {
     report::status(&sorted)
 }
 
-/// One producer per target (`build:sigma` owns `sigma/`, ...) and one for the
-/// events (`build:events` owns `events/`), so that a build of some targets keeps the
-/// others' files.
+/// The producer of `build --events`' files (`events/`).
+const EVENTS_PRODUCER: &str = "build:events";
+
+/// One producer per target (`build:sigma` owns `sigma/`, ...), so that a build of
+/// some targets keeps the others' files (and the events of an earlier `--events`).
 fn producers(targets: &[Target], files: Vec<(String, String)>) -> Vec<Producer> {
     let mut producers: Vec<Producer> =
         targets.iter().map(|t| Producer { name: format!("build:{t}"), files: Vec::new() }).collect();
-    let mut events = Vec::new();
     for (path, text) in files {
         let folder = path.split('/').next().unwrap_or_default();
-        if folder == "events" {
-            events.push((path, text));
-        } else if let Some(at) = targets.iter().position(|t| t.name() == folder) {
+        if let Some(at) = targets.iter().position(|t| t.name() == folder) {
             producers[at].files.push((path, text));
         }
     }
-    producers.push(Producer { name: "build:events".to_string(), files: events });
     producers
 }
 

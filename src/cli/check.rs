@@ -1,8 +1,8 @@
 //! `scalpel check`: for each detection tree the paths name (and the files outside
-//! any tree), separately: the front end, then every target's back end and the event
-//! generator in memory ([`super::pipeline`]); reports every diagnostic `build` would
-//! (a version lock that does not match the tree included), per tree, and writes
-//! nothing.
+//! any tree), separately: the front end, then every target's back end in memory
+//! ([`super::pipeline`]); reports every diagnostic `build` would (a version lock that
+//! does not match the tree included), per tree, and writes nothing. The event
+//! generator's findings (W06xx) are `scalpel events`' and `scalpel test`'s.
 
 use super::output::errln;
 use super::pipeline::{self, Options};
@@ -69,7 +69,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     report::status(&all)
 }
 
-/// Every target and the event generator, in memory, when the front end succeeded.
+/// Every target, in memory, when the front end succeeded.
 fn back_ends(run: &mut Compiled, args: &CheckArgs, diags: &mut Diagnostics) {
     let Some(program) = &run.program else { return };
     if diags.has_errors() {
@@ -81,7 +81,6 @@ fn back_ends(run: &mut Compiled, args: &CheckArgs, diags: &mut Diagnostics) {
         templates: None,
         elastic_language: None,
         progress: &ProgressBar::hidden(),
-        replay_files: false,
         stale_lock: lock::Severity::Warn,
     };
     pipeline::back_ends(&mut run.project, program, &options, diags);

@@ -217,6 +217,10 @@ struct BuildArgs {
     /// Write nothing; show a diff and fail when the output folder is not what this build makes
     #[arg(long)]
     check: bool,
+    /// Also write every rule's synthetic test events into `events/` (what `scalpel events`
+    /// writes), in the same run; without it the build writes rules and packages only
+    #[arg(long)]
+    events: bool,
     /// Folder of handlebars templates replacing the built-in ones by name
     /// (`savedsearches.conf.hbs`). The built-in ones are compiled into scalpel (their
     /// source is targets/templates/): `scalpel templates export DIR` writes them to start

@@ -1,15 +1,15 @@
 //! After the front end, the work `check` and `build` share: the settings of
-//! `scalpel.toml`, every requested target's rules and packages at the versions of the
-//! tree's lock ([`scalpel_driver::lock`]), and the synthetic test events, all in
-//! memory. `check` reports what this finds and `build` also writes it, so a tree that
-//! `check` accepts is one that `build` builds.
+//! `scalpel.toml` and every requested target's rules and packages at the versions of
+//! the tree's lock ([`scalpel_driver::lock`]), in memory. `check` reports what this
+//! finds and `build` also writes it, so a tree that `check` accepts is one that `build`
+//! builds. Synthetic events are not part of it: `scalpel events` writes them (and
+//! `build --events`, after the rules built clean; see [`super::events`]).
 
 use indicatif::ProgressBar;
 use scalpel_compiler::diag::Diagnostics;
-use scalpel_compiler::events;
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::Project;
-use scalpel_driver::{build, lock, replay};
+use scalpel_driver::{build, lock};
 use scalpel_targets::settings::ElasticLanguage;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
@@ -21,24 +21,24 @@ pub struct Options<'a> {
     pub elastic_language: Option<ElasticLanguage>,
     /// Ticked once per (target, rule) done.
     pub progress: &'a ProgressBar,
-    /// Render the event replay files (`build`); `check` only needs the generator's diagnostics.
-    pub replay_files: bool,
     /// How a lock that does not match the tree is reported.
     pub stale_lock: lock::Severity,
 }
 
 /// What the back ends produced.
 pub struct Output {
-    /// Every output file (`<target>/…`, `events/…`).
+    /// Every output file (`<target>/…`).
     pub files: Vec<(String, String)>,
     pub lock: lock::Status,
     /// The date rules carry when the tree has no lock (`[targets.sigma] date`).
     pub unlocked_date: String,
+    /// The settings the rules were built with (`build --events` names fields as they do).
+    pub settings: Settings,
 }
 
-/// The output, with the diagnostics of each back end, of the lock and of the event
-/// generator pushed into `diags`; `None` when a setting or template is wrong (also
-/// reported).
+/// The output and the settings it was built with, with the diagnostics of each back
+/// end and of the lock pushed into `diags`; `None` when a setting or template is
+/// wrong (also reported).
 pub fn back_ends(
     project: &mut Project,
     program: &Program,
@@ -69,14 +69,7 @@ pub fn back_ends(
     let locked =
         lock::build(project, program, &tree, &settings, &templates, &lock_options, &|| options.progress.inc(1));
     options.progress.finish_and_clear();
-    let mut output = locked.output;
+    let output = locked.output;
     diags.extend(output.diags);
-    // The synthetic test events of every rule, next to the rules.
-    let generated = events::generate(program, events::DEFAULT_SEED);
-    generated.diags.into_iter().for_each(|d| diags.push(d));
-    if options.replay_files {
-        let events = replay::files(&generated.items, program, &settings);
-        output.files.extend(events.into_iter().map(|(path, text)| (format!("events/{path}"), text)));
-    }
-    Some(Output { files: output.files, lock: locked.status, unlocked_date: settings.sigma.date })
+    Some(Output { files: output.files, lock: locked.status, unlocked_date: settings.sigma.date.clone(), settings })
 }

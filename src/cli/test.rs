@@ -2,6 +2,9 @@
 //! reference evaluator and every engine that evaluates in process (sigma-rust on
 //! the emitted Sigma); print a rule × engine table (`--format human`), JSON or
 //! JUnit XML. Exit 1 on any failure, including detections with no events.
+//!
+//! Flows are generated and judged apart, in parallel; a flow's events are dropped
+//! once judged, so memory holds the outcomes, not the events.
 
 use super::output::{errln, out};
 use super::report::{self, Reporter};
@@ -20,8 +23,23 @@ use std::process::ExitCode;
 
 const ENGINES: [&str; 2] = ["ir::eval", sigma_rust::NAME];
 
-struct Row<'a> {
-    item: &'a ItemEvents,
+/// The rule a row reports on.
+struct Rule {
+    flow: String,
+    item: String,
+    kind: ItemKind,
+    /// Its events file (without `.jsonl`), as `scalpel events` names it.
+    stem: String,
+}
+
+impl Rule {
+    fn of(item: &ItemEvents) -> Rule {
+        Rule { flow: item.flow.clone(), item: item.item.clone(), kind: item.kind, stem: replay::stem(item) }
+    }
+}
+
+struct Row {
+    rule: Rule,
     outcomes: [Outcome; 2],
 }
 
@@ -38,18 +56,29 @@ pub fn run(args: TestArgs) -> ExitCode {
         let (tree, settings) = Settings::for_project(&compiled.project);
         match settings {
             Ok(settings) => {
-                let generated = events::generate(program, args.seed);
-                generated.diags.into_iter().for_each(|d| diags.push(d));
                 let ctx =
                     Context { program, tree: &tree, settings: &settings, versions: &scalpel_targets::Versions::none() };
-                let rows: Vec<Row> = generated
-                    .items
+                let flows: Vec<(Vec<Row>, Vec<_>)> = program
+                    .flows
                     .par_iter()
-                    .map(|item| Row {
-                        item,
-                        outcomes: [verify::reference(program, item), sigma_rust::evaluate(&ctx, item)],
+                    .map(|flow| {
+                        let generated = events::generate_one_flow(program, flow, args.seed);
+                        let rows = generated
+                            .items
+                            .par_iter()
+                            .map(|item| Row {
+                                rule: Rule::of(item),
+                                outcomes: [verify::reference(program, item), sigma_rust::evaluate(&ctx, item)],
+                            })
+                            .collect();
+                        (rows, generated.diags)
                     })
                     .collect();
+                let mut rows = Vec::new();
+                for (flow_rows, flow_diags) in flows {
+                    rows.extend(flow_rows);
+                    flow_diags.into_iter().for_each(|d| diags.push(d));
+                }
                 let failed = rows.iter().any(|r| r.outcomes.iter().any(|o| !o.failures.is_empty()));
                 let text = match args.format {
                     TestFormat::Human => human(&rows),
@@ -75,16 +104,16 @@ pub fn run(args: TestArgs) -> ExitCode {
     }
 }
 
-fn kind(item: &ItemEvents) -> &'static str {
-    match item.kind {
+fn kind(rule: &Rule) -> &'static str {
+    match rule.kind {
         ItemKind::Step => "step",
         ItemKind::Threshold => "threshold",
         ItemKind::Sequence => "sequence",
     }
 }
 
-fn rule_name(item: &ItemEvents) -> String {
-    format!("{}/{}", item.flow, item.item)
+fn rule_name(rule: &Rule) -> String {
+    format!("{}/{}", rule.flow, rule.item)
 }
 
 /// `pass 12`, `pass 9, 2 skipped`, `FAIL 1/12`, `skipped 4`, `n/a`.
@@ -103,15 +132,15 @@ fn cell(outcome: &Outcome) -> String {
 }
 
 fn human(rows: &[Row]) -> String {
-    let width = rows.iter().map(|r| rule_name(r.item).len()).max().unwrap_or(4).max(4);
+    let width = rows.iter().map(|r| rule_name(&r.rule).len()).max().unwrap_or(4).max(4);
     let mut out = String::new();
     let _ = writeln!(out, "{:width$}  {:9}  {:18}  {}", "rule", "kind", ENGINES[0], ENGINES[1]);
     for row in rows {
         let _ = writeln!(
             out,
             "{:width$}  {:9}  {:18}  {}",
-            rule_name(row.item),
-            kind(row.item),
+            rule_name(&row.rule),
+            kind(&row.rule),
             cell(&row.outcomes[0]),
             cell(&row.outcomes[1])
         );
@@ -121,8 +150,8 @@ fn human(rows: &[Row]) -> String {
     for row in rows {
         for (engine, outcome) in ENGINES.iter().zip(&row.outcomes) {
             for f in &outcome.failures {
-                let file = format!("{}.jsonl", replay::stem(row.item));
-                let _ = writeln!(failures, "\n{engine} on {} ({file}:{}): {}", rule_name(row.item), f.line, f.label);
+                let file = format!("{}.jsonl", row.rule.stem);
+                let _ = writeln!(failures, "\n{engine} on {} ({file}:{}): {}", rule_name(&row.rule), f.line, f.label);
                 let _ = writeln!(failures, "  expected {}, got {}", f.expected, f.got);
                 for event in &f.events {
                     let _ = writeln!(failures, "  {event}");
@@ -201,10 +230,10 @@ fn json_report(rows: &[Row]) -> String {
             let engines: serde_json::Map<String, Value> =
                 ENGINES.iter().zip(&row.outcomes).map(|(e, o)| (e.to_string(), outcome_json(o))).collect();
             json!({
-                "flow": row.item.flow,
-                "item": row.item.item,
-                "kind": kind(row.item),
-                "file": format!("{}.jsonl", replay::stem(row.item)),
+                "flow": row.rule.flow,
+                "item": row.rule.item,
+                "kind": kind(&row.rule),
+                "file": format!("{}.jsonl", row.rule.stem),
                 "engines": engines,
             })
         })
@@ -246,8 +275,8 @@ fn junit(rows: &[Row]) -> String {
         );
         for row in rows {
             let outcome = &row.outcomes[i];
-            let name = format!("{} ({})", row.item.item, kind(row.item));
-            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&row.item.flow), xml(&name));
+            let name = format!("{} ({})", row.rule.item, kind(&row.rule));
+            let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(&row.rule.flow), xml(&name));
             if let Some(reason) = &outcome.not_applicable {
                 let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(reason));
             } else if let Some(first) = outcome.failures.first() {

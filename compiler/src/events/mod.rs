@@ -129,6 +129,14 @@ pub fn generate(program: &Program, seed: u64) -> Generated {
     out
 }
 
+/// The part of [`generate`] for one flow (its sequences need only its own steps), so
+/// that flows can be generated apart, in parallel, and their events dropped once used.
+pub fn generate_one_flow(program: &Program, flow: &Flow, seed: u64) -> Generated {
+    let mut out = Generated::default();
+    generate_flow(program, flow, seed, &mut out);
+    out
+}
+
 fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated) {
     let mut witnesses: BTreeMap<&str, solve::Assignment> = BTreeMap::new();
     for step in &flow.steps {

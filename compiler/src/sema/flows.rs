@@ -143,11 +143,12 @@ pub fn lower<'a>(
         );
     }
     let steps: Vec<ir::Step> = steps.into_iter().flatten().collect();
+    let index = StepIndex::new(flow, &steps);
     let sequences = flow
         .items
         .iter()
         .filter_map(|i| match i {
-            FlowItem::Sequence(s) => lower_sequence(s, flow, &steps, schemas, diags),
+            FlowItem::Sequence(s) => lower_sequence(s, flow, &index, schemas, diags),
             _ => None,
         })
         .collect();
@@ -485,10 +486,34 @@ fn lower_threshold(
     })
 }
 
+/// A flow's steps by id, declared and checked, so that each sequence member is found
+/// in constant time: a linear search per member made one flow of many steps with
+/// long sequences quadratic. The first declaration wins, as [`lower`] keeps it.
+struct StepIndex<'a> {
+    declared: HashMap<&'a str, &'a ast::Step>,
+    checked: HashMap<&'a str, &'a ir::Step>,
+}
+
+impl<'a> StepIndex<'a> {
+    fn new(flow: &'a ast::Flow, steps: &'a [ir::Step]) -> Self {
+        let mut declared = HashMap::new();
+        for item in &flow.items {
+            if let FlowItem::Step(s) = item {
+                declared.entry(s.id.name.as_str()).or_insert(s);
+            }
+        }
+        let mut checked = HashMap::new();
+        for step in steps {
+            checked.entry(step.id.as_str()).or_insert(step);
+        }
+        StepIndex { declared, checked }
+    }
+}
+
 fn lower_sequence(
     seq: &ast::Sequence,
     flow: &ast::Flow,
-    steps: &[ir::Step],
+    index: &StepIndex,
     schemas: &Schemas,
     diags: &mut Diagnostics,
 ) -> Option<ir::Sequence> {
@@ -505,11 +530,7 @@ fn lower_sequence(
     let mut implicit = Vec::new();
     let mut ok = true;
     for member in &seq.steps {
-        let declared = flow.items.iter().find_map(|i| match i {
-            FlowItem::Step(s) if s.id.name == member.step.name => Some(s),
-            _ => None,
-        });
-        let Some(declared) = declared else {
+        let Some(&declared) = index.declared.get(member.step.name.as_str()) else {
             let names = flow.items.iter().filter_map(|i| match i {
                 FlowItem::Step(s) => Some(s.id.name.as_str()),
                 _ => None,
@@ -541,7 +562,8 @@ fn lower_sequence(
         }
         // A step that failed its own checks was already reported; its keys are
         // still checked against its declared source, so every mistake shows at once.
-        ok &= steps.iter().any(|s| s.id == member.step.name);
+        let checked = index.checked.get(member.step.name.as_str()).copied();
+        ok &= checked.is_some();
         let keys = if member.by.is_empty() { &seq.by } else { &member.by };
         if keys.is_empty() {
             diags.push(
@@ -572,7 +594,7 @@ fn lower_sequence(
             continue;
         };
         // How the step joins needs its checked threshold; a step that failed was reported.
-        let Some(step) = steps.iter().find(|s| s.id == member.step.name) else { continue };
+        let Some(step) = checked else { continue };
         match occurrence::resolve(seq, member, declared, step, keys, &mut implicit, diags) {
             Some(occurrence) => members.push((member, fields, occurrence)),
             None => ok = false,
@@ -586,7 +608,7 @@ fn lower_sequence(
     occurrence::note_implicit(seq, &implicit, diags);
     shapes?;
     let severity =
-        members.iter().filter_map(|(m, _, _)| steps.iter().find(|s| s.id == m.step.name)).map(|s| s.severity).max()?;
+        members.iter().filter_map(|(m, _, _)| index.checked.get(m.step.name.as_str())).map(|s| s.severity).max()?;
     Some(ir::Sequence {
         id: seq.id.name.clone(),
         title: seq.title.value.clone(),

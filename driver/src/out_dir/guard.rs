@@ -95,27 +95,51 @@ pub enum Entry {
 }
 
 pub fn entry(out: &Path, relative: &str) -> Entry {
-    let parts: Vec<&str> = relative.split('/').collect();
-    let mut path = out.to_path_buf();
-    for (i, part) in parts.iter().enumerate() {
-        path.push(part);
-        let last = i + 1 == parts.len();
-        let metadata = match std::fs::symlink_metadata(&path) {
-            Ok(metadata) => metadata,
-            Err(_) => {
-                let missing = (i..parts.len().saturating_sub(1)).map(|j| parts[..=j].join("/")).collect();
-                return Entry::Absent(missing);
+    Entries::default().entry(out, relative)
+}
+
+/// [`entry`] for many paths of one folder: what each folder on the way is, looked
+/// at once (`sigma/F/` holds hundreds of rules; one `stat` of it, not hundreds).
+#[derive(Default)]
+pub struct Entries {
+    /// Relative folder path → what is there (`None`: nothing).
+    folders: std::collections::HashMap<String, Option<scalpel_compiler::input::FileKind>>,
+}
+
+impl Entries {
+    pub fn entry(&mut self, out: &Path, relative: &str) -> Entry {
+        use scalpel_compiler::input::FileKind;
+        let parts: Vec<&str> = relative.split('/').collect();
+        let (last, folders) = parts.split_last().unwrap_or((&"", &[]));
+        let mut prefix = String::new();
+        for (i, part) in folders.iter().enumerate() {
+            if i > 0 {
+                prefix.push('/');
             }
-        };
-        let kind = scalpel_compiler::input::FileKind::of(&metadata.file_type());
-        match (last, kind) {
-            (true, scalpel_compiler::input::FileKind::Regular) => return Entry::File(metadata.len()),
-            (true, other) => return Entry::Other(other.describe()),
-            (false, scalpel_compiler::input::FileKind::Directory) => {}
-            (false, other) => return Entry::Blocked(parts[..=i].join("/"), other.describe()),
+            prefix.push_str(part);
+            let kind = *self.folders.entry(prefix.clone()).or_insert_with(|| {
+                std::fs::symlink_metadata(out.join(&prefix)).ok().map(|m| FileKind::of(&m.file_type()))
+            });
+            match kind {
+                None => {
+                    let missing = (i..folders.len()).map(|j| parts[..=j].join("/")).collect();
+                    return Entry::Absent(missing);
+                }
+                Some(FileKind::Directory) => {}
+                Some(other) => return Entry::Blocked(prefix, other.describe()),
+            }
+        }
+        if last.is_empty() {
+            return Entry::Other("the folder itself");
+        }
+        match std::fs::symlink_metadata(out.join(relative)) {
+            Err(_) => Entry::Absent(Vec::new()),
+            Ok(metadata) => match FileKind::of(&metadata.file_type()) {
+                FileKind::Regular => Entry::File(metadata.len()),
+                other => Entry::Other(other.describe()),
+            },
         }
     }
-    Entry::Other("the folder itself")
 }
 
 /// Whether a relative path names a place Scalpel may write: plain names only (no

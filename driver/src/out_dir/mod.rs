@@ -19,6 +19,11 @@
 //!
 //! The replacement is one transaction ([`transaction`]): a failed or killed write
 //! leaves the previous files, restored at the latest by the next run on the folder.
+//!
+//! A producer's files are either made in memory ([`Producer`]) or, for output too
+//! large to hold (the synthetic events), streamed ([`Streamed`]): each file goes
+//! straight into the staging folder as it is made, and only its path, size and hash
+//! are kept.
 
 mod compare;
 mod guard;
@@ -33,7 +38,8 @@ use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::project::InputPath;
 use scalpel_compiler::visible::visible;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use transaction::{Op, OpKind};
 
 /// Name prefix of the staging folders inside an output folder.
@@ -48,6 +54,58 @@ const MAX_NAMED: usize = 10;
 pub struct Producer {
     pub name: String,
     pub files: Vec<(String, String)>,
+}
+
+/// A producer whose files are written as they are made: `make` calls
+/// [`Sink::put`] for each (from any thread; paths unique) and returns whether to go
+/// on: `false` writes nothing (the reasons are the caller's to report).
+pub struct Streamed<'a> {
+    pub name: String,
+    pub make: &'a (dyn Fn(&Sink) -> bool + Sync),
+}
+
+/// Receives the files of a [`Streamed`] producer: each is written into the staging
+/// folder at once; only its record stays in memory.
+pub struct Sink {
+    new: PathBuf,
+    state: Mutex<SinkState>,
+}
+
+#[derive(Default)]
+struct SinkState {
+    records: BTreeMap<String, FileRecord>,
+    folders: BTreeSet<String>,
+    /// Paths that are not plain relative ones (never written).
+    refused: Vec<String>,
+    error: Option<std::io::Error>,
+}
+
+impl Sink {
+    /// Writes one file (`/`-separated path relative to the output folder). A path
+    /// given before keeps its first file.
+    pub fn put(&self, path: &str, bytes: &[u8]) {
+        let folder = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if !guard::is_plain_relative(path) {
+                state.refused.push(path.to_string());
+                return;
+            }
+            if state.error.is_some() || state.records.contains_key(path) {
+                return;
+            }
+            state.records.insert(path.to_string(), FileRecord::of(bytes));
+            match path.rsplit_once('/') {
+                Some((folder, _)) if state.folders.insert(folder.to_string()) => Some(folder),
+                _ => None,
+            }
+        };
+        let written = folder
+            .map_or(Ok(()), |folder| std::fs::create_dir_all(self.new.join(folder)))
+            .and_then(|()| std::fs::write(self.new.join(path), bytes));
+        if let Err(err) = written {
+            self.state.lock().unwrap_or_else(|e| e.into_inner()).error.get_or_insert(err);
+        }
+    }
 }
 
 /// Where to write, and what must stay clear of it.
@@ -76,6 +134,16 @@ pub struct Written {
 
 /// Writes the files of `producers` into the output folder (see the module header).
 pub fn write(destination: &Destination, producers: &[Producer]) -> Result<Written, Vec<Diagnostic>> {
+    write_streamed(destination, producers, None)
+}
+
+/// [`write`], and the files of `streamed` after those of `producers` (a path both
+/// make is the first one's). `Err` with no diagnostic when `streamed` said to stop.
+pub fn write_streamed(
+    destination: &Destination,
+    producers: &[Producer],
+    streamed: Option<&Streamed>,
+) -> Result<Written, Vec<Diagnostic>> {
     let shown = visible(&destination.out.display().to_string()).into_owned();
     let io = |what: &str, err: std::io::Error| {
         vec![Diagnostic::new(Code::Io, format!("cannot {what} `{shown}`")).note(err.to_string())]
@@ -114,15 +182,34 @@ pub fn write(destination: &Destination, producers: &[Producer]) -> Result<Writte
                 .help("pass `--force` to treat every file there as not Scalpel's (none is deleted), or choose another `--out`")])
             }
         };
-        let plan = plan(&out, &shown, &old, producers, destination.force)?;
+        let staging = transaction::begin(&out).map_err(|e| io("write into", e))?;
+        let made = match stream(&staging, streamed) {
+            Ok(made) => made,
+            Err(stop) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(stop.map_or_else(Vec::new, |e| io("write into", e)));
+            }
+        };
+        let mut sources: Vec<Source> = producers.iter().map(Source::Memory).collect();
+        sources.extend(made.map(Source::Streamed));
+        let plan = match plan(&out, &shown, &old, &sources, destination.force) {
+            Ok(plan) => plan,
+            Err(diags) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(diags);
+            }
+        };
+        let changes = !(plan.ops.is_empty() && plan.manifest == old && !created);
         written.files = plan.files;
         written.unchanged = plan.unchanged;
         written.removed = plan.ops.iter().filter(|op| op.kind == OpKind::Remove).count();
-        if plan.ops.is_empty() && plan.manifest == old && !created {
+        if !changes {
+            let _ = std::fs::remove_dir_all(&staging);
             return Ok(());
         }
-        let staged = transaction::stage(&out, plan.ops, &plan.contents, plan.created_folders, &plan.manifest.to_json())
-            .map_err(|e| io("write into", e))?;
+        let staged =
+            transaction::stage(staging, plan.ops, &plan.contents, plan.created_folders, &plan.manifest.to_json())
+                .map_err(|e| io("write into", e))?;
         transaction::commit(&out, staged).map_err(|e| io("write into", e))
     })();
     match result {
@@ -133,6 +220,44 @@ pub fn write(destination: &Destination, producers: &[Producer]) -> Result<Writte
                 let _ = std::fs::remove_dir(&out);
             }
             Err(diags)
+        }
+    }
+}
+
+/// What a streamed producer made, already in the staging folder.
+struct Made {
+    name: String,
+    records: BTreeMap<String, FileRecord>,
+    refused: Vec<String>,
+}
+
+/// Runs the streamed producer into `staging`; `Err(None)` when it said to stop.
+fn stream(staging: &Path, streamed: Option<&Streamed>) -> Result<Option<Made>, Option<std::io::Error>> {
+    let Some(streamed) = streamed else { return Ok(None) };
+    let sink = Sink { new: transaction::new_files(staging), state: Mutex::new(SinkState::default()) };
+    std::fs::create_dir_all(&sink.new).map_err(Some)?;
+    let go_on = (streamed.make)(&sink);
+    let state = sink.state.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(err) = state.error {
+        return Err(Some(err));
+    }
+    if !go_on {
+        return Err(None);
+    }
+    Ok(Some(Made { name: streamed.name.clone(), records: state.records, refused: state.refused }))
+}
+
+/// One producer's files as the plan reads them.
+enum Source<'a> {
+    Memory(&'a Producer),
+    Streamed(Made),
+}
+
+impl Source<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Source::Memory(producer) => &producer.name,
+            Source::Streamed(made) => &made.name,
         }
     }
 }
@@ -193,7 +318,7 @@ fn plan<'a>(
     out: &Path,
     shown: &str,
     old: &Manifest,
-    producers: &'a [Producer],
+    producers: &'a [Source<'a>],
     force: bool,
 ) -> Result<Plan<'a>, Vec<Diagnostic>> {
     let mut plan = Plan {
@@ -206,22 +331,35 @@ fn plan<'a>(
     };
     let mut foreign: Vec<String> = Vec::new();
     let mut edited: Vec<String> = Vec::new();
-    let mut claimed: BTreeSet<&str> = BTreeSet::new();
+    let mut claimed: BTreeSet<String> = BTreeSet::new();
     let mut folders: BTreeSet<String> = BTreeSet::new();
+    let mut entries = guard::Entries::default();
     for producer in producers {
         let mut records = BTreeMap::new();
-        for (path, text) in &producer.files {
+        let files: Vec<(&str, FileRecord, Option<&'a str>)> = match producer {
+            Source::Memory(producer) => producer
+                .files
+                .iter()
+                .map(|(p, t)| (p.as_str(), FileRecord::of(t.as_bytes()), Some(t.as_str())))
+                .collect(),
+            Source::Streamed(made) => {
+                foreign.extend(
+                    made.refused.iter().map(|p| format!("`{}`: not a plain path inside the folder", visible(p))),
+                );
+                made.records.iter().map(|(p, r)| (p.as_str(), r.clone(), None)).collect()
+            }
+        };
+        for (path, record, text) in files {
             if !guard::is_plain_relative(path) {
                 foreign.push(format!("`{}`: not a plain path inside the folder", visible(path)));
                 continue;
             }
-            if !claimed.insert(path) {
+            if !claimed.insert(path.to_string()) {
                 continue;
             }
             plan.files += 1;
-            let record = FileRecord::of(text.as_bytes());
             let target = out.join(path);
-            let kind = match guard::entry(out, path) {
+            let kind = match entries.entry(out, path) {
                 guard::Entry::Absent(missing) => {
                     for folder in missing {
                         if folders.insert(folder.clone()) {
@@ -234,9 +372,13 @@ fn plan<'a>(
                     // One read tells both whether it is as Scalpel wrote it and whether it
                     // already holds the new content.
                     let owned = old.owner(path).map(|(_, was)| was);
-                    let limit = size.min(owned.map_or(0, |w| w.size).max(text.len() as u64));
+                    let limit = size.min(owned.map_or(0, |w| w.size).max(record.size));
                     let current = scalpel_compiler::input::read_bytes(&target, limit).ok();
-                    let same = current.as_deref() == Some(text.as_bytes());
+                    let same = match (current.as_deref(), text) {
+                        (Some(current), Some(text)) => current == text.as_bytes(),
+                        (Some(current), None) => FileRecord::of(current) == record,
+                        (None, _) => false,
+                    };
                     let as_written =
                         owned.is_some_and(|was| current.as_deref().is_some_and(|c| FileRecord::of(c) == *was));
                     match owned {
@@ -264,24 +406,27 @@ fn plan<'a>(
             };
             match kind {
                 Some(kind) => {
-                    plan.ops.push(Op { path: path.clone(), kind });
-                    plan.contents.insert(path, text);
+                    plan.ops.push(Op { path: path.to_string(), kind });
+                    // A streamed file is in the staging folder already.
+                    if let Some(text) = text {
+                        plan.contents.insert(path, text);
+                    }
                 }
                 None => plan.unchanged += 1,
             }
-            records.insert(path.clone(), record);
+            records.insert(path.to_string(), record);
         }
-        plan.manifest.producers.insert(producer.name.clone(), records);
+        plan.manifest.producers.insert(producer.name().to_string(), records);
     }
     // Files another producer wrote and one of these now makes change hands.
     for (name, files) in &mut plan.manifest.producers {
-        if !producers.iter().any(|p| &p.name == name) {
+        if !producers.iter().any(|p| p.name() == name) {
             files.retain(|path, _| !claimed.contains(path.as_str()));
         }
     }
     // What these producers wrote before and make no more: theirs to remove.
     for producer in producers {
-        let Some(before) = old.producers.get(&producer.name) else { continue };
+        let Some(before) = old.producers.get(producer.name()) else { continue };
         for (path, record) in before.iter().filter(|(path, _)| !claimed.contains(path.as_str())) {
             if !guard::is_plain_relative(path) {
                 continue;

@@ -180,3 +180,49 @@ fn compare_reports_changed_missing_and_stale_files_only() {
     assert!(comparison.diff.contains("only in"), "{}", comparison.diff);
     assert!(!comparison.diff.contains("notes.txt"), "a file Scalpel did not write is not its business");
 }
+
+/// A streamed producer of `files`, in parallel; `go_on` is what it answers.
+fn streamed_write(out: &Path, files: &[(&str, &str)], go_on: bool) -> Result<Written, Vec<Diagnostic>> {
+    use rayon::prelude::*;
+    let make = |sink: &Sink| {
+        files.par_iter().for_each(|(path, text)| sink.put(path, text.as_bytes()));
+        go_on
+    };
+    let streamed = Streamed { name: "events".to_string(), make: &make };
+    let rules = [producer("build:sigma", &[("sigma/a.yml", "a")])];
+    write_streamed(&Destination { out, inputs: &[], force: false }, &rules, Some(&streamed))
+}
+
+#[test]
+fn streamed_files_are_owned_replaced_and_adopted_like_the_others() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("build");
+    let files = [("events/F/a.jsonl", "1\n"), ("events/F/b.jsonl", "2\n"), ("events/manifest.json", "{}\n")];
+    let first = streamed_write(&out, &files, true).expect("written");
+    assert_eq!((first.files, first.unchanged, first.removed), (4, 0, 0));
+    assert_eq!(read(out.join("events/F/b.jsonl")), "2\n");
+    assert_eq!(manifest::read(&out).expect("readable").expect("written").producers["events"].len(), 3);
+    let again = streamed_write(&out, &files, true).expect("written");
+    assert_eq!((again.files, again.unchanged), (4, 4), "same bytes: adopted, not rewritten");
+    let fewer = [("events/F/a.jsonl", "1b\n"), ("events/manifest.json", "{}\n")];
+    let next = streamed_write(&out, &fewer, true).expect("written");
+    assert_eq!((next.files, next.unchanged, next.removed), (3, 2, 1));
+    assert_eq!(read(out.join("events/F/a.jsonl")), "1b\n");
+    assert!(!out.join("events/F/b.jsonl").exists());
+    let names: Vec<_> = std::fs::read_dir(&out).expect("listing").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(names.len(), 3, "sigma/, events/ and the manifest, no staging folder left: {names:?}");
+}
+
+#[test]
+fn a_streamed_producer_that_stops_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("build");
+    let refused = streamed_write(&out, &[("events/a.jsonl", "1")], false).expect_err("stopped");
+    assert!(refused.is_empty(), "the producer reports its own reasons");
+    assert!(!out.exists(), "no folder left behind");
+    std::fs::create_dir(&out).expect("dir");
+    let refused = codes(streamed_write(&out, &[("../escape", "x")], true));
+    assert_eq!(refused, [Code::OutWouldOverwrite], "a path outside the folder is refused");
+    assert!(!tmp.path().join("escape").exists());
+    assert_eq!(std::fs::read_dir(&out).expect("listing").count(), 0, "nothing written");
+}

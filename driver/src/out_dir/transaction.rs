@@ -61,24 +61,39 @@ pub struct Staged {
     journal: Journal,
 }
 
-/// Step 1: writes the new files, manifest and journal into a fresh staging folder.
+/// A fresh staging folder in `out`, for [`stage`]; a streamed producer writes its
+/// files into its `new/` first ([`new_files`]).
+pub fn begin(out: &Path) -> io::Result<PathBuf> {
+    Ok(tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out)?.keep())
+}
+
+/// Where a staged new file goes, inside the staging folder `dir`.
+pub fn new_files(dir: &Path) -> PathBuf {
+    dir.join("new")
+}
+
+/// Step 1: writes the new files of `contents` (the ops' other files are already in
+/// `new/`), the manifest and the journal into the staging folder `dir` from [`begin`]
+/// (deleted on failure). Files are written in parallel, each folder made once.
 pub fn stage(
-    out: &Path,
+    dir: PathBuf,
     ops: Vec<Op>,
     contents: &BTreeMap<&str, &str>,
     created_folders: Vec<String>,
     manifest: &str,
 ) -> io::Result<Staged> {
-    let dir = tempfile::Builder::new().prefix(STAGING_PREFIX).tempdir_in(out)?.keep();
+    use rayon::prelude::*;
     let journal = Journal { ops, created_folders };
     let written = (|| {
-        for op in journal.ops.iter().filter(|op| op.kind != OpKind::Remove) {
-            let path = dir.join("new").join(&op.path);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, contents.get(op.path.as_str()).copied().unwrap_or_default())?;
+        let new = new_files(&dir);
+        std::fs::create_dir_all(&new)?;
+        let folders: std::collections::BTreeSet<&str> =
+            contents.keys().filter_map(|path| path.rsplit_once('/').map(|(folder, _)| folder)).collect();
+        for folder in folders {
+            std::fs::create_dir_all(new.join(folder))?;
         }
+        let files: Vec<(&&str, &&str)> = contents.iter().collect();
+        files.par_iter().try_for_each(|(path, text)| std::fs::write(new.join(path), text))?;
         std::fs::write(dir.join(MANIFEST), manifest)?;
         let text = serde_json::to_string(&journal).map_err(io::Error::other)?;
         std::fs::write(dir.join("journal.part"), text)?;
@@ -275,7 +290,8 @@ mod tests {
         for stop in 0..renames {
             let (dir, ops, contents) = setup();
             let before = snapshot(dir.path());
-            let staged = stage(dir.path(), ops, &contents, vec!["c".into()], "new manifest").expect("staged");
+            let staged = stage(begin(dir.path()).expect("staging"), ops, &contents, vec!["c".into()], "new manifest")
+                .expect("staged");
             apply(dir.path(), &staged, stop).expect("renames");
             // The run is killed here: the staging folder stays, and the next run recovers.
             let warnings = recover(dir.path(), "out").expect("recovers");
@@ -288,7 +304,8 @@ mod tests {
     #[test]
     fn a_commit_past_its_commit_point_is_finished_by_the_next_run() {
         let (dir, ops, contents) = setup();
-        let staged = stage(dir.path(), ops, &contents, vec!["c".into()], "new manifest").expect("staged");
+        let staged = stage(begin(dir.path()).expect("staging"), ops, &contents, vec!["c".into()], "new manifest")
+            .expect("staged");
         apply(dir.path(), &staged, usize::MAX).expect("renames");
         assert!(recover(dir.path(), "out").expect("recovers").is_empty(), "nothing to roll back");
         let files = snapshot(dir.path());
@@ -309,7 +326,8 @@ mod tests {
     fn a_run_killed_while_staging_leaves_nothing_behind() {
         let (dir, ops, contents) = setup();
         let before = snapshot(dir.path());
-        let staged = stage(dir.path(), ops, &contents, vec![], "new manifest").expect("staged");
+        let staged =
+            stage(begin(dir.path()).expect("staging"), ops, &contents, vec![], "new manifest").expect("staged");
         std::fs::remove_file(staged.dir.join(JOURNAL)).expect("as if killed before the journal");
         assert!(recover(dir.path(), "out").expect("recovers").is_empty());
         assert_eq!(snapshot(dir.path()), before);

@@ -48,20 +48,30 @@ pub fn stem(item: &ItemEvents) -> String {
     format!("{}/{}{suffix}", file_safe(&item.flow), file_safe(&item.item))
 }
 
-/// Every events file, paths relative to the events folder.
+/// Every events file, paths relative to the events folder: [`item_files`] of each
+/// item, then the [`manifest`].
 pub fn files(items: &[ItemEvents], program: &Program, settings: &Settings) -> Vec<(String, String)> {
     let names = Names { program, settings };
-    let mut out = Vec::new();
-    for item in items {
-        let stem = stem(item);
-        out.push((format!("{stem}.jsonl"), canonical(item)));
-        out.push((format!("{stem}.splunk-hec.json"), splunk_hec::write(item, &names)));
-        out.push((format!("{stem}.elastic-bulk.ndjson"), elastic_bulk::write(item, &names)));
-        for (table, text) in azure_logs::write(item, &names) {
-            out.push((format!("{stem}.sentinel-{table}.json"), text));
-        }
+    let mut out: Vec<(String, String)> = items.iter().flat_map(|item| item_files(item, &names)).collect();
+    out.push((MANIFEST.to_string(), manifest(items.iter().map(manifest_entry).collect())));
+    out
+}
+
+/// The manifest's path in the events folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The files of one item, paths relative to the events folder: the canonical JSONL,
+/// then each replay format.
+pub fn item_files(item: &ItemEvents, names: &Names) -> Vec<(String, String)> {
+    let stem = stem(item);
+    let mut out = vec![
+        (format!("{stem}.jsonl"), canonical(item)),
+        (format!("{stem}.splunk-hec.json"), splunk_hec::write(item, names)),
+        (format!("{stem}.elastic-bulk.ndjson"), elastic_bulk::write(item, names)),
+    ];
+    for (table, text) in azure_logs::write(item, names) {
+        out.push((format!("{stem}.sentinel-{table}.json"), text));
     }
-    out.push(("manifest.json".to_string(), manifest(items)));
     out
 }
 
@@ -80,33 +90,33 @@ pub fn canonical(item: &ItemEvents) -> String {
     text
 }
 
-fn manifest(items: &[ItemEvents]) -> String {
-    let entries: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let (events, expect_true) = item.line_counts();
-            json!({
-                "flow": item.flow,
-                "item": item.item,
-                "kind": match item.kind {
-                    ItemKind::Step => "step",
-                    ItemKind::Threshold => "threshold",
-                    ItemKind::Sequence => "sequence",
-                },
-                "file": format!("{}.jsonl", stem(item)),
-                "events": events,
-                "expect_true": expect_true,
-                "positives": item.cases.iter().filter(|c| c.expect).count(),
-                "negatives": item.cases.iter().filter(|c| !c.expect).count(),
-                "scenarios": item.scenarios.iter().map(|s| json!({
-                    "label": s.label,
-                    "fires_for": s.expected,
-                    "events": s.event_count(),
-                })).collect::<Vec<_>>(),
-                "notes": item.notes,
-            })
-        })
-        .collect();
+/// An item's entry in the [`manifest`]: its file, counts and notes.
+pub fn manifest_entry(item: &ItemEvents) -> Value {
+    let (events, expect_true) = item.line_counts();
+    json!({
+        "flow": item.flow,
+        "item": item.item,
+        "kind": match item.kind {
+            ItemKind::Step => "step",
+            ItemKind::Threshold => "threshold",
+            ItemKind::Sequence => "sequence",
+        },
+        "file": format!("{}.jsonl", stem(item)),
+        "events": events,
+        "expect_true": expect_true,
+        "positives": item.cases.iter().filter(|c| c.expect).count(),
+        "negatives": item.cases.iter().filter(|c| !c.expect).count(),
+        "scenarios": item.scenarios.iter().map(|s| json!({
+            "label": s.label,
+            "fires_for": s.expected,
+            "events": s.event_count(),
+        })).collect::<Vec<_>>(),
+        "notes": item.notes,
+    })
+}
+
+/// `manifest.json`: every item's [`manifest_entry`], in program order.
+pub fn manifest(entries: Vec<Value>) -> String {
     let mut text = serde_json::to_string_pretty(&json!({ "items": entries })).unwrap_or_default();
     text.push('\n');
     text
