@@ -32,6 +32,7 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0405_attack_bundle",
     "E0011_too_many_rules",
     "E0505_unknown_setting",
+    "E0860_unknown_scheduled_rule",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
     "E0012_path_outside_tree",
@@ -205,6 +206,10 @@ fn filesystem_cases() {
     std::fs::write(settings_tree.join("scalpel.toml"), "name = \"t\"\n[targets.splunk]\nindx = \"ras\"\n").unwrap();
     std::fs::copy(PRELUDE, settings_tree.join("schemas.det")).unwrap();
     run("E0505_unknown_setting", vec![settings_tree], Code::InvalidTargetSettings);
+
+    let schedule_tree =
+        self::tree(root, "schedule", "name = \"t\"\n[targets.kql.schedule]\nrules = { \"AF-1.tamper\" = \"5m\" }\n");
+    run("E0860_unknown_scheduled_rule", vec![schedule_tree], Code::UnknownScheduledRule);
 
     let coverage_tree = root.join("coverage");
     std::fs::create_dir(&coverage_tree).unwrap();

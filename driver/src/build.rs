@@ -117,6 +117,7 @@ pub fn build_versioned(
         .collect();
 
     let mut output = BuildOutput::default();
+    scalpel_targets::schedule::unknown_rules(program, ctx.settings).into_iter().for_each(|d| output.diags.push(d));
     let mut owners: BTreeMap<String, Span> = BTreeMap::new();
     for &target in targets {
         let mut rules = Vec::new();

@@ -4,6 +4,7 @@
 //! Invariant: unknown keys are errors (a typo must not silently fall back to a
 //! default); every default is a constant, never the clock or the environment.
 
+use crate::schedule::ScheduleSettings;
 use crate::Target;
 use scalpel_compiler::config_spans;
 use scalpel_compiler::diag::{Code, Diagnostic};
@@ -60,9 +61,8 @@ pub struct SplunkSettings {
     pub app: String,
     /// ES security domain of the notable events (`threat`, `endpoint`, ...).
     pub security_domain: String,
-    pub cron_schedule: String,
-    pub earliest_time: String,
-    pub latest_time: String,
+    /// When saved searches run and what they search (`[targets.splunk.schedule]`).
+    pub schedule: ScheduleSettings,
 }
 
 impl Default for SplunkSettings {
@@ -73,9 +73,7 @@ impl Default for SplunkSettings {
             fields: BTreeMap::new(),
             app: "Scalpel".into(),
             security_domain: "threat".into(),
-            cron_schedule: "*/10 * * * *".into(),
-            earliest_time: "-70m@m".into(),
-            latest_time: "-10m@m".into(),
+            schedule: ScheduleSettings::default(),
         }
     }
 }
@@ -88,10 +86,8 @@ pub struct KqlSettings {
     pub tables: BTreeMap<String, String>,
     /// Field renames: detection field → column (default: `.` becomes `_`).
     pub fields: BTreeMap<String, String>,
-    /// Sentinel `queryFrequency` (`5m` … `14d`).
-    pub query_frequency: String,
-    /// Sentinel `queryPeriod`; widened per rule to cover its window.
-    pub query_period: String,
+    /// `queryFrequency`, `queryPeriod` and `enabled` (`[targets.kql.schedule]`).
+    pub schedule: ScheduleSettings,
     /// `requiredDataConnectors[].connectorId`; its `dataTypes` are the rule's tables.
     pub connector_id: String,
 }
@@ -101,8 +97,7 @@ impl Default for KqlSettings {
         KqlSettings {
             tables: BTreeMap::new(),
             fields: BTreeMap::new(),
-            query_frequency: "1h".into(),
-            query_period: "1h".into(),
+            schedule: ScheduleSettings::default(),
             connector_id: "CustomLogsAma".into(),
         }
     }
@@ -119,7 +114,7 @@ impl KqlSettings {
         self.fields.get(field).cloned().unwrap_or_else(|| field.replace('.', "_"))
     }
 
-    /// Checks what Sentinel would reject: table and column names, and the schedule.
+    /// Checks what Sentinel would reject: table and column names.
     fn validate(&self) -> Result<(), String> {
         for table in self.tables.values() {
             if !crate::kql::escape::is_identifier(table) || !table.ends_with("_CL") {
@@ -128,17 +123,6 @@ impl KqlSettings {
         }
         if let Some(column) = self.fields.values().find(|c| !crate::kql::escape::is_identifier(c)) {
             return Err(format!("column `{column}` must be letters, digits and `_`, starting with a letter"));
-        }
-        let frequency = crate::kql::duration_minutes(&self.query_frequency)
-            .ok_or_else(|| format!("query_frequency `{}` must be like `5m`, `1h` or `1d`", self.query_frequency))?;
-        let period = crate::kql::duration_minutes(&self.query_period)
-            .ok_or_else(|| format!("query_period `{}` must be like `5m`, `1h` or `1d`", self.query_period))?;
-        let range = crate::kql::MIN_SCHEDULE_MINUTES..=crate::kql::MAX_SCHEDULE_MINUTES;
-        if !range.contains(&frequency) || !range.contains(&period) {
-            return Err("query_frequency and query_period must be within 5m..14d".into());
-        }
-        if period < frequency {
-            return Err("query_period must be at least query_frequency".into());
         }
         Ok(())
     }
@@ -202,15 +186,24 @@ impl Settings {
         let invalid = |err: toml::de::Error| format!("[targets.{name}]: {}", err.message().trim());
         match Target::parse(name) {
             Some(Target::Sigma) => settings.sigma = value.clone().try_into().map_err(invalid)?,
-            Some(Target::Splunk) => settings.splunk = value.clone().try_into().map_err(invalid)?,
+            Some(Target::Splunk) => {
+                settings.splunk = value.clone().try_into().map_err(invalid)?;
+                settings.splunk.schedule.validate(Target::Splunk).map_err(|err| format!("[targets.{name}]: {err}"))?;
+            }
             Some(Target::Kql) => {
                 let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
                 kql.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                kql.schedule.validate(Target::Kql).map_err(|err| format!("[targets.{name}]: {err}"))?;
                 settings.kql = kql;
             }
             Some(Target::Elastic) => {
                 settings.elastic = value.clone().try_into().map_err(invalid)?;
                 settings.elastic.validate().map_err(|err| format!("[targets.{name}]: {err}"))?;
+                settings
+                    .elastic
+                    .schedule
+                    .validate(Target::Elastic)
+                    .map_err(|err| format!("[targets.{name}]: {err}"))?;
             }
             None => {
                 let known: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
@@ -256,7 +249,8 @@ mod tests {
     #[test]
     fn kql_settings_are_checked() {
         let table: toml::Table =
-            toml::from_str("[kql]\ntables = { biosensor = \"Bio_CL\" }\nquery_period = \"2h\"").expect("valid toml");
+            toml::from_str("[kql]\ntables = { biosensor = \"Bio_CL\" }\nschedule = { ingestion_delay = \"2m\" }")
+                .expect("valid toml");
         let settings = Settings::from_table(&table).expect("valid settings");
         assert_eq!(settings.kql.table("biosensor"), "Bio_CL");
         assert_eq!(settings.kql.table("cloud_api"), "RasCloudApi_CL");
@@ -265,10 +259,10 @@ mod tests {
             "tables = { biosensor = \"Bio\" }",
             "tables = { biosensor = \"Bio-x_CL\" }",
             "fields = { \"device.id\" = \"device.id\" }",
-            "query_frequency = \"2m\"",
-            "query_period = \"15d\"",
-            "query_frequency = \"2h\"",
-            "query_period = \"soon\"",
+            "schedule = { interval = { high = \"2m\" } }",
+            "schedule = { interval = { low = \"15d\" } }",
+            "schedule = { ingestion_delay = \"soon\" }",
+            "schedule = { rules = { nope = \"5m\" } }",
         ] {
             let table: toml::Table = toml::from_str(&format!("[kql]\n{bad}")).expect("valid toml");
             let err = Settings::from_table(&table).expect_err(bad);
