@@ -259,8 +259,8 @@ impl Schedule {
         self.window_ms + self.interval_ms + self.delay_ms
     }
 
-    /// How long after an alert the same match can be found again by later runs
-    /// (window + interval): the suppression period on the rule's keys.
+    /// How long after an alert the same match can be found again by later runs that
+    /// search up to `now - delay` (window + interval): Splunk's suppression period.
     pub fn suppression_ms(&self) -> u64 {
         self.window_ms + self.interval_ms
     }

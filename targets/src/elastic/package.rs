@@ -156,14 +156,16 @@ fn find<'a>(ctx: &'a Context, rule: &RuleMeta) -> Option<Item<'a>> {
 }
 
 /// An ES|QL threshold's suppression: its keys and its bucket (`scalpel_window`),
-/// as many as Kibana takes (W0860 when the keys alone are more), for window + interval.
+/// as many as Kibana takes (W0860 when the keys alone are more), for the look-back: a
+/// run searches up to `now`, so a row stays visible from its first alert until its first
+/// event leaves the look-back, up to window + interval + delay later.
 fn suppression(ctx: &Context, item: &Item) -> Suppression {
     let settings = &ctx.settings.elastic;
     let schema = item.steps.first().and_then(|s| s.source.as_deref()).and_then(|s| ctx.program.schema(s));
     let mut group_by: Vec<String> = item.schedule.keys.iter().map(|k| settings.field(schema, k)).collect();
     group_by.push("scalpel_window".to_string());
     group_by.truncate(MAX_SUPPRESSION_FIELDS);
-    let seconds = item.schedule.suppression_ms().div_ceil(1000);
+    let seconds = item.schedule.lookback_ms().div_ceil(1000);
     let (value, unit) = match seconds {
         s if s % 3600 == 0 => (s / 3600, "h"),
         s if s % 60 == 0 => (s / 60, "m"),
