@@ -168,5 +168,10 @@ def row(artifact, kind, engine, variant, case, want, got, when):
     return {"artifact": artifact, "kind": kind, "engine": engine, "ok": want == got, "detail": detail}
 
 
+def naive(ms):
+    """A time as DuckDB's TIMESTAMP holds it: UTC, without a zone."""
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).replace(tzinfo=None)
+
+
 def read_jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -1,7 +1,7 @@
 """Scheduled replay of every Sentinel analytic rule with real KQL execution: duckdb-kql runs the
 rule's `query` (the YAML's, slice filter included) on DuckDB tables typed after our custom-table
-schemas, once per scheduled run, with `set query_now` at the run's time (so `ago()` is relative
-to it, as in Sentinel), over the events of `[now - queryPeriod, now)` that have arrived. Each
+schemas, once per scheduled run, with `now` at the run's time (so `ago()` is relative to it, as
+in Sentinel), over the events of `[now - queryPeriod, now)` that have arrived. Each
 result row is one alert (`eventGroupingSettings: AlertPerResult`); the rule keeps to its own
 slice, so no other deduplication applies. See `../schedule.py`.
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])
 
+import duckdb  # noqa: E402
 import duckdb_kql  # noqa: E402
 import schedule  # noqa: E402
 
@@ -64,21 +65,38 @@ class Tables:
             for number, values in zip(numbers, ingested):
                 self.rows[number] = (table, values)
 
-    def load(self, con, events):
-        """Replaces every table with the visible events, their times moved as placed."""
+    def schema(self):
+        return {table: [name for name, _ in columns] for table, columns in self.columns.items()}
+
+    def place(self, con, placed):
+        """Loads a placement's events, their times moved as placed, into `<table>__all` (with
+        the line of each in `_line`); `show` then picks a run's events from them."""
         for table, columns in self.columns.items():
-            con.execute(f'CREATE OR REPLACE TABLE "{table}" ({", ".join(f"{n} {TYPES[t]}" for n, t in columns)})')
-            picked = [(p, self.rows[p.line][1]) for p in events if self.rows[p.line][0] == table]
-            for placed, values in picked:
-                row = []
+            declared = ", ".join(f'"{n}" {TYPES[t]}' for n, t in columns)
+            con.execute(f'CREATE OR REPLACE TABLE "{table}__all" (_line BIGINT, {declared})')
+            rows = []
+            for p in placed:
+                if self.rows[p.line][0] != table:
+                    continue
+                values = self.rows[p.line][1]
+                row = [p.line]
                 for name, kind in columns:
                     if name == "TimeGenerated":
-                        row.append(schedule.iso(placed.time).replace("T", " ").rstrip("Z"))
+                        row.append(schedule.naive(p.time))
                     else:
                         # Log Analytics has no null string: a missing field reads "".
                         row.append(values.get(name, "" if kind == "string" else None))
-                marks = ", ".join("?" for _ in columns)
-                con.execute(f'INSERT INTO "{table}" VALUES ({marks})', row)
+                rows.append(row)
+            if rows:
+                con.executemany(f'INSERT INTO "{table}__all" VALUES ({", ".join("?" * (len(columns) + 1))})', rows)
+
+    def show(self, con, events):
+        """Makes every table hold exactly `events`."""
+        lines = [p.line for p in events]
+        for table, columns in self.columns.items():
+            names = ", ".join(f'"{n}"' for n, _ in columns)
+            con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {names} FROM "{table}__all" '
+                        f"WHERE list_contains(?, _line)", [lines])
 
 
 def check_rule(build, path):
@@ -100,21 +118,20 @@ def check_rule(build, path):
         back=schedule.duration_ms(yaml_scalar(text, "queryPeriod")),
     )
     tables = Tables(build, flow, item, canonical)
-    con = duckdb_kql.connect()
-    rows = []
-    # Translated against the tables (its `let`s read them), before any run.
-    tables.load(con, [])
+    # Translated once, against the tables' columns (its `join` needs them); each run binds its
+    # own `now`, which `ago()` reads, as Sentinel evaluates `ago()` at the run's time.
     try:
-        duckdb_kql.query(con, query).fetchall()
+        sql = duckdb_kql.to_sql(query, schema=tables.schema(), query_now=schedule.naive(schedule.ANCHOR_MS))
     except duckdb_kql.KqlError as error:
         message = str(error).splitlines()[0]
         return [{"artifact": artifact, "kind": KIND, "engine": ENGINE, "ok": False,
                  "detail": f"cannot run: {type(error).__name__}: {message}"}]
+    con = duckdb.connect()
+    rows = []
 
     def execute(events, t):
-        tables.load(con, events)
-        pinned = f"set query_now = datetime({schedule.iso(t)});\n{query}"
-        result = duckdb_kql.query(con, pinned).fetchall()
+        tables.show(con, events)
+        result = con.execute(sql, dict(sql.parameters, kqlnow=schedule.naive(t))).fetchall()
         # Every row is an alert of its own.
         return [object() for _ in result]
 
@@ -122,6 +139,7 @@ def check_rule(build, path):
         times = {n: schedule.millis(tables.rows[n][1]["TimeGenerated"]) for n in lines}
         want = schedule.promised([canonical[n - 1]["_expect"] for n in lines], windowed)
         for variant, placed in schedule.placements(times, rule):
+            tables.place(con, placed)
             got, when = schedule.replay(placed, rule, execute, None, key_of_slice=True)
             rows.append(schedule.row(f"{artifact}:{lines[0]}", KIND, ENGINE, variant, case, want, got, when))
     return rows
