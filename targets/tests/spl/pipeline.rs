@@ -113,8 +113,11 @@ fn stage(text: &str) -> Result<Stage> {
     })
 }
 
+/// Aggregations (each with its output name) and the `BY` fields.
+type Aggregations = (Vec<(Agg, String)>, Vec<String>);
+
 /// `f(x) AS out f(y) AS out2 … BY a b`: the aggregations and the `BY` fields.
-fn aggregations(text: &str) -> Result<(Vec<(Agg, String)>, Vec<String>)> {
+fn aggregations(text: &str) -> Result<Aggregations> {
     let (aggs, by) = text.split_once(" BY ").ok_or_else(|| Unsupported(format!("no BY in {text}")))?;
     let words: Vec<&str> = aggs.split_whitespace().collect();
     let mut out = Vec::new();
