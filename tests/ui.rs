@@ -36,6 +36,7 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0505_cron_schedule_line_break",
     "E0505_sigma_date",
     "E0505_tree_name_line_break",
+    "E0860_unknown_scheduled_rule",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
     "E0513_template_too_deep",
@@ -229,6 +230,10 @@ fn filesystem_cases() {
         std::fs::copy(PRELUDE, typed_tree.join("schemas.det")).unwrap();
         run(name, vec![typed_tree], Code::InvalidTargetSettings);
     }
+
+    let schedule_tree =
+        self::tree(root, "schedule", "name = \"t\"\n[targets.kql.schedule]\nrules = { \"AF-1.tamper\" = \"5m\" }\n");
+    run("E0860_unknown_scheduled_rule", vec![schedule_tree], Code::UnknownScheduledRule);
 
     let coverage_tree = root.join("coverage");
     std::fs::create_dir(&coverage_tree).unwrap();

@@ -5,6 +5,7 @@ its own environment and returns rows {artifact, kind, engine, ok, detail}. A che
 artifacts are not in the build returns no rows; `run.py` lists what ran.
 """
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ class Runner:
     oracles: Path
     root: Path
     work: Path
+    # The tree being checked (`detections`, or the target tests' fixture tree).
+    tree: str = "detections"
 
     def python(self, venv):
         return str(self.oracles / venv / "bin/python")
@@ -24,7 +27,8 @@ class Runner:
         return str(self.root / ".ci/conformance/engines" / name)
 
     def run(self, command, **kwargs):
-        return subprocess.run(command, capture_output=True, text=True, cwd=self.work, **kwargs)
+        kwargs.setdefault("cwd", self.work)
+        return subprocess.run(command, capture_output=True, text=True, **kwargs)
 
     def rows_from(self, command):
         """Runs an engine script that writes its rows as JSON to the path it is given last."""
@@ -165,4 +169,39 @@ def lucene(run, build):
     return rows
 
 
-ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, eql_and_esql, lucene, navigator_layers, html_report_renders]
+def scheduled_kql(run, build):
+    """Scheduled replay of every Sentinel rule: duckdb-kql runs its query once per scheduled run."""
+    if not (build / "kql").is_dir():
+        return []
+    return run.rows_from([run.python("venv-kql"), run.engine("kql_schedule.py"), str(run.root / ".ci/conformance"),
+                          str(build)])
+
+
+def scheduled_eql(run, build):
+    """Scheduled replay of every Kibana EQL rule: the `eql` engine runs it once per scheduled run."""
+    if not (build / "elastic").is_dir():
+        return []
+    return run.rows_from([run.python("venv"), run.engine("eql_schedule.py"), str(run.root / ".ci/conformance"),
+                          str(build)])
+
+
+def scheduled_spl(run, build):
+    """Scheduled replay of every Splunk saved search: the project's SPL interpreter (a Rust test,
+    `driver/tests/splunk_scheduled.rs`, which builds the tree itself) runs it once per run."""
+    if not (build / "splunk").is_dir():
+        return []
+    result_file = run.work / "rows.json"
+    result_file.unlink(missing_ok=True)
+    env = dict(os.environ, SCALPEL_SCHEDULED_TREE=str(run.root / run.tree), SCALPEL_SCHEDULED_ROWS=str(result_file))
+    done = run.run(["cargo", "test", "--quiet", "-p", "scalpel-driver", "--test", "splunk_scheduled", "--",
+                    "--exact", "every_splunk_rule_alerts_once_per_match_on_its_schedule"], env=env, cwd=run.root)
+    if done.returncode != 0 or not result_file.exists():
+        raise RuntimeError(f"splunk_scheduled failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return json.loads(result_file.read_text())
+
+
+# The scheduled replay (docs/testing.md, "Scheduled replay"): its rows' kinds start with
+# "scheduled", and run.py reports them in a matrix of their own.
+SCHEDULED = [scheduled_spl, scheduled_kql, scheduled_eql]
+
+ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, eql_and_esql, lucene, navigator_layers, html_report_renders] + SCHEDULED

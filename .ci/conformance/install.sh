@@ -20,6 +20,10 @@ venv/bin/pip install -q --disable-pip-version-check \
 [ -x venv-sigma2/bin/python ] || python3 -m venv venv-sigma2
 venv-sigma2/bin/pip install -q --disable-pip-version-check pysigma==2.0.1 pysigma-backend-sqlite==2.1.1
 
+# duckdb-kql runs KQL on DuckDB: the scheduled replay executes every Sentinel rule's query with it.
+[ -x venv-kql/bin/python ] || python3 -m venv venv-kql
+venv-kql/bin/pip install -q --disable-pip-version-check 'duckdb-kql[duckdb]==1.1.2' duckdb==2.0.0
+
 # MITRE's own ATT&CK library, to load our Navigator layers the way MITRE's tools do.
 [ -x venv-attack/bin/python ] || python3 -m venv venv-attack
 venv-attack/bin/pip install -q --disable-pip-version-check mitreattack-python==6.3.1

@@ -11,6 +11,7 @@ use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
 use scalpel_compiler::ir::{Flow, Program};
 use scalpel_compiler::source::Span;
 use scalpel_targets::backend::{sequence_capability_warnings, step_capability_warnings, Emitted};
+use scalpel_targets::schedule::{self, Visibility};
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Context, RuleMeta, Settings, Target, Versions};
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct UnitOutcome {
     /// read of its rules: the version lock fingerprints each rule from them.
     pub paths: Vec<String>,
     pub metas: Vec<RuleMeta>,
+    /// How the target's schedule sees the rule (coverage counts a rule it cannot see as not detected).
+    pub visibility: Visibility,
 }
 
 impl UnitOutcome {
@@ -64,6 +67,13 @@ impl Unit<'_> {
         match self.item {
             Item::Step(step) => step.span,
             Item::Sequence(sequence) => sequence.span,
+        }
+    }
+
+    fn schedule_item(&self) -> schedule::Item<'_> {
+        match self.item {
+            Item::Step(step) => schedule::Item::Step(step),
+            Item::Sequence(sequence) => schedule::Item::Sequence(sequence),
         }
     }
 
@@ -117,6 +127,7 @@ pub fn build_versioned(
         .collect();
 
     let mut output = BuildOutput::default();
+    schedule::unknown_rules(program, ctx.settings).into_iter().for_each(|d| output.diags.push(d));
     // Paths compared as file systems that ignore case see them (macOS, Windows).
     let mut owners: BTreeMap<String, Span> = BTreeMap::new();
     for &target in targets {
@@ -147,6 +158,7 @@ pub fn build_versioned(
                 diags,
                 paths,
                 metas: out.rules.clone(),
+                visibility: schedule::visibility(ctx.settings, target, unit.flow, unit.schedule_item()),
             });
         }
         match target.backend().package(ctx, &rules, templates) {

@@ -341,3 +341,40 @@ fn only_web_urls_become_links_under_a_restrictive_policy() {
     let html = coverage::html::render(&shipped);
     assert!(html.contains("<a href=\"https://attack.mitre.org/techniques/"));
 }
+
+#[test]
+fn a_rule_a_schedule_cannot_see_is_not_detected_there() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("scalpel.toml"), "name = \"t\"\n").expect("write");
+    std::fs::write(
+        dir.path().join("flow.det"),
+        "schema vpn \"VPN\" {\n    time timestamp event_time\n    user.name string\n}\n\
+         flow \"F\" \"schedules\" {\n    category \"c\"\n    origin theoretical\n\
+             step slow \"slow spray\" {\n        technique T1110\n        source vpn\n        severity low\n\
+                 detect user.name == \"x\"\n        threshold count >= 3 within 14d by user.name\n    }\n\
+             step now \"critical\" {\n        technique T1133\n        source vpn\n        severity critical\n\
+                 detect user.name == \"y\"\n    }\n}\n",
+    )
+    .expect("write");
+    let compiled = compile(dir.path());
+    let program = compiled.program.as_ref().expect("a program");
+    let output = build_all(&compiled, 1);
+    let coverage = analyze(&compiled, &output, &CoverageSettings::all(program));
+    let step = |id: &str| coverage.flows[0].steps.iter().find(|s| s.id == id).expect("the step");
+    // Sentinel looks back at most 14d: a 14d window + interval + delay does not fit.
+    let slow = step("slow");
+    assert_eq!(slow.status, Status::Partial);
+    assert!(slow.why.as_deref().is_some_and(|w| w.contains("kql (not visible")), "{:?}", slow.why);
+    let kql = slow.targets.iter().find(|t| t.target == "kql").expect("kql");
+    assert!(kql.emitted && !kql.detects());
+    // A critical step runs every 5m with a 5m ingestion delay: alerts within 10m.
+    let now = step("now");
+    assert_eq!(now.status, Status::Detected);
+    let splunk = now.targets.iter().find(|t| t.target == "splunk").expect("splunk");
+    assert_eq!(splunk.schedule.text(), "detected with a delay of up to 10m");
+    let sigma = now.targets.iter().find(|t| t.target == "sigma").expect("sigma");
+    assert_eq!(sigma.schedule.text(), "detected");
+    let markdown = coverage::markdown::render(&coverage);
+    assert!(markdown.contains("| kql | 0 | 1 (up to 10m) | 1 |"), "{markdown}");
+    assert!(markdown.contains("| sigma | 2 | 0 | 0 |"), "{markdown}");
+}

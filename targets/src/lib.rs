@@ -4,6 +4,7 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | settings | [`settings`] | `[targets.*]` of `scalpel.toml` → typed settings |
+//! | schedule | [`schedule`] | a rule × its target's settings → run interval, look-back, delay, suppression keys |
 //! | emit | [`sigma`], [`splunk`], [`kql`], [`elastic`] | one IR step or sequence → rule text + diagnostics |
 //! | package | [`templates`], [`kql`], [`elastic`] | emitted rules → packaged files (`savedsearches.conf`, table schemas, `rules.ndjson`) |
 //!
@@ -21,6 +22,7 @@ pub mod kql;
 pub mod markup;
 pub mod quote;
 pub mod reprint;
+pub mod schedule;
 pub mod settings;
 pub mod sigma;
 pub mod splunk;

@@ -4,6 +4,7 @@
 //! Invariant: unknown keys are errors (a typo must not silently fall back to a
 //! default); every default is a constant, never the clock or the environment.
 
+use crate::schedule::ScheduleSettings;
 use crate::Target;
 use scalpel_compiler::config_spans;
 use scalpel_compiler::diag::{Code, Diagnostic};
@@ -63,9 +64,8 @@ pub struct SplunkSettings {
     pub app: String,
     /// ES security domain of the notable events (`threat`, `endpoint`, ...).
     pub security_domain: String,
-    pub cron_schedule: String,
-    pub earliest_time: String,
-    pub latest_time: String,
+    /// When saved searches run and what they search (`[targets.splunk.schedule]`).
+    pub schedule: ScheduleSettings,
 }
 
 impl Default for SplunkSettings {
@@ -76,9 +76,7 @@ impl Default for SplunkSettings {
             fields: BTreeMap::new(),
             app: "Scalpel".into(),
             security_domain: "threat".into(),
-            cron_schedule: "*/10 * * * *".into(),
-            earliest_time: "-70m@m".into(),
-            latest_time: "-10m@m".into(),
+            schedule: ScheduleSettings::default(),
         }
     }
 }
@@ -91,10 +89,8 @@ pub struct KqlSettings {
     pub tables: BTreeMap<String, String>,
     /// Field renames: detection field → column (default: `.` becomes `_`).
     pub fields: BTreeMap<String, String>,
-    /// Sentinel `queryFrequency` (`5m` … `14d`).
-    pub query_frequency: String,
-    /// Sentinel `queryPeriod`; widened per rule to cover its window.
-    pub query_period: String,
+    /// `queryFrequency`, `queryPeriod` and `enabled` (`[targets.kql.schedule]`).
+    pub schedule: ScheduleSettings,
     /// `requiredDataConnectors[].connectorId`; its `dataTypes` are the rule's tables.
     pub connector_id: String,
 }
@@ -104,8 +100,7 @@ impl Default for KqlSettings {
         KqlSettings {
             tables: BTreeMap::new(),
             fields: BTreeMap::new(),
-            query_frequency: "1h".into(),
-            query_period: "1h".into(),
+            schedule: ScheduleSettings::default(),
             connector_id: "CustomLogsAma".into(),
         }
     }
@@ -127,7 +122,7 @@ impl KqlSettings {
         self.fields.get(field).cloned().unwrap_or_else(|| field.replace('.', "_"))
     }
 
-    /// Checks what Sentinel would reject: table and column names, and the schedule.
+    /// Checks what Sentinel would reject: table and column names.
     fn validate(&self) -> Result<(), String> {
         for table in self.tables.values() {
             if !crate::kql::escape::is_identifier(table) || !table.ends_with("_CL") {
@@ -136,17 +131,6 @@ impl KqlSettings {
         }
         if let Some(column) = self.fields.values().find(|c| !crate::kql::escape::is_identifier(c)) {
             return Err(format!("column `{column}` must be letters, digits and `_`, starting with a letter"));
-        }
-        let frequency = crate::kql::duration_minutes(&self.query_frequency)
-            .ok_or_else(|| format!("query_frequency `{}` must be like `5m`, `1h` or `1d`", self.query_frequency))?;
-        let period = crate::kql::duration_minutes(&self.query_period)
-            .ok_or_else(|| format!("query_period `{}` must be like `5m`, `1h` or `1d`", self.query_period))?;
-        let range = crate::kql::MIN_SCHEDULE_MINUTES..=crate::kql::MAX_SCHEDULE_MINUTES;
-        if !range.contains(&frequency) || !range.contains(&period) {
-            return Err("query_frequency and query_period must be within 5m..14d".into());
-        }
-        if period < frequency {
-            return Err("query_period must be at least query_frequency".into());
         }
         Ok(())
     }
@@ -188,10 +172,7 @@ impl SplunkSettings {
         each("sourcetypes", &self.sourcetypes, |v| values::word(v, "_-:.", 100))?;
         each("fields", &self.fields, values::field_name)?;
         at(&["app"], values::word(&self.app, " _-.", 40))?;
-        at(&["security_domain"], values::one_of(&self.security_domain, SPLUNK_SECURITY_DOMAINS))?;
-        at(&["cron_schedule"], values::cron(&self.cron_schedule))?;
-        at(&["earliest_time"], values::splunk_time(&self.earliest_time))?;
-        at(&["latest_time"], values::splunk_time(&self.latest_time))
+        at(&["security_domain"], values::one_of(&self.security_domain, SPLUNK_SECURITY_DOMAINS))
     }
 
     pub fn sourcetype(&self, schema: &str) -> String {
@@ -308,12 +289,14 @@ impl Settings {
             Some(Target::Splunk) => {
                 let splunk: SplunkSettings = value.clone().try_into().map_err(invalid)?;
                 splunk.validate().map_err(typed)?;
+                splunk.schedule.validate(Target::Splunk).map_err(whole)?;
                 settings.splunk = splunk;
             }
             Some(Target::Kql) => {
                 let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
                 kql.validate().map_err(whole)?;
                 kql.validate_values().map_err(typed)?;
+                kql.schedule.validate(Target::Kql).map_err(whole)?;
                 settings.kql = kql;
             }
             Some(Target::Elastic) => {
@@ -321,6 +304,7 @@ impl Settings {
                 elastic.validate().map_err(whole)?;
                 each("datasets", &elastic.datasets, |v| values::word(v, "_-.", 100)).map_err(typed)?;
                 at(&["author"], values::text(&elastic.author, 256)).map_err(typed)?;
+                elastic.schedule.validate(Target::Elastic).map_err(whole)?;
                 settings.elastic = elastic;
             }
             None => {
@@ -392,7 +376,8 @@ mod tests {
     #[test]
     fn kql_settings_are_checked() {
         let table: toml::Table =
-            toml::from_str("[kql]\ntables = { biosensor = \"Bio_CL\" }\nquery_period = \"2h\"").expect("valid toml");
+            toml::from_str("[kql]\ntables = { biosensor = \"Bio_CL\" }\nschedule = { ingestion_delay = \"2m\" }")
+                .expect("valid toml");
         let settings = Settings::from_table(&table).expect("valid settings");
         assert_eq!(settings.kql.table("biosensor"), "Bio_CL");
         assert_eq!(settings.kql.table("cloud_api"), "RasCloudApi_CL");
@@ -401,10 +386,10 @@ mod tests {
             "tables = { biosensor = \"Bio\" }",
             "tables = { biosensor = \"Bio-x_CL\" }",
             "fields = { \"device.id\" = \"device.id\" }",
-            "query_frequency = \"2m\"",
-            "query_period = \"15d\"",
-            "query_frequency = \"2h\"",
-            "query_period = \"soon\"",
+            "schedule = { interval = { high = \"2m\" } }",
+            "schedule = { interval = { low = \"15d\" } }",
+            "schedule = { ingestion_delay = \"soon\" }",
+            "schedule = { rules = { nope = \"5m\" } }",
         ] {
             let table: toml::Table = toml::from_str(&format!("[kql]\n{bad}")).expect("valid toml");
             let err = Settings::from_table(&table).expect_err(bad);

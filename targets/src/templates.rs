@@ -60,9 +60,6 @@ pub const BUILTINS: &[Builtin] = &[Builtin {
     renders: "splunk/savedsearches.conf (Splunk Enterprise Security correlation searches)",
     variables: &[
         ("tree", "the tree's `name` from scalpel.toml"),
-        ("cron_schedule", "[targets.splunk] cron_schedule"),
-        ("earliest_time", "[targets.splunk] earliest_time"),
-        ("latest_time", "[targets.splunk] latest_time"),
         ("security_domain", "[targets.splunk] security_domain"),
         ("rules", "one entry per rule, with the fields below (values already escaped for .conf)"),
         ("rules.stanza", "the stanza name: `<app> - <flow> - <rule>`"),
@@ -77,6 +74,14 @@ pub const BUILTINS: &[Builtin] = &[Builtin {
         ("rules.analytic_story", "JSON list with the flow id and title"),
         ("rules.severity", "informational, low, medium, high or critical"),
         ("rules.search", "the SPL search"),
+        ("rules.cron_schedule", "the run interval as cron (`[targets.splunk.schedule]`, by severity or per rule)"),
+        ("rules.earliest_time", "`-<window + interval + delay>m@m`: the look-back"),
+        ("rules.latest_time", "`-<ingestion delay>m@m`"),
+        ("rules.disabled", "`true` unless `[targets.splunk.schedule] enabled = true`"),
+        ("rules.suppress", "whether runs overlap, so that results are suppressed on the rule's keys"),
+        ("rules.suppress_fields", "`alert.suppress.fields`: the threshold's `by` fields or the sequence's keys"),
+        ("rules.suppress_period", "`alert.suppress.period`: window + interval, in seconds"),
+        ("rules.digest_mode", "`alert.digest_mode`: 0 when suppressing per result, else 1"),
     ],
 }];
 

@@ -3,7 +3,7 @@
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
 //! synthetic events, E07xx coverage, E08xx output folder (E080x), version lock (E083x) and
-//! semantic diff (E084x)) and are never reused: a retired code stays here, documented as retired. Each one has an
+//! semantic diff (E084x), schedules (E086x)) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -195,8 +195,8 @@ codes! {
         "Sentinel rejects analytic rules whose query is longer than 10,000 characters.\nSplit the condition into several steps, or simplify long lists and patterns.";
     KqlColumn = "E0511", Error, "field cannot be stored as a KQL column",
         "Log Analytics columns are letters, digits and `_`, start with a letter and are\nunique per table regardless of case (`TimeGenerated` holds the event time). The KQL\ntarget names a field's column by replacing `.` with `_`; give another name with\n`[targets.kql] fields = { \"a.b\" = \"AB\" }` in `scalpel.toml`.";
-    SentinelPeriod = "W0512", Warning, "window longer than a Sentinel query period can cover",
-        "A scheduled Sentinel rule sees the last `queryPeriod` of data, at most 14 days. To\nsee every match, the KQL target sets the period to the rule's window plus\n`query_frequency`; when that exceeds 14 days the period is capped, and matches that\nspan more than 14 days minus the frequency are missed. Shorten the window, or lower\n`query_frequency` in `[targets.kql]`.";
+    SentinelPeriod = "W0512", Warning, "rule's look-back longer than a Sentinel query period can cover",
+        "A scheduled Sentinel rule sees the last `queryPeriod` of data, at most 14 days. To\nsee every match exactly once, a run must look back over the rule's window plus its\nrun interval plus the ingestion delay (docs/targets.md, \"Schedules\"); when that\nexceeds 14 days the period is capped, matches that span more than 14 days minus the\ninterval and delay are missed, and the coverage report counts the rule as not visible\non kql. Shorten the window, or lower the interval or `ingestion_delay` in\n`[targets.kql.schedule]`.";
 
     TemplateTooDeep = "E0513", Error, "a packaging template nests too deeply",
         "Handlebars reads and renders templates by recursion, so Scalpel measures a template\ngiven with `--templates DIR` before handlebars sees it: blocks (`{{#if}}`, `{{#each}}`,\n…) may nest 16 levels, counting every `(`, `[` and `{` inside a `{{ … }}` as a level\ntoo. What the measure cannot read unambiguously is refused as well: `{{` inside a\n`{{ … }}`, or a string there that holds `{{` or `}}`.";
@@ -226,6 +226,10 @@ codes! {
         "Versions only move forward in time: a rule last changed on 2026-03-14 cannot get\na new version dated before that day. Pass a later `--date` (or `SOURCE_DATE_EPOCH`).";
     DiffRevision = "E0840", Error, "a git revision cannot be read",
         "`scalpel diff --git OLD NEW [TREE]` reads the detection tree `TREE` (default `.`) as\nit is in two revisions of the git repository around the current folder, with\n`git ls-tree` and `git cat-file`. Git could not resolve the revision, the tree is\nnot in it, or git is not installed. Check with `git ls-tree OLD -- TREE`.";
+    UnknownScheduledRule = "E0860", Error, "a per-rule schedule names no rule",
+        "`[targets.<splunk|kql|elastic>.schedule] rules` sets the run interval of single rules,\nkeyed by `<flow id>.<step or sequence id>`:\n\n    [targets.kql.schedule]\n    rules = { \"AF2-10.tamper\" = \"5m\" }\n\nThis key names no step or sequence of the tree, so the interval would silently apply\nto nothing. Fix the flow or item id (ids are case-sensitive).";
+    SuppressionFieldsCapped = "W0860", Warning, "Elastic suppresses alerts on at most three fields",
+        "An ES|QL threshold rule finds the same (keys, bucket) row again on every run whose\nlook-back holds the bucket, so the Elastic target sets Kibana's alert suppression on\nthe threshold's `by` fields and the bucket (`scalpel_window`). Kibana takes at most\nthree `group_by` fields: with more `by` fields, only the first three are used, and\ntwo groups that share them within the suppression period (the look-back) raise\none alert between them. Group by fewer fields, or accept the merged alerts.";
     ElasticSequenceThreshold = "W0550", Warning, "Elastic approximates a threshold step inside a sequence",
         "A step that joins a sequence on its threshold matches at the event that completes\nthe threshold: its minimum within its own window, per its `by` fields. EQL has no\ncount inside a sequence; the Elastic target writes the step as `with runs=N`, N of\nits events one after another, which differs in up to four ways the warning lists:\n\n- the N events must all follow the step before and fit in the sequence's `maxspan`,\n  where the threshold counts within its own window and only its completing event is\n  ordered: the rule fires on a burst slower than the threshold's window, and misses\n  one that began before the step before it;\n- Elasticsearch allows at most 100 runs, so a threshold above 100 is asked for 100;\n- `runs` counts events, so a `distinct` threshold counts repeats too;\n- the events share the sequence's join keys, not the threshold's other `by` fields.\n\nThe last three make the rule fire more often. The KQL and Sigma targets are exact;\nSplunk approximates the window as for thresholds (W0501).";
     SplunkDefaultFieldKey = "E0560", Error, "a Splunk default field is a threshold or sequence key",

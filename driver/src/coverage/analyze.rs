@@ -1,18 +1,21 @@
 //! Program × catalog × build outcome → [`Coverage`].
 //!
 //! A (target, step) counts when the unit emitted a rule without error
-//! ([`UnitOutcome::emitted`]) and the step's schema is collected. Flows are in
+//! ([`UnitOutcome::emitted`]), the target's schedule can see its matches
+//! ([`UnitOutcome::visibility`]) and the step's schema is collected. Flows are in
 //! natural id order (`AF-2` before `AF-10`), steps in declaration order and
 //! techniques in id order, so the model is the same on every run.
 
 use super::{
     by_name, mean, natural_key, Counts, Coverage, CoverageSettings, DomainCoverage, FlowCoverage, Link, Mitigation,
-    SequenceCoverage, Status, StepCoverage, TargetResult, TechniqueCoverage, TechniqueUse, Telemetry,
+    Seen, SequenceCoverage, Status, StepCoverage, TargetResult, TechniqueCoverage, TechniqueUse, Telemetry,
 };
 use crate::build::{BuildOutput, UnitOutcome};
 use scalpel_compiler::attack::{Catalog, Domain, Technique as CatalogTechnique};
+use scalpel_compiler::ir::time::duration_text;
 use scalpel_compiler::ir::{Detection, Flow, Program, Sequence, Step, Threshold};
 use scalpel_targets::backend::window_text;
+use scalpel_targets::schedule::Visibility;
 use scalpel_targets::Target;
 use std::collections::BTreeMap;
 
@@ -77,10 +80,24 @@ impl<'a> Outcomes<'a> {
                     target: target.name().to_string(),
                     emitted: unit.emitted(),
                     notes: unit.diags.iter().map(|d| format!("{} {}", d.code, d.message)).collect(),
+                    schedule: seen(&unit.visibility),
                 },
-                None => TargetResult { target: target.name().to_string(), emitted: false, notes: Vec::new() },
+                None => TargetResult {
+                    target: target.name().to_string(),
+                    emitted: false,
+                    notes: Vec::new(),
+                    schedule: Seen::Detected,
+                },
             })
             .collect()
+    }
+}
+
+fn seen(visibility: &Visibility) -> Seen {
+    match visibility {
+        Visibility::Unscheduled => Seen::Detected,
+        Visibility::Delayed { up_to_ms } => Seen::Delayed { up_to: duration_text(*up_to_ms) },
+        Visibility::NotVisible { reason } => Seen::NotVisible { reason: reason.clone() },
     }
 }
 
@@ -158,7 +175,7 @@ fn step_coverage(
         threshold: threshold.as_ref().map(threshold_text),
     });
     coverage.targets = outcomes.results(targets, &flow.id, &step.id);
-    let emitted = coverage.targets.iter().filter(|t| t.emitted).count();
+    let emitted = coverage.targets.iter().filter(|t| t.detects()).count();
     (coverage.status, coverage.score, coverage.why) = if !collected {
         (Status::Missing, 0, Some(format!("the `{schema}` telemetry is not collected (`[coverage] collected`)")))
     } else if emitted == 0 {
@@ -176,10 +193,12 @@ fn step_coverage(
 fn failures(results: &[TargetResult]) -> String {
     let failed: Vec<String> = results
         .iter()
-        .filter(|r| !r.emitted)
+        .filter(|r| !r.detects())
         .map(|r| {
             let errors: Vec<&str> = r.notes.iter().filter(|n| n.starts_with('E')).map(String::as_str).collect();
-            if errors.is_empty() {
+            if let (true, Seen::NotVisible { reason }) = (r.emitted, &r.schedule) {
+                format!("{} (not visible: {reason})", r.target)
+            } else if errors.is_empty() {
                 r.target.clone()
             } else {
                 format!("{} ({})", r.target, errors.join("; "))
@@ -233,7 +252,7 @@ fn sequence_coverage(
         .steps
         .iter()
         .any(|s| steps.iter().find(|c| c.id == s.step).and_then(|c| c.telemetry.as_ref()).is_none_or(|t| !t.collected));
-    let emitted = results.iter().filter(|r| r.emitted).count();
+    let emitted = results.iter().filter(|r| r.detects()).count();
     let status = match emitted {
         _ if uncollected => Status::Missing,
         0 => Status::Missing,
@@ -283,7 +302,7 @@ fn technique_coverage(program: &[&Flow], flows: &[FlowCoverage], catalog: &Catal
                 });
                 let counting = coverage.telemetry.as_ref().is_some_and(|t| t.collected);
                 let targets: Vec<String> =
-                    coverage.targets.iter().filter(|r| r.emitted && counting).map(|r| r.target.clone()).collect();
+                    coverage.targets.iter().filter(|r| r.detects() && counting).map(|r| r.target.clone()).collect();
                 entry.uses.push(TechniqueUse {
                     flow: flow.id.clone(),
                     step: step.id.clone(),

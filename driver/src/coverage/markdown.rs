@@ -1,9 +1,9 @@
 //! A Markdown summary for a pull-request comment: the headline figure, steps by
-//! status, domains, one row per flow and the list of gaps (with the reason each
+//! status, rules per target by what their schedule sees, domains, one row per flow and the list of gaps (with the reason each
 //! step is not detected everywhere). Every text from the detections goes through
 //! [`cell`], so a title cannot break the table or inject markup.
 
-use super::{Coverage, Status};
+use super::{Coverage, Seen, Status};
 use std::fmt::Write;
 
 /// A status as a coloured square and its word, readable without colour too.
@@ -33,6 +33,10 @@ pub fn render(coverage: &Coverage) -> String {
     out.push_str("| status | steps |\n|---|---:|\n");
     for status in Status::ALL {
         let _ = writeln!(out, "| {} | {} |", badge(status), coverage.steps.get(status));
+    }
+    out.push_str("\n| target | detected | detected with a delay | not visible |\n|---|---:|---|---:|\n");
+    for row in schedule_rows(coverage) {
+        let _ = writeln!(out, "| {} | {} | {} | {} |", row.target, row.detected, row.delayed, row.not_visible);
     }
     out.push_str("\n| domain | techniques | score | detected | partial | not detectable | missing |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
@@ -91,6 +95,52 @@ pub fn render(coverage: &Coverage) -> String {
         out.push_str("\n</details>\n");
     }
     out
+}
+
+/// One target's rules (steps and sequences) by how its schedule sees them.
+pub struct ScheduleRow {
+    pub target: String,
+    /// Rules with no schedule of the target's own (Sigma).
+    pub detected: usize,
+    /// `N (max D)`: rules whose alerts come at most D after the match, or `0`.
+    pub delayed: String,
+    pub not_visible: usize,
+}
+
+/// Per target, over every emitted step and sequence rule.
+pub fn schedule_rows(coverage: &Coverage) -> Vec<ScheduleRow> {
+    coverage
+        .targets
+        .iter()
+        .map(|target| {
+            let results = coverage
+                .flows
+                .iter()
+                .flat_map(|f| {
+                    f.steps.iter().flat_map(|s| &s.targets).chain(f.sequences.iter().flat_map(|s| &s.targets))
+                })
+                .filter(|r| &r.target == target && r.emitted);
+            let (mut detected, mut not_visible, mut delayed) = (0, 0, Vec::new());
+            for result in results {
+                match &result.schedule {
+                    Seen::Detected => detected += 1,
+                    Seen::Delayed { up_to } => delayed.push(up_to.clone()),
+                    Seen::NotVisible { .. } => not_visible += 1,
+                }
+            }
+            let longest = delayed.iter().max_by_key(|d| duration_ms(d)).cloned();
+            let delayed = match longest {
+                Some(longest) => format!("{} (up to {longest})", delayed.len()),
+                None => "0".to_string(),
+            };
+            ScheduleRow { target: target.clone(), detected, delayed, not_visible }
+        })
+        .collect()
+}
+
+/// `15m` → 900000, for ordering the delays [`schedule_rows`] shows.
+fn duration_ms(text: &str) -> u64 {
+    scalpel_targets::schedule::duration_ms(text, true).unwrap_or(u64::MAX)
 }
 
 /// Text made safe for one table cell: no line breaks, no pipes, no markup.

@@ -8,7 +8,9 @@
 //!
 //! Scoring, the same everywhere:
 //! - a step is **detected** when its telemetry is collected and every target emitted
-//!   its rule without error (score 100); **partial** when some targets did (score =
+//!   its rule without error and can see its matches on its schedule (score 100; a
+//!   rule whose look-back a target cannot run, such as Sentinel past 14 days, does
+//!   not count on that target); **partial** when some targets did (score =
 //!   100 × targets with a rule / targets); **undetectable** when the flow says it
 //!   cannot be seen (score 0); **missing** otherwise, e.g. when the schema it reads is
 //!   not collected or no target emitted a rule (score 0);
@@ -238,6 +240,38 @@ pub struct TargetResult {
     pub emitted: bool,
     /// The unit's diagnostics, as `CODE message`.
     pub notes: Vec<String>,
+    /// How the target's schedule sees the rule.
+    pub schedule: Seen,
+}
+
+impl TargetResult {
+    /// The rule counts: emitted without error, and its schedule can see its matches.
+    pub fn detects(&self) -> bool {
+        self.emitted && !matches!(self.schedule, Seen::NotVisible { .. })
+    }
+}
+
+/// How a target's schedule sees a rule (`scalpel_targets::schedule`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Seen {
+    /// No schedule of the target's own (Sigma: the SIEM that converts it schedules it).
+    Detected,
+    /// Each match raises its alert at most `up_to` after it completes (interval + delay).
+    Delayed { up_to: String },
+    /// The target cannot look back over a whole match.
+    NotVisible { reason: String },
+}
+
+impl Seen {
+    /// The words every renderer shows.
+    pub fn text(&self) -> String {
+        match self {
+            Seen::Detected => "detected".to_string(),
+            Seen::Delayed { up_to } => format!("detected with a delay of up to {up_to}"),
+            Seen::NotVisible { reason } => format!("not visible: {reason}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -115,6 +115,18 @@ impl Backend for Elastic {
         if kind != RuleKind::Esql {
             diags.extend(case_folding_warnings(cond));
         }
+        if let Some(threshold) =
+            step.detection.threshold().filter(|t| t.group_by.len() > package::MAX_SUPPRESSION_FIELDS)
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::SuppressionFieldsCapped,
+                    format!("elastic suppresses the alerts of `{}` on its first 3 `by` fields only", step.id),
+                )
+                .primary(step.span, format!("{} `by` fields", threshold.group_by.len()))
+                .note("see `scalpel explain W0860` and docs/targets.md, \"Schedules\""),
+            );
+        }
         let meta = RuleMeta {
             id: rule_id(ctx.tree, &flow.id, &step.id, Target::Elastic),
             flow_id: flow.id.clone(),

@@ -5,11 +5,12 @@
 //! Invariants: keys in a fixed order (serde structs); lines sorted by flow id, then
 //! item id; `threat[]` groups techniques under each of their tactics, with
 //! sub-techniques under their parent and every ATT&CK URL ending in `/`; rules
-//! with a window look back at least `interval` + window.
+//! look back over window + interval + ingestion delay
+//! ([`crate::schedule`]); ES|QL rules suppress on their keys and bucket.
 
-use super::settings::ElasticSettings;
 use super::RuleKind;
-use crate::backend::RuleMeta;
+use crate::backend::{window_text, RuleMeta};
+use crate::schedule::{self, Schedule};
 use crate::Context;
 use scalpel_compiler::ir::{Flow, Severity, Step};
 use serde::Serialize;
@@ -29,8 +30,12 @@ struct KibanaRule<'a> {
     index: Vec<String>,
     from: String,
     to: &'static str,
-    interval: &'a str,
+    interval: String,
     enabled: bool,
+    /// ES|QL rules only: their rows are (keys, bucket) counts, found again by every
+    /// run whose look-back holds the bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_suppression: Option<Suppression>,
     author: Vec<&'a str>,
     tags: Vec<String>,
     references: Vec<String>,
@@ -39,6 +44,24 @@ struct KibanaRule<'a> {
     max_signals: u32,
     version: u32,
 }
+
+/// Kibana's `alert_suppression`: one alert per `group_by` values for `duration`.
+#[derive(Serialize)]
+struct Suppression {
+    group_by: Vec<String>,
+    duration: SuppressionDuration,
+    /// An event without a key is never counted (the query requires the keys).
+    missing_fields_strategy: &'static str,
+}
+
+#[derive(Serialize)]
+struct SuppressionDuration {
+    value: u64,
+    unit: &'static str,
+}
+
+/// Kibana suppresses on at most three fields.
+pub const MAX_SUPPRESSION_FIELDS: usize = 3;
 
 #[derive(Serialize)]
 struct Threat {
@@ -68,7 +91,7 @@ struct Item<'a> {
     flow: &'a Flow,
     steps: Vec<&'a Step>,
     kind: RuleKind,
-    window_ms: Option<u64>,
+    schedule: Schedule,
 }
 
 pub fn ndjson(ctx: &Context, rules: &[RuleMeta]) -> String {
@@ -99,10 +122,11 @@ pub fn ndjson(ctx: &Context, rules: &[RuleMeta]) -> String {
             } else {
                 sources.iter().map(|s| settings.index(s)).collect()
             },
-            from: lookback(settings, item.window_ms),
+            from: format!("now-{}", window_text(item.schedule.lookback_ms(), 1000).0),
             to: "now",
-            interval: &settings.interval,
-            enabled: settings.enabled,
+            interval: window_text(item.schedule.interval_ms, 1000).0,
+            enabled: item.schedule.enabled,
+            alert_suppression: (item.kind == RuleKind::Esql).then(|| suppression(ctx, &item)),
             author: vec![settings.author.as_str()],
             tags: tags(item.flow, &item.steps, &sources),
             references: references(item.flow, &item.steps),
@@ -120,13 +144,34 @@ pub fn ndjson(ctx: &Context, rules: &[RuleMeta]) -> String {
 
 fn find<'a>(ctx: &'a Context, rule: &RuleMeta) -> Option<Item<'a>> {
     let flow = ctx.program.flows.iter().find(|f| f.id == rule.flow_id)?;
+    let settings = &ctx.settings.elastic;
     if let Some(step) = flow.step(&rule.item_id) {
-        let window_ms = step.detection.threshold().map(|t| t.window_ms);
-        return Some(Item { flow, steps: vec![step], kind: RuleKind::of_step(step, &ctx.settings.elastic), window_ms });
+        let schedule = Schedule::of(&settings.schedule, flow, schedule::Item::Step(step));
+        return Some(Item { flow, steps: vec![step], kind: RuleKind::of_step(step, settings), schedule });
     }
     let sequence = flow.sequences.iter().find(|s| s.id == rule.item_id)?;
     let steps = sequence.steps.iter().filter_map(|s| flow.step(&s.step)).collect();
-    Some(Item { flow, steps, kind: RuleKind::Eql, window_ms: Some(sequence.window_ms) })
+    let schedule = Schedule::of(&settings.schedule, flow, schedule::Item::Sequence(sequence));
+    Some(Item { flow, steps, kind: RuleKind::Eql, schedule })
+}
+
+/// An ES|QL threshold's suppression: its keys and its bucket (`scalpel_window`),
+/// as many as Kibana takes (W0860 when the keys alone are more), for the look-back: a
+/// run searches up to `now`, so a row stays visible from its first alert until its first
+/// event leaves the look-back, up to window + interval + delay later.
+fn suppression(ctx: &Context, item: &Item) -> Suppression {
+    let settings = &ctx.settings.elastic;
+    let schema = item.steps.first().and_then(|s| s.source.as_deref()).and_then(|s| ctx.program.schema(s));
+    let mut group_by: Vec<String> = item.schedule.keys.iter().map(|k| settings.field(schema, k)).collect();
+    group_by.push("scalpel_window".to_string());
+    group_by.truncate(MAX_SUPPRESSION_FIELDS);
+    let seconds = item.schedule.lookback_ms().div_ceil(1000);
+    let (value, unit) = match seconds {
+        s if s % 3600 == 0 => (s / 3600, "h"),
+        s if s % 60 == 0 => (s / 60, "m"),
+        s => (s, "s"),
+    };
+    Suppression { group_by, duration: SuppressionDuration { value, unit }, missing_fields_strategy: "suppress" }
 }
 
 /// Kibana has no `informational`; it is `low` (with its own risk score).
@@ -137,18 +182,6 @@ fn severity(severity: Severity) -> &'static str {
         Severity::High => "high",
         Severity::Critical => "critical",
     }
-}
-
-/// `now-…`: the configured look-back, widened to `interval` + window so that a
-/// window that ends in this run starts inside it.
-fn lookback(settings: &ElasticSettings, window_ms: Option<u64>) -> String {
-    let Some(window) = window_ms else { return settings.from.clone() };
-    let configured = settings.lookback_ms().unwrap_or(0);
-    let needed = settings.interval_ms().saturating_add(window);
-    if configured >= needed {
-        return settings.from.clone();
-    }
-    format!("now-{}", crate::backend::window_text(needed, 1000).0)
 }
 
 fn tags(flow: &Flow, steps: &[&Step], sources: &[&str]) -> Vec<String> {
@@ -214,18 +247,4 @@ fn threat(steps: &[&Step]) -> Vec<Threat> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windowed_rules_look_back_far_enough() {
-        let settings = ElasticSettings::default();
-        assert_eq!(lookback(&settings, None), "now-6m");
-        assert_eq!(lookback(&settings, Some(60_000)), "now-6m");
-        assert_eq!(lookback(&settings, Some(1_800_000)), "now-35m");
-        assert_eq!(lookback(&settings, Some(90_000)), "now-390s");
-    }
 }

@@ -3,9 +3,10 @@
 //! risk score of each severity.
 //!
 //! Invariant: `validate` has accepted every value the back end formats into a
-//! rule (interval and look-back are `<n><unit>`, risk scores 0–100), so emitting
+//! rule (the schedule per `crate::schedule`, risk scores 0–100), so emitting
 //! never meets a malformed setting.
 
+use crate::schedule::ScheduleSettings;
 use scalpel_compiler::ir::Severity;
 use scalpel_compiler::schema::Schema;
 use serde::Deserialize;
@@ -77,15 +78,10 @@ pub struct ElasticSettings {
     pub fields: BTreeMap<String, String>,
     /// Language of single-step rules (`eql` or `lucene`); `--elastic-language` overrides it.
     pub language: ElasticLanguage,
-    /// How often Kibana runs each rule (`<n>s|m|h|d`).
-    pub interval: String,
-    /// How far back a run looks, as `now-<n>s|m|h|d`; windowed rules look back at
-    /// least `interval` + window.
-    pub from: String,
     pub risk_scores: RiskScores,
     pub author: String,
-    /// Whether rules are enabled on import.
-    pub enabled: bool,
+    /// `interval`, `from`, alert suppression and `enabled` (`[targets.elastic.schedule]`).
+    pub schedule: ScheduleSettings,
 }
 
 impl Default for ElasticSettings {
@@ -95,11 +91,9 @@ impl Default for ElasticSettings {
             datasets: BTreeMap::new(),
             fields: BTreeMap::new(),
             language: ElasticLanguage::Eql,
-            interval: "5m".into(),
-            from: "now-6m".into(),
             risk_scores: RiskScores::default(),
             author: "Scalpel".into(),
-            enabled: false,
+            schedule: ScheduleSettings::default(),
         }
     }
 }
@@ -107,8 +101,6 @@ impl Default for ElasticSettings {
 impl ElasticSettings {
     /// Rejects values Kibana would refuse; the message names the key.
     pub fn validate(&self) -> Result<(), String> {
-        duration_ms(&self.interval).ok_or_else(|| format!("interval `{}` is not `<n>s|m|h|d`", self.interval))?;
-        self.lookback_ms().ok_or_else(|| format!("from `{}` is not `now-<n>s|m|h|d`", self.from))?;
         for (schema, index) in &self.indices {
             if !index_pattern(index) {
                 return Err(format!(
@@ -156,14 +148,6 @@ impl ElasticSettings {
             _ => name.to_string(),
         }
     }
-
-    pub fn interval_ms(&self) -> u64 {
-        duration_ms(&self.interval).unwrap_or(300_000)
-    }
-
-    pub fn lookback_ms(&self) -> Option<u64> {
-        self.from.strip_prefix("now-").and_then(duration_ms)
-    }
 }
 
 /// Names that need no quoting in ES|QL `FROM` (and so none anywhere).
@@ -177,22 +161,6 @@ fn index_pattern(text: &str) -> bool {
 /// Field names every Elastic language can quote (no backtick, space or line break).
 fn field_name(text: &str) -> bool {
     text.split('.').all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || "_-@".contains(c)))
-}
-
-/// `<n>s|m|h|d` → milliseconds, the form Kibana's `interval` and `from` take.
-pub fn duration_ms(text: &str) -> Option<u64> {
-    let unit = match text.chars().last()? {
-        's' => 1_000,
-        'm' => 60_000,
-        'h' => 3_600_000,
-        'd' => 86_400_000,
-        _ => return None,
-    };
-    let digits = &text[..text.len() - 1];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok().filter(|n| *n > 0).and_then(|n| n.checked_mul(unit))
 }
 
 #[cfg(test)]
@@ -218,8 +186,8 @@ mod tests {
     #[test]
     fn malformed_values_are_errors() {
         for bad in [
-            "interval = \"5 minutes\"",
-            "from = \"-6m\"",
+            "schedule = { interval = { high = \"5 minutes\" } }",
+            "from = \"now-6m\"",
             "risk_scores = { low = 101 }",
             "language = \"kql\"",
             "indices = { a = \"logs | DROP x\" }",
@@ -229,14 +197,5 @@ mod tests {
             let err = Settings::from_table(&table).expect_err(bad);
             assert!(err.starts_with("[targets.elastic]"), "{err}");
         }
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration_ms("5m"), Some(300_000));
-        assert_eq!(duration_ms("90s"), Some(90_000));
-        assert_eq!(duration_ms("0m"), None);
-        assert_eq!(duration_ms("m"), None);
-        assert_eq!(duration_ms("5w"), None);
     }
 }

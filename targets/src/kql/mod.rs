@@ -26,6 +26,7 @@ pub mod package;
 
 use crate::backend::{file_safe, technique_ids, Backend, Emitted, OutFile, RuleMeta};
 use crate::ids::rule_id;
+use crate::schedule::{Item, Schedule};
 use crate::settings::KqlSettings;
 use crate::templates::Templates;
 use crate::{Context, Target};
@@ -37,10 +38,6 @@ use scalpel_compiler::ir::{Cond, Flow, Occurrence, Program, Sequence, Step, Test
 use scalpel_compiler::schema::{FieldType, Schema};
 
 pub struct Kql;
-
-/// Sentinel's bounds on `queryFrequency` and `queryPeriod`: 5 minutes to 14 days.
-pub const MIN_SCHEDULE_MINUTES: u64 = 5;
-pub const MAX_SCHEDULE_MINUTES: u64 = 14 * 24 * 60;
 
 /// Sentinel rejects longer queries.
 const MAX_QUERY_CHARS: usize = 10_000;
@@ -57,22 +54,8 @@ pub fn default_table(schema: &str) -> String {
     format!("Ras{pascal}_CL")
 }
 
-/// `5m`, `2h`, `1d` → minutes.
-pub fn duration_minutes(text: &str) -> Option<u64> {
-    let unit = match text.chars().last()? {
-        'm' => 1,
-        'h' => 60,
-        'd' => 24 * 60,
-        _ => return None,
-    };
-    let digits = &text[..text.len() - 1];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(unit)
-}
-
-fn minutes_text(minutes: u64) -> String {
+/// Minutes in the largest exact unit (`61m`, `2h`, `2d`), as Sentinel's YAML writes durations.
+pub(crate) fn minutes_text(minutes: u64) -> String {
     match minutes {
         m if m % (24 * 60) == 0 => format!("{}d", m / (24 * 60)),
         m if m % 60 == 0 => format!("{}h", m / 60),
@@ -138,10 +121,11 @@ impl Backend for Kql {
         let table = settings.table(source);
         let (filter, mut diags) = filter(cond, &columns);
         let base = format!("{}\n| where {filter}", column_ref(&table));
-        let (query, window_ms) = match step.detection.threshold() {
-            Some(threshold) => (threshold_query(&base, threshold, &columns), threshold.window_ms),
-            None => (base, 0),
+        let parts = match step.detection.threshold() {
+            Some(threshold) => threshold_query(&base, threshold, &columns),
+            None => Parts { body: base, tail: String::new(), completed: "TimeGenerated" },
         };
+        let schedule = Schedule::of(&settings.schedule, flow, Item::Step(step));
         let id = rule_id(ctx.tree, &flow.id, &step.id, Target::Kql);
         let description = step.description.clone().unwrap_or_else(|| step.title.clone());
         let input = RuleInput {
@@ -151,10 +135,9 @@ impl Backend for Kql {
             severity: step.severity,
             steps: vec![step],
             tables: vec![table],
-            query_period: String::new(),
             version: ctx.stamp(&flow.id, &step.id).version.to_string(),
         };
-        let (files, limit) = rule_files(flow, &step.id, input, &query, window_ms, settings);
+        let (files, limit, query) = rule_files(flow, &step.id, input, &parts, &schedule, settings);
         diags.extend(limit.map(|d| d.primary(step.span, "this rule")));
         let meta = RuleMeta {
             id,
@@ -239,9 +222,14 @@ impl Backend for Kql {
                 "\n| join kind=inner scalpel_step{position} on {keys}\n| where scalpel_t > scalpel_end and scalpel_t - scalpel_start <= {window}\n| summarize scalpel_start = max(scalpel_start) by {keys}, scalpel_end = scalpel_t"
             ));
         }
-        query.push_str(&format!(
-            "\n| summarize scalpel_first = min(scalpel_start), scalpel_last = max(scalpel_end) by {keys}"
-        ));
+        let parts = Parts {
+            body: query,
+            tail: format!(
+                "\n| summarize scalpel_first = min(scalpel_start), scalpel_last = max(scalpel_end) by {keys}"
+            ),
+            completed: "scalpel_end",
+        };
+        let schedule = Schedule::of(&settings.schedule, flow, Item::Sequence(sequence));
         let id = rule_id(ctx.tree, &flow.id, &sequence.id, Target::Kql);
         let description = format!(
             "Steps {} of flow {} in this order within {window}",
@@ -261,10 +249,9 @@ impl Backend for Kql {
             severity: sequence.severity,
             steps,
             tables,
-            query_period: String::new(),
             version: ctx.stamp(&flow.id, &sequence.id).version.to_string(),
         };
-        let (files, limit) = rule_files(flow, &sequence.id, input, &query, sequence.window_ms, settings);
+        let (files, limit, query) = rule_files(flow, &sequence.id, input, &parts, &schedule, settings);
         diags.extend(limit.map(|d| d.primary(sequence.span, "this sequence")));
         let meta = RuleMeta {
             id,
@@ -336,7 +323,7 @@ fn numeric_key_positions(program: &Program, flow: &Flow, sequence: &Sequence) ->
 
 /// The threshold's query, given the condition's (`base`: table and `where`): its
 /// completions, summarised per group.
-fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> String {
+fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> Parts {
     let Completions { prelude, rows, group } = completions(base, threshold, columns, "scalpel_events");
     let fired = "scalpel_fired_first = min(TimeGenerated), scalpel_fired_last = max(TimeGenerated)";
     let by = if group.is_empty() { String::new() } else { format!(" by {}", group.join(", ")) };
@@ -344,7 +331,11 @@ fn threshold_query(base: &str, threshold: &Threshold, columns: &Columns) -> Stri
         None => format!("\n| summarize {fired}{by}"),
         Some(_) => format!("\n| summarize scalpel_distinct = max(scalpel_distinct), {fired}{by}"),
     };
-    format!("{}{rows}{summary}", prelude.map(|p| p + "\n").unwrap_or_default())
+    Parts {
+        body: format!("{}{rows}", prelude.map(|p| p + "\n").unwrap_or_default()),
+        tail: summary,
+        completed: "TimeGenerated",
+    }
 }
 
 /// A threshold's completions as KQL: the `let` it needs first (for `distinct`), and
@@ -410,31 +401,59 @@ fn completions(base: &str, threshold: &Threshold, columns: &Columns, events: &st
     }
 }
 
-/// The rule's `.kql` and `.yaml` files, and an error when it breaks a Sentinel limit.
+/// A query in the pieces its schedule needs: the rows that each complete a match
+/// (`body`, whose column `completed` holds the completion time) and what
+/// summarises them (`tail`).
+struct Parts {
+    body: String,
+    tail: String,
+    completed: &'static str,
+}
+
+impl Parts {
+    /// The query over any time range, as the Logs blade runs it.
+    fn batch(&self) -> String {
+        format!("{}{}", self.body, self.tail)
+    }
+
+    /// The rule's query: only the matches that complete in this run's own slice
+    /// `[now - interval - delay, now - delay)`, so that overlapping runs report each once.
+    fn scheduled(&self, schedule: &Schedule) -> String {
+        format!(
+            "{}\n| where {c} >= ago({}) and {c} < ago({}){}",
+            self.body,
+            timespan(schedule.alert_delay_ms()),
+            timespan(schedule.delay_ms),
+            self.tail,
+            c = self.completed
+        )
+    }
+}
+
+/// The rule's `.kql` (the batch query) and `.yaml` (the scheduled rule) files, an
+/// error when it breaks a Sentinel limit, and the query the rule runs.
 fn rule_files(
     flow: &Flow,
     item: &str,
-    mut input: RuleInput,
-    query: &str,
-    window_ms: u64,
+    input: RuleInput,
+    parts: &Parts,
+    schedule: &Schedule,
     settings: &KqlSettings,
-) -> (Vec<OutFile>, Option<Diagnostic>) {
-    let frequency = duration_minutes(&settings.query_frequency).unwrap_or(MIN_SCHEDULE_MINUTES);
-    let period = duration_minutes(&settings.query_period).unwrap_or(frequency);
-    // The period must hold every window that ends within the last run's interval.
-    let needed = period.max(frequency + window_ms.div_ceil(60_000));
+) -> (Vec<OutFile>, Option<Diagnostic>, String) {
+    let query = parts.scheduled(schedule);
     let mut limit = None;
-    if needed > MAX_SCHEDULE_MINUTES {
+    if schedule.lookback_ms() > crate::schedule::SENTINEL_MAX_MS {
         limit = Some(
             Diagnostic::new(
                 Code::SentinelPeriod,
                 format!(
-                    "kql caps the query period at 14d, short of the {} window plus the {} query frequency",
-                    timespan(window_ms),
-                    settings.query_frequency
+                    "kql caps the query period at 14d, short of the {} window + {} interval + {} ingestion delay",
+                    timespan(schedule.window_ms),
+                    timespan(schedule.interval_ms),
+                    timespan(schedule.delay_ms),
                 ),
             )
-            .note("matches spanning more than 14d minus the query frequency are missed"),
+            .note("matches spanning more than 14d minus the interval and delay are missed; coverage counts the rule as not visible on kql"),
         );
     }
     if query.chars().count() > MAX_QUERY_CHARS {
@@ -443,15 +462,15 @@ fn rule_files(
             format!("kql query has {} characters, above Sentinel's {MAX_QUERY_CHARS}", query.chars().count()),
         ));
     }
-    input.query_period = minutes_text(needed.min(MAX_SCHEDULE_MINUTES));
     let base = format!("{}/{}", file_safe(&flow.id), file_safe(item));
-    let yaml = package::analytic_rule(input, query, settings);
+    let yaml = package::analytic_rule(input, &query, schedule, settings);
     (
         vec![
-            OutFile { path: format!("{base}.kql"), text: format!("{query}\n") },
+            OutFile { path: format!("{base}.kql"), text: format!("{}\n", parts.batch()) },
             OutFile { path: format!("{base}.yaml"), text: yaml },
         ],
         limit,
+        query,
     )
 }
 
@@ -463,12 +482,6 @@ mod tests {
     fn names_and_durations() {
         assert_eq!(default_table("biosensor"), "RasBiosensor_CL");
         assert_eq!(default_table("cloud_api"), "RasCloudApi_CL");
-        assert_eq!(duration_minutes("5m"), Some(5));
-        assert_eq!(duration_minutes("2h"), Some(120));
-        assert_eq!(duration_minutes("14d"), Some(MAX_SCHEDULE_MINUTES));
-        for bad in ["", "m", "5", "5s", "-5m", "5 m", "99999999999999999999d"] {
-            assert_eq!(duration_minutes(bad), None, "{bad}");
-        }
         assert_eq!(minutes_text(61), "61m");
         assert_eq!(minutes_text(120), "2h");
         assert_eq!(minutes_text(2880), "2d");

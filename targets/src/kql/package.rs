@@ -9,6 +9,7 @@
 //! `description` are cut to Sentinel's limits.
 
 use super::escape::is_identifier;
+use crate::schedule::{Schedule, SENTINEL_MAX_MS};
 use crate::settings::KqlSettings;
 use scalpel_compiler::diag::{Code, Diagnostic};
 use scalpel_compiler::ir::{Severity, Step};
@@ -49,6 +50,11 @@ pub struct AnalyticRule {
     pub required_data_connectors: Vec<DataConnector>,
     pub query_frequency: String,
     pub query_period: String,
+    /// Sentinel's suppression stops the whole rule for its duration, whatever the
+    /// keys, so it stays off: each run reports only its own slice instead.
+    pub suppression_enabled: bool,
+    pub suppression_duration: String,
+    pub enabled: bool,
     pub trigger_operator: &'static str,
     pub trigger_threshold: u32,
     pub tactics: Vec<&'static str>,
@@ -80,12 +86,12 @@ pub struct RuleInput<'a> {
     pub severity: Severity,
     pub steps: Vec<&'a Step>,
     pub tables: Vec<String>,
-    pub query_period: String,
     /// `major.minor.patch` from the version lock.
     pub version: String,
 }
 
-pub fn analytic_rule(input: RuleInput, query: &str, settings: &KqlSettings) -> String {
+pub fn analytic_rule(input: RuleInput, query: &str, schedule: &Schedule, settings: &KqlSettings) -> String {
+    let minutes = |ms: u64| super::minutes_text(ms.div_ceil(60_000));
     let (tactics, techniques) = attack(&input.steps);
     let rule = AnalyticRule {
         id: input.id,
@@ -101,8 +107,11 @@ pub fn analytic_rule(input: RuleInput, query: &str, settings: &KqlSettings) -> S
             connector_id: settings.connector_id.clone(),
             data_types: input.tables,
         }],
-        query_frequency: settings.query_frequency.clone(),
-        query_period: input.query_period,
+        query_frequency: minutes(schedule.interval_ms),
+        query_period: minutes(schedule.lookback_ms().min(SENTINEL_MAX_MS)),
+        suppression_enabled: false,
+        suppression_duration: minutes(schedule.interval_ms),
+        enabled: schedule.enabled,
         trigger_operator: "gt",
         trigger_threshold: 0,
         tactics,

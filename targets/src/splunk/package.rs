@@ -9,6 +9,7 @@
 
 use super::conf;
 use crate::backend::RuleMeta;
+use crate::schedule::Schedule;
 use crate::templates::Templates;
 use crate::Context;
 use scalpel_compiler::diag::{Code, Diagnostic};
@@ -22,9 +23,6 @@ pub const MAX_STANZA: usize = 99 - 11 - 7;
 #[derive(Serialize)]
 struct Package<'a> {
     tree: &'a str,
-    cron_schedule: &'a str,
-    earliest_time: &'a str,
-    latest_time: &'a str,
     security_domain: &'a str,
     rules: Vec<Stanza>,
 }
@@ -44,6 +42,61 @@ struct Stanza {
     /// The rule's first and latest version dates, from the version lock.
     creation_date: String,
     modification_date: String,
+    #[serde(flatten)]
+    schedule: StanzaSchedule,
+}
+
+/// A stanza's schedule ([`crate::schedule`]): the run interval as cron, the time
+/// range `[now - look-back, now - delay)` snapped to minutes, and suppression on the
+/// rule's keys where runs overlap.
+#[derive(Serialize)]
+struct StanzaSchedule {
+    cron_schedule: String,
+    earliest_time: String,
+    latest_time: String,
+    /// `disabled = true|false`: imported rules are off unless `enabled` is set.
+    disabled: bool,
+    /// `alert.suppress`: 1 when a match can be found by more than one run.
+    suppress: u8,
+    /// `alert.suppress.fields`: the result fields one alert is per (comma-separated).
+    suppress_fields: String,
+    /// `alert.suppress.period`: window + interval, in seconds (`3600s`).
+    suppress_period: String,
+    /// `alert.digest_mode`: 0 when suppressing per result, as the fields need.
+    digest_mode: u8,
+}
+
+fn stanza_schedule(schedule: &Schedule, sequence: bool, settings: &crate::settings::SplunkSettings) -> StanzaSchedule {
+    let minutes = |ms: u64| ms.div_ceil(60_000);
+    let fields: Vec<String> = if sequence {
+        (1..=schedule.keys.len()).map(|i| format!("scalpel_key{i}")).collect()
+    } else {
+        schedule.keys.iter().map(|k| settings.field(k).to_string()).collect()
+    };
+    let suppress = schedule.overlaps();
+    StanzaSchedule {
+        cron_schedule: cron(schedule.interval_ms),
+        earliest_time: format!("-{}m@m", minutes(schedule.lookback_ms())),
+        latest_time: format!("-{}m@m", minutes(schedule.delay_ms)),
+        disabled: !schedule.enabled,
+        suppress: u8::from(suppress),
+        suppress_fields: fields.join(","),
+        suppress_period: format!("{}s", schedule.suppression_ms().div_ceil(1000)),
+        digest_mode: u8::from(!suppress),
+    }
+}
+
+/// A cron expression firing every `interval_ms`, which validation has made divide
+/// the hour, the day, or be one day.
+fn cron(interval_ms: u64) -> String {
+    let minutes = interval_ms / 60_000;
+    match minutes {
+        1 => "* * * * *".to_string(),
+        m if m < 60 => format!("*/{m} * * * *"),
+        60 => "0 * * * *".to_string(),
+        m if m < 24 * 60 => format!("0 */{} * * *", m / 60),
+        _ => "0 0 * * *".to_string(),
+    }
 }
 
 pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -> Result<String, Diagnostic> {
@@ -64,6 +117,14 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                     }
                 })
             };
+            let sequence = ctx.program.flows.iter().any(|f| f.id == rule.flow_id && f.step(&rule.item_id).is_none());
+            let schedule =
+                Schedule::find(&settings.schedule, ctx.program, &rule.flow_id, &rule.item_id).ok_or_else(|| {
+                    Diagnostic::new(
+                        scalpel_compiler::diag::Code::Template,
+                        format!("no rule `{}.{}` to schedule", rule.flow_id, rule.item_id),
+                    )
+                })?;
             let stamp = ctx.stamp(&rule.flow_id, &rule.item_id);
             // Published when this version was made: midnight UTC of its date.
             let publish_time = scalpel_compiler::ir::time::parse_rfc3339(&format!("{}T00:00:00Z", stamp.modified))
@@ -95,17 +156,11 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                 search: conf_value("search", &rule.query)?,
                 creation_date: stamp.created,
                 modification_date: stamp.modified,
+                schedule: stanza_schedule(&schedule, sequence, settings),
             })
         })
         .collect::<Result<Vec<_>, Diagnostic>>()?;
-    let package = Package {
-        tree: ctx.tree,
-        cron_schedule: &settings.cron_schedule,
-        earliest_time: &settings.earliest_time,
-        latest_time: &settings.latest_time,
-        security_domain: &settings.security_domain,
-        rules: stanzas,
-    };
+    let package = Package { tree: ctx.tree, security_domain: &settings.security_domain, rules: stanzas };
     templates.render("savedsearches.conf", &package)
 }
 
@@ -130,4 +185,18 @@ pub fn stanza_name(app: &str, rule: &RuleMeta) -> String {
     };
     let full = format!("{prefix} {}", clean(&rule.title));
     full.chars().take(MAX_STANZA).collect::<String>().trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_runs_every_interval() {
+        assert_eq!(cron(60_000), "* * * * *");
+        assert_eq!(cron(300_000), "*/5 * * * *");
+        assert_eq!(cron(3_600_000), "0 * * * *");
+        assert_eq!(cron(4 * 3_600_000), "0 */4 * * *");
+        assert_eq!(cron(86_400_000), "0 0 * * *");
+    }
 }

@@ -12,6 +12,9 @@
 //!   whole-value match), `cidrmatch(cidr, ip)`, `tonumber(s)` (null unless
 //!   numeric), `lower(s)`, `like(s, pattern)` (`%` any run, `_` one character),
 //!   `spath(json, path)` (the value at a path of a JSON text, null when absent).
+//!   `if(c, x, y)` (`y` unless `c` is true), `null()`;
+//! - `a - b` and `a + b` on numbers (null when a side is null or not a number),
+//!   binding tighter than comparisons: `last - first <= 60`.
 
 use super::{cidr_contains, number, read_quoted, spath, unsupported, Event, Result, Unsupported};
 
@@ -22,6 +25,8 @@ pub enum Expr {
     Num(f64),
     Call(String, Vec<Expr>),
     Cmp(Box<Expr>, Cmp, Box<Expr>),
+    /// `a - b` (`true`) or `a + b` (`false`).
+    Arith(Box<Expr>, bool, Box<Expr>),
     Not(Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
@@ -57,6 +62,8 @@ enum Token {
     Str(String),
     Num(f64),
     Cmp(Cmp),
+    Minus,
+    Plus,
     Open,
     Close,
     Comma,
@@ -71,6 +78,8 @@ fn lex(mut text: &str) -> Result<Vec<Token>> {
             '(' => (Token::Open, &text[1..]),
             ')' => (Token::Close, &text[1..]),
             ',' => (Token::Comma, &text[1..]),
+            '-' => (Token::Minus, &text[1..]),
+            '+' => (Token::Plus, &text[1..]),
             '"' => {
                 let (s, rest) = read_quoted(text)?;
                 (Token::Str(s), rest)
@@ -154,12 +163,25 @@ impl Parser<'_> {
         if self.keyword("NOT") {
             return Ok(Expr::Not(Box::new(self.not()?)));
         }
-        let left = self.primary()?;
+        let left = self.additive()?;
         if let Some(Token::Cmp(op)) = self.tokens.get(self.at) {
             self.at += 1;
-            return Ok(Expr::Cmp(Box::new(left), *op, Box::new(self.primary()?)));
+            return Ok(Expr::Cmp(Box::new(left), *op, Box::new(self.additive()?)));
         }
         Ok(left)
+    }
+
+    fn additive(&mut self) -> Result<Expr> {
+        let mut left = self.primary()?;
+        loop {
+            let minus = match self.tokens.get(self.at) {
+                Some(Token::Minus) => true,
+                Some(Token::Plus) => false,
+                _ => return Ok(left),
+            };
+            self.at += 1;
+            left = Expr::Arith(Box::new(left), minus, Box::new(self.primary()?));
+        }
     }
 
     fn primary(&mut self) -> Result<Expr> {
@@ -220,6 +242,10 @@ pub fn evaluate(expr: &Expr, event: &Event) -> Result<Val> {
             _ => Val::Null,
         },
         Expr::Cmp(l, op, r) => compare(&evaluate(l, event)?, *op, &evaluate(r, event)?)?,
+        Expr::Arith(l, minus, r) => match (numeric(&evaluate(l, event)?), numeric(&evaluate(r, event)?)) {
+            (Some(a), Some(b)) => Val::Num(if *minus { a - b } else { a + b }),
+            _ => Val::Null,
+        },
         Expr::Call(name, args) => {
             let args = args.iter().map(|a| evaluate(a, event)).collect::<Result<Vec<_>>>()?;
             call(name, &args)?
@@ -256,6 +282,12 @@ fn compare(l: &Val, op: Cmp, r: &Val) -> Result<Val> {
 fn call(name: &str, args: &[Val]) -> Result<Val> {
     Ok(match (name, args) {
         ("isnull", [v]) => Val::Bool(*v == Val::Null),
+        ("null", []) => Val::Null,
+        ("if", [c, yes, no]) => match c {
+            Val::Bool(true) => yes.clone(),
+            Val::Bool(false) | Val::Null => no.clone(),
+            other => return unsupported(format!("if() on {other:?}")),
+        },
         ("isnotnull", [v]) => Val::Bool(*v != Val::Null),
         ("lower" | "tonumber", [Val::Null]) | ("match" | "like", [Val::Null, _]) => Val::Null,
         ("lower", [Val::Str(s)]) => Val::Str(s.to_lowercase()),
@@ -338,8 +370,18 @@ mod tests {
     }
 
     #[test]
+    fn conditionals_and_arithmetic() {
+        let e = json!({"step": "2", "_time": "100.5", "first": "40"});
+        assert_eq!(run("if(step=2, _time, null())", e.clone()), Val::Str("100.5".into()));
+        assert_eq!(run("if(step=1, _time, null())", e.clone()), Val::Null);
+        assert!(truthy(&run("_time - first <= 60.5 AND NOT _time - first < 60.5", e.clone())));
+        assert_eq!(run("missing - first", e.clone()), Val::Null);
+        assert!(truthy(&run("first + 1 = 41", e)));
+    }
+
+    #[test]
     fn unsupported_constructs_fail() {
-        assert!(parse("'f' + 1").is_err());
+        assert!(parse("'f' * 1").is_err());
         assert!(parse("a==1 b==2").is_err());
         let event = Event::default();
         assert!(evaluate(&parse("len('f')").expect("parses"), &event).is_err());

@@ -16,6 +16,7 @@
 
 pub mod eval;
 pub mod pcre;
+pub mod pipeline;
 pub mod search;
 
 use serde_json::Value;

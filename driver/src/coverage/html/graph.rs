@@ -104,7 +104,7 @@ fn node(flow: &str, i: usize, step: &StepCoverage, targets: usize) -> String {
         let _ =
             write!(out, "<text x=\"{tx}\" y=\"{}\" class=\"step-title\">{}</text>", y + 36 + line * 15, escape(text));
     }
-    let emitted = step.targets.iter().filter(|t| t.emitted).count();
+    let emitted = step.targets.iter().filter(|t| t.detects()).count();
     let detail = match &step.telemetry {
         Some(t) if !t.collected => format!("{} not collected", t.schema),
         Some(_) => format!("{emitted}/{targets} targets"),
@@ -156,7 +156,7 @@ fn tooltip(i: usize, step: &StepCoverage) -> String {
     }
     if !step.targets.is_empty() {
         let marks: Vec<String> =
-            step.targets.iter().map(|t| format!("{} {}", t.target, if t.emitted { "✓" } else { "✗" })).collect();
+            step.targets.iter().map(|t| format!("{} {}", t.target, if t.detects() { "✓" } else { "✗" })).collect();
         lines.push(format!("targets: {}", marks.join(", ")));
     }
     if let Some(reason) = &step.no_technique {
@@ -192,7 +192,7 @@ fn band(sequence: &SequenceCoverage, steps: &[StepCoverage], y: usize, width: us
     let text = band_text(sequence, steps);
     let mut targets: Vec<String> = Vec::new();
     for t in &sequence.targets {
-        targets.push(format!("{} {}", t.target, if t.emitted { "✓" } else { "✗" }));
+        targets.push(format!("{} {}", t.target, if t.detects() { "✓" } else { "✗" }));
     }
     let tip = format!("{}\n{text}\ntargets: {}", sequence.title, targets.join(", "));
     format!(

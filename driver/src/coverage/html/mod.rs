@@ -101,8 +101,8 @@ fn header(out: &mut String, coverage: &Coverage) {
     }
     out.push_str(
         "</p>\n<p class=\"explain\">A step is <b>detected</b> when the schema it reads is collected and every target \
-         emitted its rule without error (score 100), <b>partial</b> when some targets did (100 × targets with a rule \
-         / targets), <b>not detectable</b> when the flow says why it cannot be seen, <b>missing</b> otherwise (0). \
+         emitted its rule without error and can see its matches on its schedule (score 100; hover a target for its \
+         alert delay), <b>partial</b> when some targets did (100 × targets with a rule / targets), <b>not detectable</b> when the flow says why it cannot be seen, <b>missing</b> otherwise (0). \
          Flow and overall scores are the mean of their steps; a technique's score is the mean of the steps naming \
          it. Hover a step in a graph for a summary; the sheet under it has each step's condition.</p>\n</header>\n",
     );
@@ -265,9 +265,10 @@ fn mitigations(items: &[Mitigation]) -> String {
 fn target_list(targets: &[TargetResult]) -> String {
     let mut out = String::from("<ul class=\"targets\">");
     for t in targets {
-        let (class, mark) = if t.emitted { ("ok", "✓") } else { ("no", "✗") };
-        let title =
-            if t.notes.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(&t.notes.join("\n"))) };
+        let (class, mark) = if t.detects() { ("ok", "✓") } else { ("no", "✗") };
+        let mut hover = vec![t.schedule.text()];
+        hover.extend(t.notes.iter().cloned());
+        let title = format!(" title=\"{}\"", escape(&hover.join("\n")));
         // The codes beside the target (`W0501`), the full messages on hover.
         let codes: Vec<&str> = t.notes.iter().filter_map(|n| n.split(' ').next()).collect();
         let codes = if codes.is_empty() { String::new() } else { format!(" ({})", escape(&codes.join(", "))) };
