@@ -127,7 +127,7 @@ fn templates_are_listed_and_exported() {
         args.extend(["--out", out_dir.to_str().unwrap()]);
         let out = scalpel(&args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        std::fs::read_to_string(out_dir.join("splunk/savedsearches.conf")).unwrap()
+        std::fs::read_to_string(out_dir.join("splunk/Scalpel_scalpel/default/savedsearches.conf")).unwrap()
     };
     assert_eq!(built(&["--templates", dir.to_str().unwrap()], "a"), built(&[], "b"));
 }
@@ -372,7 +372,7 @@ fn build_writes_every_target_then_check_finds_drift() {
     assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
     assert!(stderr(&built).contains("warning[W0502]"), "{}", stderr(&built));
     assert!(out.join("sigma/UI/ui_login.yml").is_file());
-    assert!(out.join("splunk/savedsearches.conf").is_file());
+    assert!(out.join("splunk/Scalpel_scalpel/default/savedsearches.conf").is_file());
 
     let clean = scalpel(&["build", "--check", GOOD, case, "--out", out_str]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));

@@ -20,6 +20,10 @@ venv/bin/pip install -q --disable-pip-version-check \
 [ -x venv-sigma2/bin/python ] || python3 -m venv venv-sigma2
 venv-sigma2/bin/pip install -q --disable-pip-version-check pysigma==2.0.1 pysigma-backend-sqlite==2.1.1
 
+# Splunk .conf parsers: ksconf's strict parser and Splunk's add-on factory parser.
+[ -x venv-splunk/bin/python ] || python3 -m venv venv-splunk
+venv-splunk/bin/pip install -q --disable-pip-version-check ksconf==0.13.10 addonfactory-splunk-conf-parser-lib==1.0.0
+
 # MITRE's own ATT&CK library, to load our Navigator layers the way MITRE's tools do.
 [ -x venv-attack/bin/python ] || python3 -m venv venv-attack
 venv-attack/bin/pip install -q --disable-pip-version-check mitreattack-python==6.3.1
