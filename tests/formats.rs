@@ -137,3 +137,38 @@ fn a_blank_started_value_with_a_yes_line_survives_in_every_yaml_file() {
     assert_eq!(sentinel["name"], want);
     assert_eq!(sentinel["description"], want);
 }
+
+/// Kibana rules carry an investigation guide made of the rule's description and
+/// false positives, and setup notes naming the index template of every stream
+/// they read; the index templates compose with the stack's `logs` template.
+#[test]
+fn elastic_rules_have_notes_and_templates_compose_with_logs() {
+    let files = files();
+    let rules: Vec<serde_json::Value> =
+        files["elastic/rules.ndjson"].lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    for rule in &rules {
+        let note = rule["note"].as_str().expect("note");
+        assert!(note.contains(rule["description"].as_str().expect("description").trim()), "{note}");
+        for fp in rule["false_positives"].as_array().expect("false positives") {
+            assert!(note.contains(&format!("- {}\n", fp.as_str().expect("text").trim())), "{note}");
+        }
+        let setup = rule["setup"].as_str().expect("setup");
+        for template in setup.lines().filter_map(|l| l.split("`: `").nth(1)) {
+            let path = format!("elastic/{}", template.trim_end_matches('`'));
+            assert!(files.contains_key(&path), "setup names {path}, which the build writes");
+        }
+        assert!(setup.contains("index-templates/"), "{setup}");
+    }
+    let templates: Vec<&String> = files.keys().filter(|p| p.starts_with("elastic/index-templates/")).collect();
+    assert!(!templates.is_empty());
+    for path in templates {
+        let template: serde_json::Value = serde_json::from_str(&files[path]).expect("json");
+        assert_eq!(
+            template["composed_of"],
+            serde_json::json!(["logs@mappings", "logs@settings", "logs@custom", "ecs@mappings"]),
+            "{path}"
+        );
+        let priority = template["priority"].as_u64().expect("priority");
+        assert!(priority > 100 && priority < 200, "{path}: above `logs`, below Fleet integrations");
+    }
+}
