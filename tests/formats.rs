@@ -172,3 +172,58 @@ fn elastic_rules_have_notes_and_templates_compose_with_logs() {
         assert!(priority > 100 && priority < 200, "{path}: above `logs`, below Fleet integrations");
     }
 }
+
+/// The Sentinel ARM template holds one Scheduled alert rule per analytic-rule YAML,
+/// named by the rule's id, with every property Microsoft's
+/// `ScheduledAlertRuleProperties` requires, the YAML's description and a display
+/// name that starts with the flow and item ids.
+#[test]
+fn sentinel_arm_template_has_one_valid_resource_per_rule() {
+    let files = files();
+    let template: serde_json::Value = serde_json::from_str(&files["kql/arm/analytic-rules.json"]).expect("json");
+    assert_eq!(template["$schema"], "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#");
+    assert_eq!(template["parameters"]["workspace"]["type"], "String");
+    let yamls: BTreeMap<String, serde_json::Value> = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("kql/") && p.ends_with(".yaml"))
+        .map(|(p, t)| {
+            let yaml: serde_json::Value = serde_norway::from_str(t).expect("yaml");
+            (yaml["id"].as_str().expect("id").to_string(), serde_json::json!({ "path": p, "rule": yaml }))
+        })
+        .collect();
+    let resources = template["resources"].as_array().expect("resources");
+    assert_eq!(resources.len(), yamls.len(), "one resource per rule");
+    let required = [
+        "displayName",
+        "enabled",
+        "query",
+        "queryFrequency",
+        "queryPeriod",
+        "severity",
+        "suppressionDuration",
+        "suppressionEnabled",
+        "triggerOperator",
+        "triggerThreshold",
+    ];
+    for resource in resources {
+        assert_eq!(resource["type"], "Microsoft.OperationalInsights/workspaces/providers/alertRules");
+        assert_eq!(resource["kind"], "Scheduled");
+        assert_eq!(resource["apiVersion"], "2023-12-01-preview");
+        let name = resource["name"].as_str().expect("name");
+        let id = name.rsplit('/').next().expect("id").trim_end_matches("')]");
+        let yaml = &yamls.get(id).unwrap_or_else(|| panic!("{name} is the id of a rule"))["rule"];
+        let properties = &resource["properties"];
+        for key in required {
+            assert!(!properties[key].is_null(), "{id}: {key} is required");
+        }
+        assert_eq!(properties["description"], yaml["description"], "{id}");
+        assert_eq!(properties["query"], yaml["query"], "{id}");
+        assert_eq!(properties["templateVersion"], yaml["version"], "{id}");
+        let shown = properties["displayName"].as_str().expect("displayName");
+        assert!(shown.ends_with(&format!(": {}", yaml["name"].as_str().expect("name"))), "{shown}");
+        assert!(properties["queryFrequency"].as_str().expect("frequency").starts_with('P'), "ISO 8601");
+        for technique in properties["techniques"].as_array().expect("techniques") {
+            assert!(!technique.as_str().expect("id").contains('.'), "sub-techniques apart: {technique}");
+        }
+    }
+}
