@@ -111,7 +111,10 @@ fn attack_show_is_case_insensitive_and_names_everything() {
 #[test]
 fn templates_are_listed_and_exported() {
     let list = stdout(&scalpel(&["templates", "list"]));
-    assert!(list.starts_with("savedsearches.conf.hbs  renders splunk/savedsearches.conf"), "{list}");
+    assert!(
+        list.starts_with("savedsearches.conf.hbs  renders splunk/<app>_<tree>/default/savedsearches.conf"),
+        "{list}"
+    );
     assert!(list.contains("  rules.search"), "{list}");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("templates");

@@ -136,10 +136,11 @@ pub fn macros_conf(ctx: &Context, rules: &[RuleMeta]) -> Result<String, Diagnost
          # definition = search NOT dest IN (\"lab-*\")\n",
         value(ctx.tree, "tree name")?
     );
+    // The description names the rule by its ids only: a title may hold a line
+    // break, which a one-line description could not keep.
     for rule in rules {
-        let title = value(&rule.title, "title")?.replace("\\\n", " ");
         out.push_str(&format!(
-            "\n[{}]\ndefinition = search *\ndescription = Filter for {}.{} {title}; update to exclude false positives\n",
+            "\n[{}]\ndefinition = search *\ndescription = Filter for the rule {}.{}; update to exclude false positives\n",
             filter_macro(rule),
             rule.flow_id,
             rule.item_id
