@@ -111,7 +111,10 @@ fn attack_show_is_case_insensitive_and_names_everything() {
 #[test]
 fn templates_are_listed_and_exported() {
     let list = stdout(&scalpel(&["templates", "list"]));
-    assert!(list.starts_with("savedsearches.conf.hbs  renders splunk/savedsearches.conf"), "{list}");
+    assert!(
+        list.starts_with("savedsearches.conf.hbs  renders splunk/<app>_<tree>/default/savedsearches.conf"),
+        "{list}"
+    );
     assert!(list.contains("  rules.search"), "{list}");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("templates");
@@ -127,7 +130,7 @@ fn templates_are_listed_and_exported() {
         args.extend(["--out", out_dir.to_str().unwrap()]);
         let out = scalpel(&args);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        std::fs::read_to_string(out_dir.join("splunk/savedsearches.conf")).unwrap()
+        std::fs::read_to_string(out_dir.join("splunk/Scalpel_scalpel/default/savedsearches.conf")).unwrap()
     };
     assert_eq!(built(&["--templates", dir.to_str().unwrap()], "a"), built(&[], "b"));
 }
@@ -372,7 +375,7 @@ fn build_writes_every_target_then_check_finds_drift() {
     assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
     assert!(stderr(&built).contains("warning[W0502]"), "{}", stderr(&built));
     assert!(out.join("sigma/UI/ui_login.yml").is_file());
-    assert!(out.join("splunk/savedsearches.conf").is_file());
+    assert!(out.join("splunk/Scalpel_scalpel/default/savedsearches.conf").is_file());
 
     let clean = scalpel(&["build", "--check", GOOD, case, "--out", out_str]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));

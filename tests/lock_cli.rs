@@ -193,3 +193,50 @@ fn diff_of_two_git_revisions() {
         stderr(&missing)
     );
 }
+
+/// The edits, each to its own rule of one tree, and what the diff says of
+/// each: an `or` reordered is no change of meaning, a title is metadata, a threshold
+/// count and a sequence window are changes of meaning, also of a sequence that uses
+/// the threshold; `scalpel lock` then bumps exactly those rules, by the right part.
+#[test]
+fn diff_and_lock_tell_meaning_from_text_for_each_kind_of_edit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let old = tree_copy(&tmp.path().join("old"));
+    let new = tree_copy(&tmp.path().join("new"));
+    let flows = "flows/operators.det";
+    edit(
+        &new,
+        flows,
+        "heart_rate > 250 or heart_rate <= 20 or spo2 < 80.5 or spo2 >= 99.5 or heart_rate == 70",
+        "spo2 >= 99.5 or heart_rate == 70 or heart_rate > 250 or spo2 < 80.5 or heart_rate <= 20",
+    );
+    edit(&new, flows, "step login \"Console login\"", "step login \"Console sign-in\"");
+    edit(&new, flows, "threshold count > 20 within 1m by device.id", "threshold count > 21 within 1m by device.id");
+    edit(&new, flows, "\"Login then tampered device\" within 90s", "\"Login then tampered device\" within 2m");
+    let json = scalpel(&["diff", "--format", "json", &old, &new]);
+    assert_eq!(json.status.code(), Some(1), "changes of meaning exit 1: {}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON document");
+    let status = |rule: &str| -> String {
+        let rules = report["rules"].as_array().expect("rules");
+        let found = rules.iter().find(|r| r["rule"] == rule).unwrap_or_else(|| panic!("{rule} in the diff"));
+        found["status"].as_str().expect("status").to_string()
+    };
+    assert!(["text", "unchanged"].contains(&status("OPS-1/numbers").as_str()), "or order: {}", status("OPS-1/numbers"));
+    assert_eq!(status("OPS-1/login"), "metadata", "a title");
+    assert_eq!(status("OPS-1/flood"), "meaning", "a threshold count");
+    assert_eq!(status("OPS-1/flood_then_eq"), "meaning", "a sequence over the changed threshold");
+    assert_eq!(status("OPS-1/login_then_eq"), "meaning", "a sequence window");
+    assert_eq!(status("OPS-1/spread"), "unchanged");
+
+    let locked = scalpel(&["lock", &new, "--date", "2026-03-14"]);
+    assert_eq!(locked.status.code(), Some(0), "{}", stderr(&locked));
+    let lock: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&new).join("scalpel.lock.json")).expect("lock"))
+            .expect("json");
+    let version = |rule: &str| lock["rules"][rule]["version"].as_str().map(str::to_string);
+    assert_eq!(version("OPS-1/flood").as_deref(), Some("2.0.0"));
+    assert_eq!(version("OPS-1/login_then_eq").as_deref(), Some("2.0.0"));
+    assert_eq!(version("OPS-1/login").as_deref(), Some("1.1.0"));
+    assert_eq!(version("OPS-1/spread").as_deref(), Some("1.0.0"));
+    assert_ne!(version("OPS-1/numbers").as_deref().map(|v| v.starts_with("2.")), Some(true), "no major bump");
+}

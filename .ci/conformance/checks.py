@@ -118,6 +118,14 @@ def kusto(run, build):
     return run.rows_from(["node", run.engine("kusto_check.js"), str(run.oracles / "npm"), str(kql)])
 
 
+def splunk_app(run, build):
+    """ksconf (strict) and Splunk's add-on factory parser read every file of the Splunk app; the
+    app's ids, searches and filter macros hang together."""
+    if not (build / "splunk").is_dir():
+        return []
+    return run.rows_from([run.python("venv-splunk"), run.engine("splunk_app.py"), str(build / "splunk")])
+
+
 def eql_and_esql(run, build):
     """The `eql` engine parses and runs every EQL query on its events; ES|QL's grammar parses the rest."""
     if not (build / "elastic").is_dir():
@@ -204,4 +212,4 @@ def scheduled_spl(run, build):
 # "scheduled", and run.py reports them in a matrix of their own.
 SCHEDULED = [scheduled_spl, scheduled_kql, scheduled_eql]
 
-ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, eql_and_esql, lucene, navigator_layers, html_report_renders] + SCHEDULED
+ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, splunk_app, eql_and_esql, lucene, navigator_layers, html_report_renders] + SCHEDULED

@@ -23,6 +23,9 @@ venv-sigma2/bin/pip install -q --disable-pip-version-check pysigma==2.0.1 pysigm
 # duckdb-kql runs KQL on DuckDB: the scheduled replay executes every Sentinel rule's query with it.
 [ -x venv-kql/bin/python ] || python3 -m venv venv-kql
 venv-kql/bin/pip install -q --disable-pip-version-check 'duckdb-kql[duckdb]==1.1.2' duckdb==2.0.0
+# Splunk .conf parsers: ksconf's strict parser and Splunk's add-on factory parser.
+[ -x venv-splunk/bin/python ] || python3 -m venv venv-splunk
+venv-splunk/bin/pip install -q --disable-pip-version-check ksconf==0.13.10 addonfactory-splunk-conf-parser-lib==1.0.0
 
 # MITRE's own ATT&CK library, to load our Navigator layers the way MITRE's tools do.
 [ -x venv-attack/bin/python ] || python3 -m venv venv-attack

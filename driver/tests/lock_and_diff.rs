@@ -310,7 +310,7 @@ fn a_build_writes_the_locked_versions_and_warns_when_the_lock_is_stale() {
     };
     assert_eq!(version("tamper:"), Some(serde_json::json!(2)));
     assert_eq!(version("flood:"), Some(serde_json::json!(1)));
-    let conf = file("splunk/savedsearches.conf");
+    let conf = built.files.iter().find(|(p, _)| p.ends_with("/default/savedsearches.conf")).expect("the app").1.clone();
     assert!(conf.contains("action.escu.modification_date = 2026-03-14"), "{conf}");
     assert!(conf.contains("\"detection_version\":\"2\""), "{conf}");
 

@@ -120,7 +120,8 @@ fn every_shipped_rule_looks_back_over_window_interval_and_delay() {
     let templates = Templates::load(None).expect("templates");
     let output = build(program, &tree, &settings, Target::ALL, &templates, &|| {});
     let files: BTreeMap<&str, &str> = output.files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
-    let splunk = stanzas(files["splunk/savedsearches.conf"]);
+    let conf = files.iter().find(|(p, _)| p.ends_with("/default/savedsearches.conf")).expect("the Splunk app").1;
+    let splunk = stanzas(conf);
     let kibana: BTreeMap<String, serde_json::Value> = files["elastic/rules.ndjson"]
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("ndjson line"))

@@ -2,7 +2,7 @@
 //! conformance stage does the same for Sentinel and Kibana, `.ci/conformance/schedule.py`,
 //! whose time line this follows to the millisecond).
 //!
-//! The tree is built in memory (`splunk/savedsearches.conf`, the `.spl` files, the
+//! The tree is built in memory (the Splunk app's `default/savedsearches.conf`, the `.spl` files, the
 //! generated events with their HEC times). For every saved search and every scenario of
 //! its events (the canonical lines that share a `_case`), the scenario is placed on the
 //! time line four ways: completing inside a run's slice or straddling a run boundary,
@@ -236,7 +236,8 @@ fn replay_tree(tree: &Path) -> Vec<Value> {
     for (path, text) in replay::files(&generated.items, program, &settings) {
         files.insert(format!("events/{path}"), text);
     }
-    let plans = plans(&files["splunk/savedsearches.conf"]);
+    let conf = files.iter().find(|(p, _)| p.ends_with("/default/savedsearches.conf")).expect("the Splunk app").1;
+    let plans = plans(conf);
     assert!(!plans.is_empty(), "no saved searches");
     let mut rows = Vec::new();
     for (id, plan) in &plans {

@@ -178,7 +178,7 @@ impl ValueEnum for TargetArg {
         use scalpel_targets::Target;
         let help = match self.0 {
             Target::Sigma => "Sigma rules and correlation rules",
-            Target::Splunk => "Splunk SPL searches and an ES savedsearches.conf",
+            Target::Splunk => "Splunk SPL searches and a Splunk app of ES correlation searches",
             Target::Kql => "Microsoft Sentinel KQL analytic rules and table schemas",
             Target::Elastic => "Elastic EQL, ES|QL or Lucene rules as Kibana NDJSON, and index templates",
         };

@@ -57,7 +57,7 @@ pub struct Builtin {
 pub const BUILTINS: &[Builtin] = &[Builtin {
     name: "savedsearches.conf",
     text: include_str!("../templates/savedsearches.conf.hbs"),
-    renders: "splunk/savedsearches.conf (Splunk Enterprise Security correlation searches)",
+    renders: "splunk/<app>_<tree>/default/savedsearches.conf (Splunk Enterprise Security correlation searches)",
     variables: &[
         ("tree", "the tree's `name` from scalpel.toml"),
         ("security_domain", "[targets.splunk] security_domain"),

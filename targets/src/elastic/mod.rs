@@ -20,6 +20,7 @@ pub mod eql;
 pub mod escape;
 pub mod esql;
 pub mod lucene;
+mod notes;
 mod package;
 pub mod regex;
 pub mod settings;

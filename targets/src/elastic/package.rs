@@ -41,6 +41,9 @@ struct KibanaRule<'a> {
     references: Vec<String>,
     false_positives: &'a [String],
     threat: Vec<Threat>,
+    /// The investigation guide and the setup notes ([`super::notes`]).
+    note: String,
+    setup: String,
     max_signals: u32,
     version: u32,
 }
@@ -132,6 +135,8 @@ pub fn ndjson(ctx: &Context, rules: &[RuleMeta]) -> String {
             references: references(item.flow, &item.steps),
             false_positives: &rule.false_positives,
             threat: threat(&item.steps),
+            note: super::notes::note(rule),
+            setup: super::notes::setup(settings, &sources),
             max_signals: 100,
             version: ctx.stamp(&rule.flow_id, &rule.item_id).revision,
         };

@@ -20,6 +20,7 @@
 //! [`escape::column_ref`]; tests on missing fields are false and `not` is boolean,
 //! as in `ir::eval`.
 
+pub mod arm;
 pub mod condition;
 pub mod escape;
 pub mod package;
@@ -268,9 +269,10 @@ impl Backend for Kql {
         Emitted { files, rules: vec![meta], diags }
     }
 
-    fn package(&self, ctx: &Context, _rules: &[RuleMeta], _templates: &Templates) -> Result<Vec<OutFile>, Diagnostic> {
+    fn package(&self, ctx: &Context, rules: &[RuleMeta], _templates: &Templates) -> Result<Vec<OutFile>, Diagnostic> {
         let settings = &ctx.settings.kql;
-        ctx.program
+        let mut files = ctx
+            .program
             .schemas
             .iter()
             .map(|schema| {
@@ -279,7 +281,37 @@ impl Backend for Kql {
                 let text = package::table_schema(schema, &table, &|f| columns.name(f))?;
                 Ok(OutFile { path: format!("tables/{table}.json"), text })
             })
-            .collect()
+            .collect::<Result<Vec<_>, Diagnostic>>()?;
+        if !rules.is_empty() {
+            files.push(OutFile {
+                path: "arm/analytic-rules.json".into(),
+                text: arm::template(&self.arm_rules(ctx, rules)),
+            });
+        }
+        Ok(files)
+    }
+}
+
+impl Kql {
+    /// The rules' analytic-rule YAML, emitted again (emitting is deterministic) and
+    /// read back, for the ARM template.
+    fn arm_rules(&self, ctx: &Context, rules: &[RuleMeta]) -> Vec<arm::ArmRule> {
+        let mut out = Vec::new();
+        for rule in rules {
+            let Some(flow) = ctx.program.flows.iter().find(|f| f.id == rule.flow_id) else { continue };
+            let emitted = match flow.step(&rule.item_id) {
+                Some(step) => self.emit_step(ctx, flow, step),
+                None => match flow.sequences.iter().find(|s| s.id == rule.item_id) {
+                    Some(sequence) => self.emit_sequence(ctx, flow, sequence),
+                    None => continue,
+                },
+            };
+            let yaml = emitted.files.iter().find(|f| f.path.ends_with(".yaml"));
+            if let Some(yaml) = yaml.and_then(|f| serde_norway::from_str(&f.text).ok()) {
+                out.push(arm::ArmRule { flow_id: rule.flow_id.clone(), item_id: rule.item_id.clone(), yaml });
+            }
+        }
+        out
     }
 }
 

@@ -59,6 +59,11 @@ pub fn read(text: &str) -> Result<Vec<Stanza>, String> {
         }
         if let Some(rest) = trimmed.strip_prefix('[') {
             let name = rest.trim_end().strip_suffix(']').ok_or(format!("line {}: unclosed stanza", number + 1))?;
+            // `[]` (the app-wide stanza of a `.meta` file) names the settings before
+            // the first stanza; it may open the file, before any key.
+            if name.is_empty() && stanzas.len() == 1 && stanzas[0].keys.is_empty() {
+                continue;
+            }
             if stanzas.iter().any(|s| s.name == name) {
                 return Err(format!("line {}: stanza [{name}] repeated", number + 1));
             }
@@ -93,6 +98,8 @@ mod tests {
     fn injected_lines_are_caught_by_the_reader() {
         assert!(read("[a]\nx = 1\nx = 2\n").is_err());
         assert!(read("[a]\n[a]\n").is_err());
+        assert!(read("x = 1\n[]\n").is_err() && read("[a]\n[]\n").is_err());
+        assert_eq!(read("# meta\n[]\nexport = system\n").expect("reads")[0].get("export"), Some("system"));
         let read = read("# c\n[default]\ndisabled = true\n\n[s]\nsearch = a\\\n| b\nk=v\\\n\\\nw").expect("reads");
         assert_eq!(read[2].get("search"), Some("a\n| b"));
         assert_eq!(read[2].get("k"), Some("v\n\nw"));

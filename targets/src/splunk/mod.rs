@@ -1,5 +1,6 @@
 //! Target `splunk`: IR steps and sequences → SPL searches (`<flow>/<item>.spl`) and
-//! an Enterprise Security `savedsearches.conf` bundling them ([`package`]).
+//! an app with the Enterprise Security `savedsearches.conf` bundling them ([`package`],
+//! [`app`]).
 //!
 //! - a step → `index=… sourcetype=…` for its schema, then its condition
 //!   ([`condition`]: `search` terms when exact, else `| where`);
@@ -15,6 +16,7 @@
 //! Invariants: every literal passes through [`escape::quote`]; tests on missing
 //! fields are false and `NOT` is boolean, as in `ir::eval`.
 
+pub mod app;
 pub mod condition;
 pub mod conf;
 pub mod escape;
@@ -192,8 +194,14 @@ impl Backend for Splunk {
     }
 
     fn package(&self, ctx: &Context, rules: &[RuleMeta], templates: &Templates) -> Result<Vec<OutFile>, Diagnostic> {
+        let app = app::app_id(ctx);
         let text = package::savedsearches(ctx, rules, templates)?;
-        Ok(vec![OutFile { path: "savedsearches.conf".into(), text }])
+        Ok(vec![
+            OutFile { path: format!("{app}/default/app.conf"), text: app::app_conf(ctx, rules, &app)? },
+            OutFile { path: format!("{app}/default/macros.conf"), text: app::macros_conf(ctx, rules)? },
+            OutFile { path: format!("{app}/default/savedsearches.conf"), text },
+            OutFile { path: format!("{app}/metadata/default.meta"), text: app::default_meta() },
+        ])
     }
 }
 

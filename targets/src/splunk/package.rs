@@ -1,13 +1,13 @@
 //! Splunk packaging: emitted rules → `savedsearches.conf` (ES correlation searches in
 //! the layout of splunk/contentctl, see docs/targets.md), rendered from a template.
 //!
-//! Invariants: stanza names are unique and at most [`MAX_STANZA`] characters, so
+//! Invariants: stanza names are unique and at most [`app::MAX_STANZA`] characters, so
 //! that ES's clone name `<domain> - <stanza> - Rule` stays within 99; values are
 //! written by [`conf::value`] (line breaks continued, nothing that would continue a
 //! line into the next key); JSON values are compact with keys sorted (the form the
 //! ES GUI writes).
 
-use super::conf;
+use super::{app, conf};
 use crate::backend::RuleMeta;
 use crate::schedule::Schedule;
 use crate::templates::Templates;
@@ -15,10 +15,6 @@ use crate::Context;
 use scalpel_compiler::diag::{Code, Diagnostic};
 use serde::Serialize;
 use serde_json::json;
-
-/// ES prefixes the longest security domain (`endpoint - `, 11 characters) and
-/// appends ` - Rule` (7) when it clones a search; the result must fit in 99.
-pub const MAX_STANZA: usize = 99 - 11 - 7;
 
 #[derive(Serialize)]
 struct Package<'a> {
@@ -101,6 +97,8 @@ fn cron(interval_ms: u64) -> String {
 
 pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -> Result<String, Diagnostic> {
     let settings = &ctx.settings.splunk;
+    app::unique_names(ctx, rules, "stanza name", |rule| app::stanza_name(&settings.app, rule))?;
+    app::unique_names(ctx, rules, "filter macro", app::filter_macro)?;
     let stanzas = rules
         .iter()
         .map(|rule| {
@@ -131,7 +129,7 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                 .map_or(0, |ms| ms / 1000);
             let story = vec![format!("{} {}", rule.flow_id, rule.flow_title)];
             Ok(Stanza {
-                stanza: stanza_name(&settings.app, rule),
+                stanza: app::stanza_name(&settings.app, rule),
                 title: conf_value("title", &rule.title)?,
                 description: conf_value("description", &rule.description)?,
                 mappings: json!({ "mitre_attack": rule.techniques }).to_string(),
@@ -153,7 +151,8 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
                 false_positives: conf_value("false positives", &rule.false_positives.join("; "))?,
                 analytic_story: json!(story).to_string(),
                 severity: rule.severity.as_str(),
-                search: conf_value("search", &rule.query)?,
+                // Ends in the rule's filter macro, where a SOC tunes it (macros.conf).
+                search: format!("{} | `{}`", conf_value("search", &rule.query)?, app::filter_macro(rule)),
                 creation_date: stamp.created,
                 modification_date: stamp.modified,
                 schedule: stanza_schedule(&schedule, sequence, settings),
@@ -165,26 +164,10 @@ pub fn savedsearches(ctx: &Context, rules: &[RuleMeta], templates: &Templates) -
 }
 
 /// Where the step or sequence of `rule` is declared.
-fn item_span(ctx: &Context, rule: &RuleMeta) -> Option<scalpel_compiler::source::Span> {
+pub(super) fn item_span(ctx: &Context, rule: &RuleMeta) -> Option<scalpel_compiler::source::Span> {
     let flow = ctx.program.flows.iter().find(|f| f.id == rule.flow_id)?;
     let step = flow.step(&rule.item_id).map(|s| s.span);
     step.or_else(|| flow.sequences.iter().find(|s| s.id == rule.item_id).map(|s| s.span))
-}
-
-/// `<app> - <flow>.<item> <title>`, cut to [`MAX_STANZA`] characters; brackets and
-/// control characters become `_`. When even the ids do not fit, the rule id stands in.
-pub fn stanza_name(app: &str, rule: &RuleMeta) -> String {
-    let clean = |s: &str| -> String {
-        s.chars().map(|c| if c.is_control() || c == '[' || c == ']' { '_' } else { c }).collect()
-    };
-    let prefix = clean(&format!("{app} - {}.{}", rule.flow_id, rule.item_id));
-    let prefix = if prefix.chars().count() > MAX_STANZA - 1 {
-        clean(&format!("{} - {}", app.chars().take(MAX_STANZA - 40).collect::<String>(), rule.id))
-    } else {
-        prefix
-    };
-    let full = format!("{prefix} {}", clean(&rule.title));
-    full.chars().take(MAX_STANZA).collect::<String>().trim_end().to_string()
 }
 
 #[cfg(test)]
