@@ -67,6 +67,8 @@ enum Command {
     },
     /// Rewrite `.det` files in the canonical layout, keeping every comment; `--check` only shows a diff
     Fmt(FmtArgs),
+    /// Run the language server (LSP over standard input and output) for editors
+    Lsp,
     /// Manage the ATT&CK catalog
     #[command(subcommand)]
     Attack(AttackCommand),
@@ -436,6 +438,7 @@ pub fn run() -> ExitCode {
         Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
         Command::Fmt(args) => fmt::run(args),
+        Command::Lsp => lsp(),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
         Command::Attack(AttackCommand::Show { query }) => attack::show(&query.join(" ")),
@@ -467,4 +470,16 @@ fn ordered_lint_flags(matches: &ArgMatches) -> Vec<(Level, String)> {
     }
     flags.sort_by_key(|(i, _, _)| *i);
     flags.into_iter().map(|(_, level, name)| (level, name)).collect()
+}
+
+/// `scalpel lsp`: the language server ([`scalpel_lsp`]); the editor owns standard
+/// input and output, so only a broken connection is reported, on standard error.
+fn lsp() -> ExitCode {
+    match scalpel_lsp::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::errln!("error: scalpel lsp: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
