@@ -79,6 +79,13 @@ impl Client {
 
     /// The result of a request (its error fails the test).
     fn request(&mut self, method: &str, params: Value) -> Value {
+        let message = self.request_message(method, params);
+        assert!(message.get("error").is_none(), "{method} failed: {message}");
+        message["result"].clone()
+    }
+
+    /// The whole response to a request.
+    fn request_message(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
@@ -86,8 +93,7 @@ impl Client {
         loop {
             let message = self.next(started);
             if message["id"] == json!(id) {
-                assert!(message.get("error").is_none(), "{method} failed: {message}");
-                return message["result"].clone();
+                return message;
             }
             self.pending.push(message);
         }
@@ -307,6 +313,31 @@ fn hover_completion_definition_outline_and_formatting() {
     let location = client.at("textDocument/definition", &flow, (17, 19));
     assert_eq!(location["uri"], flow);
     assert_eq!(location["range"]["start"], json!({ "line": 10, "character": 9 }));
+
+    // References: a step from a sequence; a field across the schema and flow files.
+    let found = client.at("textDocument/references", &flow, (17, 19));
+    let starts: Vec<&Value> = found.as_array().unwrap().iter().map(|l| &l["range"]["start"]).collect();
+    assert_eq!(starts, [&json!({ "line": 10, "character": 9 }), &json!({ "line": 17, "character": 18 })]);
+    let found = client.at("textDocument/references", &flow, (7, 39));
+    let uris: Vec<&Value> = found.as_array().unwrap().iter().map(|l| &l["uri"]).collect();
+    assert_eq!(uris, [&json!(uri(&schema_path)), &json!(flow)]);
+
+    // Rename a step: its declaration and the sequence member; a taken id is refused.
+    let rename = |name: &str| json!({ "textDocument": { "uri": flow }, "position": { "line": 4, "character": 10 }, "newName": name });
+    let edit = client.request("textDocument/rename", rename("tampered"));
+    let edits = edit["changes"][&flow].as_array().expect("edits in the flow");
+    let mut starts: Vec<(u64, u64)> = edits
+        .iter()
+        .map(|e| (e["range"]["start"]["line"].as_u64().unwrap(), e["range"]["start"]["character"].as_u64().unwrap()))
+        .collect();
+    starts.sort();
+    assert_eq!(starts, [(4, 9), (17, 8)]);
+    assert!(edits.iter().all(|e| e["newText"] == "tampered"));
+    let refused = client.request_message("textDocument/rename", rename("flood"));
+    assert!(
+        refused["error"]["message"].as_str().unwrap().contains("already has a step or sequence `flood`"),
+        "{refused}"
+    );
 
     // The outline: the flow, its steps and its sequence.
     let symbols = client.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": flow } }));

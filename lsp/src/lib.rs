@@ -10,6 +10,7 @@
 //! | [`diagnostics`] | `publishDiagnostics` |
 //! | [`actions`] | quick fixes |
 //! | [`hover`], [`completion`], [`navigation`] | hover, completion, definition, outline |
+//! | [`references`] | find references, rename |
 //! | [`outline`] | tokens and blocks of a half-typed buffer |
 //! | [`position`], [`uri`] | UTF-16 positions, `file:` URIs |
 //! | [`server`] | state, debouncing, the message loop |
@@ -29,6 +30,7 @@ pub mod hover;
 pub mod navigation;
 pub mod outline;
 pub mod position;
+pub mod references;
 pub mod server;
 pub mod uri;
 
@@ -56,6 +58,8 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..CodeActionOptions::default()

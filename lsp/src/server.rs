@@ -11,21 +11,22 @@
 
 use crate::analysis::{analyze, canonical, Analysis};
 use crate::position::LineIndex;
-use crate::{actions, completion, diagnostics, hover, navigation, uri};
+use crate::{actions, completion, diagnostics, hover, navigation, references, uri};
 use crossbeam_channel::RecvTimeoutError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument, Notification as _,
-    PublishDiagnostics,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References, Rename,
+    Request as _,
 };
 use lsp_types::{
     CodeActionParams, CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
     DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentFormattingParams, DocumentSymbolParams,
     DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams, PublishDiagnosticsParams,
-    TextDocumentPositionParams, TextEdit, Uri,
+    ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Uri,
 };
 use scalpel_compiler::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -149,6 +150,8 @@ impl<'c> Server<'c> {
                     self.check_path(document.path, None);
                 }
             }
+            // A file changed on disk (a checkout, another tool): every open tree may differ.
+            DidChangeWatchedFiles::METHOD => self.dirty.extend(self.documents.keys().cloned()),
             _ => {}
         }
     }
@@ -239,6 +242,23 @@ impl<'c> Server<'c> {
             Formatting::METHOD => {
                 let p: DocumentFormattingParams = parse(params)?;
                 to_value(self.file(&p.text_document.uri).map(|(a, file)| format(a, file)))
+            }
+            References::METHOD => {
+                let p: ReferenceParams = parse(params)?;
+                self.at(&p.text_document_position, |a, file, offset| {
+                    let found = references::references(a, file, offset);
+                    (!found.is_empty()).then_some(found)
+                })
+            }
+            Rename::METHOD => {
+                let p: RenameParams = parse(params)?;
+                let position = &p.text_document_position;
+                let Some((analysis, file)) = self.file(&position.text_document.uri) else { return to_value(()) };
+                let offset = LineIndex::new(analysis.text(file)).offset(position.position);
+                match references::rename(analysis, file, offset, &p.new_name) {
+                    Ok(edit) => to_value(edit),
+                    Err(why) => Err((ErrorCode::InvalidParams, why)),
+                }
             }
             CodeActionRequest::METHOD => {
                 let p: CodeActionParams = parse(params)?;
