@@ -315,10 +315,14 @@ fn hover_completion_definition_outline_and_formatting() {
     assert_eq!(location["range"]["start"], json!({ "line": 10, "character": 9 }));
 
     // References: a step from a sequence; a field across the schema and flow files.
-    let found = client.at("textDocument/references", &flow, (17, 19));
+    let references = |line: u32, character: u32| {
+        json!({ "textDocument": { "uri": flow }, "position": { "line": line, "character": character },
+                "context": { "includeDeclaration": true } })
+    };
+    let found = client.request("textDocument/references", references(17, 19));
     let starts: Vec<&Value> = found.as_array().unwrap().iter().map(|l| &l["range"]["start"]).collect();
     assert_eq!(starts, [&json!({ "line": 10, "character": 9 }), &json!({ "line": 17, "character": 18 })]);
-    let found = client.at("textDocument/references", &flow, (7, 39));
+    let found = client.request("textDocument/references", references(7, 39));
     let uris: Vec<&Value> = found.as_array().unwrap().iter().map(|l| &l["uri"]).collect();
     assert_eq!(uris, [&json!(uri(&schema_path)), &json!(flow)]);
 
