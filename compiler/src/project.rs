@@ -450,7 +450,9 @@ pub fn compile_unit(unit: Unit, bundles: &[PathBuf]) -> Compiled {
     front_end(project, bundles, diags)
 }
 
-fn front_end(mut project: Project, bundles: &[PathBuf], mut diags: Diagnostics) -> Compiled {
+/// The front end over a loaded project (whose texts an editor may have replaced with
+/// its buffers), `diags` holding what loading reported.
+pub fn front_end(mut project: Project, bundles: &[PathBuf], mut diags: Diagnostics) -> Compiled {
     for bundle in bundles {
         project.add_input(bundle, InputRole::File);
     }

@@ -105,6 +105,12 @@ impl SourceMap {
         FileId(clamp_u32(self.files.len() - 1))
     }
 
+    /// Replaces a file's text (an editor's unsaved buffer), keeping its id and path.
+    pub fn replace(&mut self, id: FileId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        *file = SourceFile::new(std::mem::take(&mut file.path), text);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

@@ -12,6 +12,7 @@ mod diff;
 mod events;
 mod explain;
 mod files;
+mod fmt;
 mod import;
 mod lock;
 mod output;
@@ -64,6 +65,10 @@ enum Command {
         /// The code (`E0102`, `W0204`); omit to list all codes
         code: Option<String>,
     },
+    /// Rewrite `.det` files in the canonical layout, keeping every comment; `--check` only shows a diff
+    Fmt(FmtArgs),
+    /// Run the language server (LSP over standard input and output) for editors
+    Lsp,
     /// Manage the ATT&CK catalog
     #[command(subcommand)]
     Attack(AttackCommand),
@@ -235,6 +240,18 @@ struct BuildArgs {
     message_format: MessageFormat,
     #[command(flatten)]
     lints: LintArgs,
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Exit status: 0 = every file is formatted (or was rewritten), 1 = with `--check` a file \
+                         is not formatted, or a file has syntax errors (it is left as it is), 2 = usage error.")]
+struct FmtArgs {
+    /// `.det` files or folders (a folder with `scalpel.toml` is a detection tree)
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Write nothing; print a unified diff of every file that is not formatted and fail
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(clap::Args)]
@@ -424,6 +441,8 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Debug(DebugCommand::Ast { file }) => debug::ast(&file),
         Command::Debug(DebugCommand::Ir { file, attack_bundles }) => debug::ir(&file, &attack_bundles),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Lsp => lsp(),
         Command::Explain { code } => explain::run(code.as_deref()),
         Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
         Command::Attack(AttackCommand::Show { query }) => attack::show(&query.join(" ")),
@@ -455,4 +474,16 @@ fn ordered_lint_flags(matches: &ArgMatches) -> Vec<(Level, String)> {
     }
     flags.sort_by_key(|(i, _, _)| *i);
     flags.into_iter().map(|(_, level, name)| (level, name)).collect()
+}
+
+/// `scalpel lsp`: the language server ([`scalpel_lsp`]); the editor owns standard
+/// input and output, so only a broken connection is reported, on standard error.
+fn lsp() -> ExitCode {
+    match scalpel_lsp::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::errln!("error: scalpel lsp: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

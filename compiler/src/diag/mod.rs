@@ -37,6 +37,12 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     pub help: Vec<String>,
     pub notes: Vec<String>,
+    /// Machine-applicable replacements of the primary span's text, best first (the
+    /// did-you-mean names, `==` for `=`): editors offer them as quick fixes. Not
+    /// rendered; the `help` lines say the same in words. A boxed slice keeps
+    /// `Diagnostic` small, as it travels in many `Result`s.
+    #[serde(skip)]
+    pub fixes: Box<[String]>,
 }
 
 impl Diagnostic {
@@ -49,6 +55,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: Vec::new(),
             notes: Vec::new(),
+            fixes: Box::default(),
         }
     }
 
@@ -67,12 +74,20 @@ impl Diagnostic {
         self
     }
 
-    /// Adds `help: did you mean ...?` when there is a suggestion.
+    /// Adds `help: did you mean ...?` and the fix when there is a suggestion.
     pub fn did_you_mean(self, suggestion: Option<&str>) -> Diagnostic {
         match suggestion {
-            Some(s) => self.help(format!("did you mean `{s}`?")),
+            Some(s) => self.help(format!("did you mean `{s}`?")).fix(s),
             None => self,
         }
+    }
+
+    /// A replacement of the primary span's text (see [`Diagnostic::fixes`]).
+    pub fn fix(mut self, replacement: impl Into<String>) -> Diagnostic {
+        let mut fixes = std::mem::take(&mut self.fixes).into_vec();
+        fixes.push(replacement.into());
+        self.fixes = fixes.into_boxed_slice();
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {

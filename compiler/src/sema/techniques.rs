@@ -53,7 +53,7 @@ pub fn resolve(
         )
         .primary(id.span, "revoked by MITRE");
         diag = match catalog.replacement(name) {
-            Some(new) => diag.help(format!("use `{}` ({}) instead", new.id, new.name)),
+            Some(new) => diag.help(format!("use `{}` ({}) instead", new.id, new.name)).fix(&new.id),
             None => diag.note("MITRE names no replacement; pick the technique that fits the step"),
         };
         diags.push(diag);
@@ -76,7 +76,9 @@ pub fn resolve(
 fn suggest(diag: Diagnostic, candidates: &[&crate::attack::Technique]) -> Diagnostic {
     match candidates {
         [] => diag.help("find a technique by name with `scalpel attack show <words>`"),
-        _ => diag.help(format!("did you mean {}?", listed(candidates, "or"))),
+        _ => candidates
+            .iter()
+            .fold(diag.help(format!("did you mean {}?", listed(candidates, "or"))), |diag, t| diag.fix(&t.id)),
     }
 }
 

@@ -32,15 +32,19 @@ pub fn describe(file: FileId, text: &str, offset: usize, err: &Error<Rule>) -> D
     if let Some(block) = unquoted_cidr(&text[pos..]) {
         return Diagnostic::new(Code::Syntax, format!("expected {expected}, found the unquoted CIDR block `{block}`"))
             .primary(Span::new(file, pos, pos + block.len()), "a CIDR block is written as a string")
-            .help(format!("quote it: `\"{block}\"`"));
+            .help(format!("quote it: `\"{block}\"`"))
+            .fix(format!("\"{block}\""));
     }
     let found_words = if found.is_empty() { "end of file".to_string() } else { format!("`{}`", found.escape_debug()) };
     let mut diag = Diagnostic::new(Code::Syntax, format!("expected {expected}, found {found_words}"))
         .primary(span, format!("expected {expected}"));
     if let Some(help) = slip_help(found) {
         diag = diag.help(help);
+        if let Some(fix) = slip_fix(found) {
+            diag = diag.fix(fix);
+        }
     } else if let Some(keyword) = misspelt_keyword(found, &keywords) {
-        diag = diag.help(format!("did you mean `{keyword}`?"));
+        diag = diag.help(format!("did you mean `{keyword}`?")).fix(keyword);
     }
     diag
 }
@@ -105,6 +109,17 @@ fn slip_help(found: &str) -> Option<&'static str> {
         "'" => "strings use double quotes: \"...\"",
         "=~" | "~" => "use `matches /regex/` or a `cased` comparison",
         "AND" | "OR" | "NOT" => "operators are lowercase: `and`, `or`, `not`",
+        _ => return None,
+    })
+}
+
+/// The replacement a slip has one of (`!` has two, `'...'` needs the whole string).
+fn slip_fix(found: &str) -> Option<&'static str> {
+    Some(match found {
+        "=" => "==",
+        "&&" | "AND" => "and",
+        "||" | "OR" => "or",
+        "NOT" => "not",
         _ => return None,
     })
 }

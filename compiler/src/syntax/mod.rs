@@ -11,6 +11,7 @@ pub mod ast;
 mod build;
 mod dump;
 mod errors;
+pub mod format;
 pub mod literal;
 mod prescan;
 mod recover;

@@ -223,6 +223,35 @@ fn slips_get_targeted_help() {
     assert_eq!(codes(r#"flow "F" "t" { step s "t" { detect ip in cidr 10.0.0.0/8 } }"#), [Code::Syntax]);
 }
 
+/// The quick fixes an editor offers replace the primary span's text.
+#[test]
+fn slips_carry_fixes_for_their_primary_span() {
+    let fixed = |text: &str| {
+        let diags = parse(FileId(0), text).1.into_sorted();
+        let d = &diags[0];
+        let span = d.primary_span().expect("a span");
+        let mut out = text.to_string();
+        out.replace_range(span.lo as usize..span.hi as usize, &d.fixes[0]);
+        out
+    };
+    assert_eq!(
+        fixed(r#"flow "F" "t" { step s "t" { detec a == 1 } }"#),
+        r#"flow "F" "t" { step s "t" { detect a == 1 } }"#
+    );
+    assert_eq!(
+        fixed(r#"flow "F" "t" { step s "t" { detect a = 1 } }"#),
+        r#"flow "F" "t" { step s "t" { detect a == 1 } }"#
+    );
+    assert_eq!(
+        fixed(r#"flow "F" "t" { step s "t" { detect ip in cidr 10.0.0.0/8 } }"#),
+        r#"flow "F" "t" { step s "t" { detect ip in cidr "10.0.0.0/8" } }"#
+    );
+    assert_eq!(
+        fixed(r#"flow "F" "t" { step s "t" { detect a == 1 AND b == 2 } }"#),
+        r#"flow "F" "t" { step s "t" { detect a == 1 and b == 2 } }"#
+    );
+}
+
 #[test]
 fn hostile_inputs_get_diagnostics_not_panics() {
     let deep_ok =

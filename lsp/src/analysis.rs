@@ -1,0 +1,126 @@
+//! One detection tree as the editor sees it: the files on disk with the open
+//! buffers in place of their saved text, through the front end `scalpel check` runs
+//! (tree discovery, load, parse, check) and the tree's `[lints]` levels.
+//!
+//! Invariant: the diagnostics are those `scalpel check` reports for the same texts
+//! from the front end; the target back ends and the event generator are not run
+//! while typing (README, "Editor").
+
+use scalpel_compiler::attack::Catalog;
+use scalpel_compiler::diag::{Diagnostic, Diagnostics};
+use scalpel_compiler::ir::Program;
+use scalpel_compiler::lints::Lints;
+use scalpel_compiler::project::{self, Project};
+use scalpel_compiler::source::FileId;
+use scalpel_compiler::syntax::ast;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Analysis {
+    /// The tree's folder, or the file itself when it lies outside every tree.
+    pub key: PathBuf,
+    pub project: Project,
+    pub asts: Vec<(FileId, ast::File)>,
+    pub program: Option<Program>,
+    pub catalog: Cow<'static, Catalog>,
+    /// Levels applied, sorted.
+    pub diags: Vec<Diagnostic>,
+    /// Each `.det` file by its resolved path.
+    pub by_path: BTreeMap<PathBuf, FileId>,
+}
+
+/// A path resolved, so that the editor's and the loader's spellings compare equal.
+pub fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The tree `path` belongs to, with `buffers` (by resolved path) in place of the
+/// files they edit. A buffer of a file not on disk is checked alone.
+pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
+    let mut diags = Diagnostics::new();
+    let (key, mut project) = if path.is_file() {
+        let mut discovered = project::discover(&[path.to_path_buf()]);
+        diags.extend(discovered.diags);
+        match discovered.units.pop() {
+            Some(unit) => {
+                let key = unit.tree.as_deref().map_or_else(|| canonical(path), canonical);
+                (key, project::load_unit(unit, &mut diags))
+            }
+            None => (canonical(path), empty_project()),
+        }
+    } else {
+        (path.to_path_buf(), empty_project())
+    };
+    let mut by_path = BTreeMap::new();
+    for &id in &project.files {
+        let real = canonical(project.sources.path(id));
+        if let Some(text) = buffers.get(&real) {
+            project.sources.replace(id, text.clone());
+        }
+        by_path.insert(real, id);
+    }
+    // The edited file itself, when the tree's `paths` do not list it (or it is unsaved).
+    let real = canonical(path);
+    if let (std::collections::btree_map::Entry::Vacant(entry), Some(text)) =
+        (by_path.entry(real.clone()), buffers.get(&real))
+    {
+        let id = project.sources.add(path, text.clone());
+        project.files.push(id);
+        entry.insert(id);
+    }
+    let compiled = project::front_end(project, &[], diags);
+    let (lints, problems) = Lints::from_project(&compiled.project);
+    let all: Vec<Diagnostic> = compiled.diags.into_iter().chain(problems).collect();
+    let diags = lints.apply(all).into_iter().collect::<Diagnostics>().into_sorted();
+    let (asts, _) = project::parse_all(&compiled.project);
+    Analysis {
+        key,
+        project: compiled.project,
+        asts,
+        program: compiled.program,
+        catalog: compiled.catalog.unwrap_or(Cow::Borrowed(Catalog::embedded())),
+        diags,
+        by_path,
+    }
+}
+
+fn empty_project() -> Project {
+    // No `scalpel.toml` bundles: the embedded ATT&CK catalog.
+    Project { config_bundles: Some(Vec::new()), ..Project::default() }
+}
+
+impl Analysis {
+    /// Every schema declared in the tree, with its file.
+    pub fn schemas(&self) -> impl Iterator<Item = &ast::Schema> {
+        self.asts.iter().flat_map(|(_, file)| &file.schemas)
+    }
+
+    pub fn schema(&self, name: &str) -> Option<&ast::Schema> {
+        self.schemas().find(|s| s.name.name == name)
+    }
+}
+
+/// A field's type as written: `int`, `enum(a, b)`.
+pub fn type_text(ty: &ast::TypeExpr) -> String {
+    match ty {
+        ast::TypeExpr::Named(name) => name.name.clone(),
+        ast::TypeExpr::Enum { values, .. } => {
+            format!("enum({})", values.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+impl Analysis {
+    pub fn text(&self, file: FileId) -> &str {
+        &self.project.sources.get(file).text
+    }
+
+    /// Where a span is, for the client.
+    pub fn location(&self, span: scalpel_compiler::source::Span) -> Option<lsp_types::Location> {
+        let file = self.project.sources.get(span.file);
+        let uri = crate::uri::from_path(&canonical(&file.path))?;
+        let index = crate::position::LineIndex::new(&file.text);
+        Some(lsp_types::Location::new(uri, index.range(span.lo as usize, span.hi as usize)))
+    }
+}
