@@ -134,7 +134,7 @@ impl Parser<'_> {
                 let all = quantifier == "all";
                 self.at += 1;
                 let target = self.next().ok_or("`of` needs a name, a pattern or `them`")?;
-                let matched: Vec<Cond> = self
+                let mut matched: Vec<Cond> = self
                     .names
                     .iter()
                     .filter(|n| if target == "them" { !n.starts_with('_') } else { glob(&target, n) })
@@ -143,7 +143,11 @@ impl Parser<'_> {
                 if matched.is_empty() {
                     return Err(format!("`{quantifier} of {target}` matches no search identifier"));
                 }
-                Ok(if all { Cond::And(matched) } else { Cond::Or(matched) })
+                Ok(match (matched.len(), all) {
+                    (1, _) => matched.remove(0),
+                    (_, true) => Cond::And(matched),
+                    (_, false) => Cond::Or(matched),
+                })
             }
             Some(word) if word.chars().next().is_some_and(|c| c.is_ascii_digit()) && self.peek() == Some("of") => {
                 Err(format!("`{word} of` is not Sigma 2: only `1 of` and `all of` are defined"))
@@ -200,7 +204,7 @@ mod tests {
             parse("all of them", NAMES).unwrap(),
             Cond::And(vec![s("selection_a"), s("selection_b"), s("filter")])
         );
-        assert_eq!(parse("1 of _h*", NAMES).unwrap(), Cond::Or(vec![s("_hidden")]));
+        assert_eq!(parse("1 of _h*", NAMES).unwrap(), s("_hidden"));
     }
 
     #[test]
