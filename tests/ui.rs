@@ -154,6 +154,34 @@ fn file_cases() {
     }
 }
 
+/// Sigma import cases: `tests/ui/<CODE>_<what>.yml`, imported alone; the snapshot
+/// holds the diagnostics and the rule's verdict line of the report.
+#[test]
+fn sigma_cases() {
+    use scalpel_compiler::import::sigma::{self, SigmaFile};
+    let mut cases: Vec<PathBuf> = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 13, "the Sigma cases are missing");
+    for case in cases {
+        let name = case.file_stem().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&case).unwrap();
+        let imported = sigma::import(vec![SigmaFile { path: case.clone(), group: "ui".to_string(), text }]);
+        let mut rendered: String =
+            imported.diags.iter().map(|d| render::human(d, &imported.sources, false) + "\n").collect();
+        for rule in &imported.rules {
+            rendered.push_str(&format!("verdict: {:?} ({} {})\n", rule.verdict, rule.flow, rule.step));
+        }
+        let want = expected_code(&name);
+        let codes: Vec<Code> = imported.diags.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(&name, &rendered);
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn filesystem_cases() {

@@ -104,6 +104,27 @@ enum ImportCommand {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Sigma rule files or folders of them: a detection tree and a fidelity report per rule
+    Sigma(SigmaImportArgs),
+}
+
+#[derive(clap::Args)]
+struct SigmaImportArgs {
+    /// Sigma rule files (`.yml`, `.yaml`) or folders searched for them
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The folder to write the detection tree and `sigma-import.md`/`.json` into
+    #[arg(long, short)]
+    out: PathBuf,
+    /// Write into a non-empty folder Scalpel did not create, and replace its own files edited since
+    #[arg(long)]
+    force: bool,
+    /// Treat warnings (unknown fields, approximations) as errors
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Print every warning in full (by default the first 3 of each code, then a count)
+    #[arg(long)]
+    all_warnings: bool,
 }
 
 /// Options shared by the commands that read detections.
@@ -447,6 +468,7 @@ pub fn run() -> ExitCode {
         Command::Attack(AttackCommand::Build { out, bundles }) => attack::build(&out, &bundles),
         Command::Attack(AttackCommand::Show { query }) => attack::show(&query.join(" ")),
         Command::Import(ImportCommand::AttackFlow { file, out }) => import::attack_flow(&file, out.as_ref()),
+        Command::Import(ImportCommand::Sigma(args)) => import::sigma(&args),
         Command::Templates(TemplatesCommand::List) => templates::list(),
         Command::Templates(TemplatesCommand::Export { dir, force }) => templates::export(&dir, force),
     }

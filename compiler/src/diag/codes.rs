@@ -3,7 +3,7 @@
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
 //! synthetic events, E07xx coverage, E08xx output folder (E080x), version lock (E083x) and
-//! semantic diff (E084x), schedules (E086x)) and are never reused: a retired code stays here, documented as retired. Each one has an
+//! semantic diff (E084x), schedules (E086x), E09xx Sigma import) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -279,6 +279,32 @@ codes! {
         "Scalpel 0.1 staged a build in `.scalpel-build-*` next to `--out` and moved the previous\noutput to `.scalpel-old-*/previous`; a killed build left them behind. This Scalpel\nstages inside `--out` and cleans up after itself, but does not delete those folders:\n`.scalpel-old-*/previous` may hold the only copy of what the output folder held. Look\ninside, keep what you need, then delete them.";
     OutRecovered = "W0808", Warning, "an interrupted write was rolled back",
         "An earlier run was killed while it replaced files in `--out`. Its staging folder\n(`.scalpel-staging-*`) and journal were found, and every file it had replaced or\nadded was put back as it was, so the folder is again as that run found it.";
+    SigmaUnreadable = "E0900", Error, "a Sigma file or document cannot be imported",
+        "`scalpel import sigma` reads YAML rule files. This document is not YAML, or not a Sigma\nrule (a mapping with `title`, `logsource` and `detection`). The rule is refused; the\nother documents and files are still imported.";
+    SigmaKeywords = "E0901", Error, "Sigma keyword search cannot be imported",
+        "A search identifier that is a list of plain values (or a value under the empty field\nname `|contains`) is a keyword search: it looks for the value anywhere in the event,\nin any field. Scalpel's conditions test named fields, so the rule is refused rather\nthan guessed at. Rewrite the search against the fields that carry the text:\n\n    keywords: [ 'mimikatz' ]                  # refused\n    selection: { CommandLine|contains: mimikatz }   # imported";
+    SigmaModifier = "E0902", Error, "Sigma modifier Scalpel cannot import",
+        "The rule uses a value modifier that has no meaning Scalpel can express exactly:\n`fieldref` (compare two fields of one event), `expand` (placeholders filled by a\nprocessing pipeline), the time modifiers, `utf16*`/`wide` (only defined before\n`base64`), `neq`, or a modifier the specification does not define. The rule is\nrefused; the diagnostic names the modifier. docs/sigma.md has the modifier table.";
+    SigmaRegex = "E0903", Error, "Sigma regular expression Scalpel cannot run",
+        "A `re` value (or a wildcard pattern turned into one) is not a regular expression\nScalpel accepts: look-around and back-references are not portable to RE2, Lucene or\nElasticsearch, and PCRE-only syntax (possessive quantifiers, `\\Z`, ...) does not parse.\nThe rule is refused rather than run with another pattern.";
+    SigmaCondition = "E0904", Error, "Sigma condition cannot be imported",
+        "The `condition` does not parse under the Sigma 2 grammar (`and`, `or`, `not`,\nparentheses, `1 of`/`all of` a name, a `name*` pattern or `them`), names a search\nidentifier the detection does not define, matches none, or uses a Sigma 1.x aggregation\n(`| count() by ...`, `near`) that Sigma 2 replaced by correlation rules. Rewrite the\naggregation as a correlation rule.";
+    SigmaCorrelation = "E0905", Error, "Sigma correlation or filter rule not imported",
+        "Correlation rules (`correlation:`) and filter rules (`filter:`) refer to other rules\nby name. This importer translates detection rules only; such a document is reported\nand refused rather than dropped.";
+    SigmaValue = "E0906", Error, "Sigma value cannot be imported",
+        "A value cannot be given to its field: a nested list or mapping, a non-numeric value\nfor a field every other rule compares as a number, an invalid CIDR block, a numeric\nmodifier on text, or a `windash` value with so many dashes that its permutations\n(5 per dash) exceed 625 strings. The rule is refused.";
+    SigmaFieldName = "E0907", Error, "Sigma field name not expressible in Scalpel",
+        "Scalpel field names are identifiers (`A-Z a-z 0-9 _ -`, starting with a letter or\n`_`) joined by dots. A Sigma field with a space or another character cannot be\ndeclared in a schema, so the rule is refused. A processing pipeline that renames the\nfield first (or editing the rule) fixes it.";
+    SigmaUnknownField = "W0900", Warning, "field not in the Sigma logsource's field list",
+        "The Sigma taxonomy (SigmaHQ's `tests/logsource.json`) lists the fields of each\nlogsource. This rule uses one it does not list: often a typo, sometimes a field of a\nnewer log version. The imported schema declares it anyway (as `string`), so that the\nrule keeps its meaning; the help line suggests the closest listed field.";
+    SigmaExistsNull = "W0901", Warning, "Sigma `exists` imported as Scalpel `exists`, which is false on null",
+        "Sigma's `exists` is true for a present field even when its value is null; Scalpel's\n`exists` is false on null (a null field is a missing one). The two differ only on\nevents that carry an explicit null; the rule is reported as approximated.";
+    SigmaRegexClass = "W0902", Warning, "regex class `\\d`, `\\w`, `\\s` or `\\b` is Unicode-aware in Scalpel",
+        "Sigma's regular expressions are PCRE, whose `\\d`, `\\w`, `\\s` and `\\b` are ASCII;\nScalpel's (Rust regex, the reference evaluator) are Unicode-aware, so `\\d` also matches\n`٣`. The rule is imported and reported as approximated: the two differ only on non-ASCII\ndigits, letters and spaces.";
+    SigmaTechnique = "W0903", Warning, "Sigma ATT&CK tag not in the catalog",
+        "An `attack.tNNNN` tag names no active technique of the embedded ATT&CK catalog. A\nrevoked or deprecated id with a replacement is replaced (and said so); otherwise the\ntag is dropped from the step's `technique` line and kept in the comment above it.";
+    SigmaUnknownLogsource = "W0904", Warning, "Sigma logsource not in the taxonomy",
+        "The logsource's product/category/service is not in the Sigma taxonomy's field lists,\nso its schema declares only the fields the imported rules use (as `string`), without\nthe did-you-mean check of W0900.";
 }
 
 impl Code {

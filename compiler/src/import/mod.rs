@@ -1,5 +1,6 @@
 //! Import, outside the compile pipeline: a MITRE Attack Flow file → the text of a
-//! skeleton `.det` flow (`scalpel import attack-flow FILE`).
+//! skeleton `.det` flow (`scalpel import attack-flow FILE`); Sigma rules → a
+//! detection tree with a fidelity verdict per rule ([`sigma`], `scalpel import sigma`).
 //!
 //! Two inputs are understood, told apart by their content rather than their name:
 //!
@@ -43,6 +44,7 @@
 
 mod afb;
 mod det;
+pub mod sigma;
 mod stix_flow;
 
 #[cfg(test)]
