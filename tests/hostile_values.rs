@@ -221,8 +221,13 @@ fn produce(position: Position, value: &str) -> Result<BTreeMap<String, String>, 
     }
     let coverage = scalpel(&["coverage", tree_arg, "--out", cov.to_str().expect("utf-8")]);
     assert_eq!(coverage.code, Some(0), "{position:?} {}: {}", short(value), coverage.stderr);
+    // Synthetic events come from `scalpel events`, apart from the build.
+    let events_out = tmp.path().join("events");
+    let events = scalpel(&["events", tree_arg, "--out", events_out.to_str().expect("utf-8")]);
+    assert_eq!(events.code, Some(0), "{position:?} {}: {}", short(value), events.stderr);
     let mut all = files(&out);
     all.extend(files(&cov).into_iter().map(|(p, t)| (format!("coverage/{p}"), t)));
+    all.extend(files(&events_out).into_iter().map(|(p, t)| (format!("events/{p}"), t)));
     // JUnit and SARIF hold ids and diagnostics, not metadata: two positions suffice.
     if !matches!(position, Position::StepTitle | Position::EnumValue) {
         return Ok(all);

@@ -70,7 +70,8 @@ fn plans(conf: &str) -> BTreeMap<String, Plan> {
     let mut stanzas: Vec<(String, BTreeMap<&str, &str>)> = Vec::new();
     for line in conf.lines() {
         if let Some(name) = line.strip_prefix("[Scalpel - ") {
-            let id = name.split(' ').next().expect("stanza id").to_string();
+            // `<flow>.<item> <title>]`, the title cut away when it does not fit.
+            let id = name.trim_end_matches(']').split(' ').next().expect("stanza id").to_string();
             stanzas.push((id, BTreeMap::new()));
         } else if let (Some((_, keys)), Some((k, v))) = (stanzas.last_mut(), line.split_once(" = ")) {
             keys.insert(k, v);

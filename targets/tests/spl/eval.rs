@@ -96,9 +96,9 @@ fn lex(mut text: &str) -> Result<Vec<Token>> {
                     None => return unsupported(format!("operator at {text}")),
                 }
             }
-            // A number, negative ones included (eval's unary minus); no exponent form.
-            c if c.is_ascii_digit() || (c == '-' && text[1..].starts_with(|d: char| d.is_ascii_digit())) => {
-                let end = text[1..].find(|c: char| !(c.is_ascii_digit() || c == '.')).map_or(text.len(), |i| i + 1);
+            // A number (no exponent form); a `-` before one is the parser's unary minus.
+            c if c.is_ascii_digit() => {
+                let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
                 let n = text[..end].parse().map_err(|_| Unsupported(format!("number at {text}")))?;
                 (Token::Num(n), &text[end..])
             }
@@ -215,6 +215,14 @@ impl Parser<'_> {
             Some(Token::Field(name)) => Expr::Field(name),
             Some(Token::Str(s)) => Expr::Str(s),
             Some(Token::Num(n)) => Expr::Num(n),
+            // eval's unary minus, on a number literal (the only place Scalpel writes one).
+            Some(Token::Minus) => match self.tokens.get(self.at) {
+                Some(Token::Num(n)) => {
+                    self.at += 1;
+                    Expr::Num(-n)
+                }
+                other => return unsupported(format!("unary minus before {other:?}")),
+            },
             other => return unsupported(format!("expected a value, found {other:?}")),
         })
     }
@@ -371,12 +379,16 @@ mod tests {
 
     #[test]
     fn conditionals_and_arithmetic() {
-        let e = json!({"step": "2", "_time": "100.5", "first": "40"});
-        assert_eq!(run("if(step=2, _time, null())", e.clone()), Val::Str("100.5".into()));
-        assert_eq!(run("if(step=1, _time, null())", e.clone()), Val::Null);
-        assert!(truthy(&run("_time - first <= 60.5 AND NOT _time - first < 60.5", e.clone())));
-        assert_eq!(run("missing - first", e.clone()), Val::Null);
-        assert!(truthy(&run("first + 1 = 41", e)));
+        let mut event = Event::from_json(&json!({"step": "2", "first": "40"}), "ras", "ras:x").expect("event");
+        // `_time` is Splunk's (HEC's `time`), never the event's own key: set it as the replay does.
+        event.fields.insert("_time".into(), "100.5".into());
+        let run = |expr: &str| evaluate(&parse(expr).expect("parses"), &event).expect("evaluates");
+        assert_eq!(run("if(step=2, _time, null())"), Val::Str("100.5".into()));
+        assert_eq!(run("if(step=1, _time, null())"), Val::Null);
+        assert!(truthy(&run("_time - first <= 60.5 AND NOT _time - first < 60.5")));
+        assert_eq!(run("missing - first"), Val::Null);
+        assert!(truthy(&run("first + 1 = 41")));
+        assert!(truthy(&run("first - 50 < -9 AND -1 < first")), "binary and unary minus");
     }
 
     #[test]

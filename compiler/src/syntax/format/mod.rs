@@ -231,10 +231,29 @@ impl<'a> Printer<'a> {
             schema.fields.iter().map(|f| (self.text(f.name.span).to_string(), self.field_type(f))).collect();
         let name_width = column_width(columns.iter().map(|c| c.0.as_str()), NAME_COLUMN_MAX);
         let type_width = column_width(columns.iter().map(|c| c.1.as_str()), TYPE_COLUMN_MAX);
+        // Fields and `order` declarations stay in the order written.
+        let mut orders = schema.orders.iter().peekable();
         for (field, (name, ty)) in schema.fields.iter().zip(columns) {
+            while let Some(order) = orders.next_if(|o| o.span.lo < field.span.lo) {
+                self.order(order);
+            }
             self.field(field, &name, &ty, name_width, type_width);
         }
+        orders.for_each(|order| self.order(order));
         self.close(0, schema.span);
+    }
+
+    /// `order a < b <= c`, on a line of its own.
+    fn order(&mut self, order: &OrderDecl) {
+        let mut line = String::from("order");
+        for (i, field) in order.fields.iter().enumerate() {
+            if i > 0 {
+                line.push_str(if order.strict[i - 1] { " <" } else { " <=" });
+            }
+            line.push(' ');
+            line.push_str(self.text(field.span));
+        }
+        self.line(INDENT, &line, order.span.lo as usize, order.span.hi as usize, Blank::Keep);
     }
 
     /// A field's type and attributes: `int unit "bpm" range 0..350 event_time`.
@@ -254,6 +273,11 @@ impl<'a> Printer<'a> {
             // `range`, the low bound, `..`, the high bound.
             let bounds: Vec<&str> = self.tokens_in(range.span).skip(1).collect();
             out.push_str(" range ");
+            out.push_str(&bounds.concat());
+        }
+        if let Some(typical) = &field.typical {
+            let bounds: Vec<&str> = self.tokens_in(typical.span).skip(1).collect();
+            out.push_str(" typical ");
             out.push_str(&bounds.concat());
         }
         if field.event_time.is_some() {
@@ -281,6 +305,7 @@ impl<'a> Printer<'a> {
                 Some(field.ty.span()),
                 field.unit.as_ref().map(|u| u.span),
                 field.range.as_ref().map(|r| r.span),
+                field.typical.as_ref().map(|r| r.span),
                 field.event_time,
             ]
             .into_iter()

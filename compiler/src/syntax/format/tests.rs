@@ -230,8 +230,12 @@ fn long_sequences_break_one_member_per_line() {
 
 #[test]
 fn long_not_chains_neither_recurse_nor_change() {
-    let source = format!("flow \"F\" \"T\" {{ step s \"S\" {{ source x detect {}a exists }} }}", "not ".repeat(20_000));
-    check_promises(&source);
+    let chain =
+        |n: usize| format!("flow \"F\" \"T\" {{ step s \"S\" {{ source x detect {}a exists }} }}", "not ".repeat(n));
+    check_promises(&chain(100));
+    // Deeper than the language allows: refused with E0006 before anything recurses.
+    let refused = format(FileId(0), &chain(20_000)).expect_err("too deep to format");
+    assert!(refused.iter().any(|d| d.code == crate::diag::Code::TooDeep), "{refused:?}");
 }
 
 #[test]
