@@ -592,3 +592,45 @@ fn events_and_rules_are_the_same_bytes_on_one_thread_or_several() {
     assert!(one.keys().any(|p| p.starts_with("events/")) && one.keys().any(|p| p.starts_with("sigma/")));
     assert_eq!(one, run("4"));
 }
+
+#[test]
+fn detections_the_generator_once_refused_build_and_get_events() {
+    // Issue 13: `check` accepted these, then `build` failed for every target with
+    // E0601/E0602. Now `build` and `events` succeed with no generator diagnostic
+    // (targets still warn about what they approximate).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("refused.det");
+    let steps = [
+        ("ssh", "detect dst.port == 22"),
+        ("exfil", "detect bytes > 1000000"),
+        ("zero", "detect big == 0"),
+        ("five_k", "detect big == 5000"),
+        ("max", "detect n == 9223372036854775807"),
+        ("empty", "detect msg == \"\""),
+        ("base64", r"detect payload matches /[A-Za-z0-9+\/]{100,}/"),
+        // A million-event threshold is `events::tests_domain`'s: `scalpel events`
+        // writes each event out, a large file for a CLI test.
+        ("flood", "detect dst.port == 22\n        threshold count > 1000 within 1m"),
+    ];
+    let mut text = String::from(
+        "schema net \"flows\" {\n    time timestamp event_time\n    dst.port int\n    bytes int\n    big int\n    n int\n    \
+         msg string\n    payload string\n}\nflow \"R-1\" \"refused\" {\n    category \"t\"\n    origin theoretical\n",
+    );
+    for (id, body) in steps {
+        text.push_str(&format!(
+            "    step {id} \"{id}\" {{\n        technique T1565.002\n        source net\n        {body}\n    }}\n"
+        ));
+    }
+    text.push_str("}\n");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let out = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
+    let built = scalpel(&["build", file, "--out", &out("rules")]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    assert!(!stderr(&built).contains("[E06") && !stderr(&built).contains("[W06"), "{}", stderr(&built));
+    let events = scalpel(&["events", "--deny-warnings", file, "--out", &out("events")]);
+    assert_eq!(events.status.code(), Some(0), "{}", stderr(&events));
+    let max = std::fs::read_to_string(tmp.path().join("events/R-1/max.jsonl")).unwrap();
+    assert!(max.contains("\"n\":9223372036854775807"), "{max}");
+    assert!(tmp.path().join("events/R-1/flood.threshold.jsonl").is_file());
+}
