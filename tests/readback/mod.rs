@@ -105,9 +105,11 @@ pub fn skeleton(path: &str, text: &str) -> Result<Option<String>, String> {
                 out.push_str(&format!("[{}]\n", keys.join(" ")));
             }
         }
-        // A line break may legitimately become `<br>`; every other element counts.
+        // A line break may become `<br>` and a long SVG label wraps onto more `<text>`
+        // lines; every other element counts.
         "html" | "xml" | "svg" => {
-            for node in markup(text)?.descendants().filter(|n| n.is_element() && !n.has_tag_name("br")) {
+            let wraps = |n: &roxmltree::Node| ["br", "text", "tspan"].iter().any(|t| n.has_tag_name(*t));
+            for node in markup(text)?.descendants().filter(|n| n.is_element() && !wraps(n)) {
                 let attributes: Vec<&str> = node.attributes().map(|a| a.name()).collect();
                 out.push_str(&format!("<{} {}>", node.tag_name().name(), attributes.join(" ")));
             }

@@ -142,9 +142,12 @@ pub fn splunk_time(value: &str) -> Result<(), String> {
     let mut rest = value;
     let mut parts = 0;
     while !rest.is_empty() {
-        let (sign, after) = rest.split_at(1);
+        // By character: the value may start with a multi-byte one (found by the fuzzer).
+        let mut chars = rest.chars();
+        let sign = chars.next();
+        let after = chars.as_str();
         match sign {
-            "+" | "-" => {
+            Some('+' | '-') => {
                 let digits = after.bytes().take_while(u8::is_ascii_digit).count();
                 let (unit, tail) = split_unit(&after[digits..]);
                 if digits > 9 || !time_unit(unit) {
@@ -152,7 +155,7 @@ pub fn splunk_time(value: &str) -> Result<(), String> {
                 }
                 rest = tail;
             }
-            "@" => {
+            Some('@') => {
                 let (unit, tail) = split_unit(after);
                 let week_day =
                     unit.strip_prefix('w').is_some_and(|d| matches!(d, "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7"));
@@ -218,7 +221,20 @@ mod tests {
         {
             assert_eq!(splunk_time(good), Ok(()), "{good}");
         }
-        for bad in ["", "-70x", "70m", "-m@", "@", "-10m@m\naction.script = 1", "now()", "-1d @d", "@w8"] {
+        for bad in [
+            "",
+            "-70x",
+            "70m",
+            "-m@",
+            "@",
+            "-10m@m\naction.script = 1",
+            "now()",
+            "-1d @d",
+            "@w8",
+            "\u{202e}",
+            "-1d\u{e9}",
+            "\u{e9}-1d",
+        ] {
             assert!(splunk_time(bad).is_err(), "{bad:?}");
         }
     }
