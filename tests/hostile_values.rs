@@ -7,14 +7,18 @@
 //! field descriptions, settings, the tree name), and the tree is built, its events
 //! and coverage written, tested (JUnit) and checked (SARIF). Either Scalpel refuses
 //! it with a coded diagnostic (exit 1, never a crash), or every artifact parses
-//! with a parser of its format (serde_norway for YAML, serde_json for JSON and
-//! NDJSON, `splunk::conf::read` for `.conf`, roxmltree for HTML, JUnit and SVG, a
-//! table-structure check for Markdown) and every artifact that carries the
+//! with a parser of its format (`readback`: serde_norway for YAML, serde_json for
+//! JSON and NDJSON, `splunk::conf::read` for `.conf`, roxmltree for HTML, JUnit and
+//! SVG, a table-structure check for Markdown) and every artifact that carries the
 //! position (found with a marker value first) holds the value unchanged.
 #![cfg(unix)]
 
+// Shared with the `pipeline` fuzz target; `skeleton` is the fuzzer's alone.
+#[allow(dead_code)]
+mod readback;
+
 use proptest::prelude::*;
-use scalpel_targets::splunk::conf;
+use readback::det_literal;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -91,25 +95,6 @@ fn hostile_values() -> Vec<String> {
     .collect();
     values.push(format!("long {}", "abc\\\"|]{ ".repeat(2_000)));
     values
-}
-
-/// `value` as a `.det` string literal.
-fn det_literal(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn toml_literal(value: &str) -> String {
@@ -240,137 +225,6 @@ fn produce(position: Position, value: &str) -> Result<BTreeMap<String, String>, 
     Ok(all)
 }
 
-/// Every string a parsed document holds (keys and values), by the format of `path`;
-/// `Err` when the file does not parse.
-fn strings(path: &str, text: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let ext = path.rsplit('.').next().unwrap_or_default();
-    match ext {
-        "yml" | "yaml" => {
-            let value: serde_norway::Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
-            yaml_strings(&value, &mut out);
-        }
-        // One document, or a stream of them (Splunk HEC files).
-        "json" | "sarif" => {
-            for value in serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>() {
-                json_strings(&value.map_err(|e| e.to_string())?, &mut out);
-            }
-        }
-        "ndjson" | "jsonl" => {
-            for line in text.lines() {
-                let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
-                json_strings(&value, &mut out);
-            }
-        }
-        // Some `.conf` values are JSON (ES annotations, analytic stories): their strings too.
-        "conf" => {
-            // Comment lines are part of the file too (the tree name heads it).
-            out.extend(text.lines().filter(|l| l.trim_start().starts_with('#')).map(str::to_string));
-            for stanza in conf::read(text)? {
-                out.push(stanza.name);
-                for (key, value) in stanza.keys {
-                    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&value) {
-                        json_strings(&json, &mut out);
-                    }
-                    out.extend([key, value]);
-                }
-            }
-        }
-        "html" | "xml" | "svg" => {
-            let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-            let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| e.to_string())?;
-            if doc.descendants().any(|n| n.has_tag_name("script") || n.has_tag_name("iframe")) {
-                return Err("an element that runs or loads something".into());
-            }
-            for node in doc.descendants() {
-                out.extend(node.text().map(str::to_string));
-                out.extend(node.attributes().map(|a| a.value().to_string()));
-            }
-        }
-        "md" => out.push(markdown_table_check(text)?),
-        _ => out.push(text.to_string()),
-    }
-    Ok(out)
-}
-
-fn yaml_strings(value: &serde_norway::Value, out: &mut Vec<String>) {
-    match value {
-        serde_norway::Value::String(s) => out.push(s.clone()),
-        serde_norway::Value::Sequence(items) => items.iter().for_each(|v| yaml_strings(v, out)),
-        serde_norway::Value::Mapping(map) => map.iter().for_each(|(k, v)| {
-            yaml_strings(k, out);
-            yaml_strings(v, out);
-        }),
-        serde_norway::Value::Tagged(t) => yaml_strings(&t.value, out),
-        _ => {}
-    }
-}
-
-fn json_strings(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, out)),
-        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
-            out.push(k.clone());
-            json_strings(v, out);
-        }),
-        _ => {}
-    }
-}
-
-/// A Markdown file's tables keep their shape: every row of a table has as many
-/// unescaped `|` as its header, and no raw HTML tag starts anywhere. Returns the
-/// text with the escapes Scalpel writes undone, for the value search.
-fn markdown_table_check(text: &str) -> Result<String, String> {
-    let separators = |line: &str| {
-        let bytes = line.as_bytes();
-        (0..bytes.len()).filter(|&i| bytes[i] == b'|' && (i == 0 || bytes[i - 1] != b'\\')).count()
-    };
-    let mut header: Option<usize> = None;
-    for line in text.lines() {
-        if line.starts_with('|') {
-            let n = separators(line);
-            match header {
-                None => header = Some(n),
-                Some(h) if h != n => {
-                    return Err(format!("a table row with {n} cells where the header has {h}: {line}"))
-                }
-                _ => {}
-            }
-        } else {
-            header = None;
-        }
-        // The summary's own `<details>` wrapper is the only markup Scalpel writes.
-        let own = ["<details>", "</details>", "<summary>", "</summary>", "<br>"];
-        if own.iter().fold(line.to_string(), |l, tag| l.replace(tag, "")).contains('<') {
-            return Err(format!("raw markup in Markdown: {line}"));
-        }
-    }
-    Ok(text.to_string())
-}
-
-/// How each format is allowed to show `value`: HTML and XML replace characters
-/// markup cannot hold with U+FFFD and read line breaks as XML does; `.conf` values
-/// and Markdown cells are trimmed.
-fn shown(path: &str, value: &str) -> Vec<String> {
-    let ext = path.rsplit('.').next().unwrap_or_default();
-    match ext {
-        "html" | "xml" | "svg" => {
-            let text: String = value
-                .replace("\r\n", "\n")
-                .replace('\r', "\n")
-                .chars()
-                .map(|c| if c.is_control() && !matches!(c, '\t' | '\n') { '\u{FFFD}' } else { c })
-                .collect();
-            // Attributes normalise blanks to spaces.
-            let attribute: String = text.chars().map(|c| if matches!(c, '\t' | '\n') { ' ' } else { c }).collect();
-            vec![text, attribute]
-        }
-        "conf" => vec![value.trim().to_string()],
-        _ => vec![value.to_string(), value.trim().to_string()],
-    }
-}
-
 /// For each position, the artifacts that show its marker.
 fn carriers() -> BTreeMap<Position, Vec<String>> {
     let files = produce(Position::TreeName, "MarkerTreeName").expect("the marker tree builds");
@@ -398,13 +252,6 @@ fn carries_as_data(position: Position, path: &str) -> bool {
         return false;
     }
     position != Position::EnumValue || path.starts_with("events/")
-}
-
-/// A target may cut a long value to its own limit (Sentinel's 256-character
-/// display name, Splunk's stanza): then what it holds is a long prefix.
-fn cut_to_a_limit(held: &str, value: &str) -> bool {
-    let held = held.trim_end_matches(['…', '.']);
-    held.chars().count() >= 64 && value.starts_with(held.trim_start_matches(|c: char| !value.starts_with(c)))
 }
 
 fn short(value: &str) -> String {
@@ -435,13 +282,15 @@ fn check(position: Position, value: &str, carriers: &BTreeMap<Position, Vec<Stri
         if path == "check.sarif" && text.is_empty() {
             continue;
         }
-        let strings =
-            strings(path, text).unwrap_or_else(|e| panic!("{position:?} {}: {path} does not parse: {e}", short(value)));
+        let strings = readback::strings(path, text)
+            .unwrap_or_else(|e| panic!("{position:?} {}: {path} does not parse: {e}", short(value)));
         tally.artifacts_parsed += 1;
         if carriers[&position].contains(path) && !value.trim().is_empty() {
-            let wanted = shown(path, value);
-            let found = strings.iter().any(|s| wanted.iter().any(|w| s.contains(w.as_str()) || cut_to_a_limit(s, w)));
-            assert!(found, "{position:?}: {path} does not hold {} unchanged", short(value));
+            assert!(
+                readback::holds(path, &strings, value),
+                "{position:?}: {path} does not hold {} unchanged",
+                short(value)
+            );
             tally.values_found += 1;
         }
     }

@@ -104,26 +104,25 @@ impl Default for ScheduleSettings {
 }
 
 impl ScheduleSettings {
-    /// Rejects values `target` cannot run; the message names the key.
-    pub fn validate(&self, target: Target) -> Result<(), String> {
+    /// Rejects values `target` cannot run: the key (below the target's table) and why.
+    pub fn validate(&self, target: Target) -> Result<(), (Vec<String>, String)> {
+        let key = |path: &[&str]| path.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         let delay = duration_ms(&self.ingestion_delay, true)
-            .ok_or_else(|| format!("schedule.ingestion_delay `{}` is not `<n>s|m|h|d`", self.ingestion_delay))?;
+            .ok_or_else(|| (key(&["schedule", "ingestion_delay"]), "is not `<n>s|m|h|d`".to_string()))?;
         if target == Target::Splunk && !delay.is_multiple_of(MINUTE_MS) {
-            return Err(format!(
-                "schedule.ingestion_delay `{}`: Splunk time ranges snap to whole minutes",
-                self.ingestion_delay
-            ));
+            let why = format!("`{}`: Splunk time ranges snap to whole minutes", self.ingestion_delay);
+            return Err((key(&["schedule", "ingestion_delay"]), why));
         }
-        let named = self.interval.all().map(|(severity, text)| (format!("schedule.interval.{severity}"), text));
-        let rules = self.rules.iter().map(|(rule, text)| (format!("schedule.rules.\"{rule}\""), text.as_str()));
-        for (key, text) in named.into_iter().chain(rules) {
-            let ms = duration_ms(text, false).ok_or_else(|| format!("{key} `{text}` is not `<n>s|m|h|d`"))?;
-            interval_fits(target, ms).map_err(|why| format!("{key} `{text}`: {why}"))?;
+        let named = self.interval.all().map(|(severity, text)| (key(&["schedule", "interval", severity]), text));
+        let rules = self.rules.iter().map(|(rule, text)| (key(&["schedule", "rules", rule]), text.as_str()));
+        for (path, text) in named.into_iter().chain(rules) {
+            let ms = duration_ms(text, false).ok_or_else(|| (path.clone(), "is not `<n>s|m|h|d`".to_string()))?;
+            interval_fits(target, ms).map_err(|why| (path, format!("`{text}`: {why}")))?;
         }
         if let Some(rule) =
             self.rules.keys().find(|r| r.split_once('.').is_none_or(|(f, i)| f.is_empty() || i.is_empty()))
         {
-            return Err(format!("schedule.rules: `{rule}` is not `<flow>.<step or sequence>`"));
+            return Err((key(&["schedule", "rules", rule]), "is not `<flow>.<step or sequence>`".to_string()));
         }
         Ok(())
     }

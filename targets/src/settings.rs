@@ -289,14 +289,14 @@ impl Settings {
             Some(Target::Splunk) => {
                 let splunk: SplunkSettings = value.clone().try_into().map_err(invalid)?;
                 splunk.validate().map_err(typed)?;
-                splunk.schedule.validate(Target::Splunk).map_err(whole)?;
+                splunk.schedule.validate(Target::Splunk).map_err(typed)?;
                 settings.splunk = splunk;
             }
             Some(Target::Kql) => {
                 let kql: KqlSettings = value.clone().try_into().map_err(invalid)?;
                 kql.validate().map_err(whole)?;
                 kql.validate_values().map_err(typed)?;
-                kql.schedule.validate(Target::Kql).map_err(whole)?;
+                kql.schedule.validate(Target::Kql).map_err(typed)?;
                 settings.kql = kql;
             }
             Some(Target::Elastic) => {
@@ -304,7 +304,7 @@ impl Settings {
                 elastic.validate().map_err(whole)?;
                 each("datasets", &elastic.datasets, |v| values::word(v, "_-.", 100)).map_err(typed)?;
                 at(&["author"], values::text(&elastic.author, 256)).map_err(typed)?;
-                elastic.schedule.validate(Target::Elastic).map_err(whole)?;
+                elastic.schedule.validate(Target::Elastic).map_err(typed)?;
                 settings.elastic = elastic;
             }
             None => {
