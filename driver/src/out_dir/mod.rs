@@ -84,7 +84,7 @@ impl Sink {
     /// Writes one file (`/`-separated path relative to the output folder). A path
     /// given before keeps its first file.
     pub fn put(&self, path: &str, bytes: &[u8]) {
-        let folder = {
+        {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if !guard::is_plain_relative(path) {
                 state.refused.push(path.to_string());
@@ -94,15 +94,18 @@ impl Sink {
                 return;
             }
             state.records.insert(path.to_string(), FileRecord::of(bytes));
-            match path.rsplit_once('/') {
-                Some((folder, _)) if state.folders.insert(folder.to_string()) => Some(folder),
-                _ => None,
+            // The folder is made under the lock: a thread that finds it recorded must
+            // also find it on disk.
+            if let Some((folder, _)) = path.rsplit_once('/') {
+                if state.folders.insert(folder.to_string()) {
+                    if let Err(err) = std::fs::create_dir_all(self.new.join(folder)) {
+                        state.error.get_or_insert(err);
+                        return;
+                    }
+                }
             }
-        };
-        let written = folder
-            .map_or(Ok(()), |folder| std::fs::create_dir_all(self.new.join(folder)))
-            .and_then(|()| std::fs::write(self.new.join(path), bytes));
-        if let Err(err) = written {
+        }
+        if let Err(err) = std::fs::write(self.new.join(path), bytes) {
             self.state.lock().unwrap_or_else(|e| e.into_inner()).error.get_or_insert(err);
         }
     }

@@ -56,12 +56,10 @@ pub fn folds_non_ascii(test: &Test) -> bool {
 }
 
 /// The first integer constant of a test that Splunk, whose numbers are doubles,
-/// cannot hold exactly (above 2^53 in magnitude, and not a double itself).
+/// compares inexactly: beyond 2^53 in magnitude, where even a constant a double holds
+/// (-2^63) has integer neighbours that round onto it, so `> c` misses `c + 1`.
 pub fn inexact_integer(test: &Test) -> Option<i64> {
-    let inexact = |i: i64| {
-        let rounded = i as f64;
-        rounded >= 9_223_372_036_854_775_808.0 || rounded as i64 != i
-    };
+    let inexact = |i: i64| i.unsigned_abs() > 1 << 53;
     let integers: Vec<i64> = match &test.op {
         TestOp::Eq(Scalar::Int(i)) | TestOp::Cmp(_, Number::Int(i)) => vec![*i],
         TestOp::OneOf(values) => {
