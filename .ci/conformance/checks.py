@@ -130,7 +130,7 @@ def eql_and_esql(run, build):
     """The `eql` engine parses and runs every EQL query on its events; ES|QL's grammar parses the rest."""
     if not (build / "elastic").is_dir():
         return []
-    return run.rows_from([run.python("venv"), run.engine("eql_esql.py"), str(build)])
+    return run.rows_from([run.python("venv"), run.engine("elastic_check.py"), str(build)])
 
 
 def lucene(run, build):
@@ -189,7 +189,7 @@ def scheduled_eql(run, build):
     """Scheduled replay of every Kibana EQL rule: the `eql` engine runs it once per scheduled run."""
     if not (build / "elastic").is_dir():
         return []
-    return run.rows_from([run.python("venv"), run.engine("eql_schedule.py"), str(run.root / ".ci/conformance"),
+    return run.rows_from([run.python("venv"), run.engine("elastic_schedule.py"), str(run.root / ".ci/conformance"),
                           str(build)])
 
 

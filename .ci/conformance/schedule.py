@@ -16,7 +16,7 @@ their times lie in its slice), so identical inputs are run once and their result
 and what keeps 13-day windows at a 5-minute interval affordable.
 
 This module is the time line and the counting; the engines are driven by
-`engines/kql_schedule.py` (duckdb-kql) and `engines/eql_schedule.py` (Elastic's `eql`), each in its
+`engines/kql_schedule.py` (duckdb-kql) and `engines/elastic_schedule.py` (Elastic's `eql`), each in its
 own virtualenv, which import it.
 """
 import json

@@ -5,7 +5,7 @@ from its source events, so a match found again by a later, overlapping run is no
 ES|QL rules are not replayed: no engine here evaluates ES|QL (the batch stage parses them only).
 See `../schedule.py`.
 
-usage: python eql_schedule.py CONFORMANCE_DIR BUILD_DIR OUT.json
+usage: python elastic_schedule.py CONFORMANCE_DIR BUILD_DIR OUT.json
 """
 import json
 import sys
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(sys.argv[1]) / "engines"))
 
 import eql  # noqa: E402
 from eql.parser import allow_runs, elasticsearch_syntax  # noqa: E402
-from eql_esql import nested  # noqa: E402
+from elastic_check import nested  # noqa: E402
 import schedule  # noqa: E402
 
 ENGINE = "eql (Python engine)"

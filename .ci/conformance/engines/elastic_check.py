@@ -7,8 +7,10 @@ EQL: each `.eql` is parsed with Elasticsearch's syntax, then run on its rule's s
 result must equal `_expect` from the canonical file: one row per event. ES|QL (thresholds) is parsed
 only: no engine here evaluates it.
 
-usage: python eql_esql.py BUILD_DIR OUT.json
+usage: python elastic_check.py BUILD_DIR OUT.json
 """
+# Not named eql_*: the eql package imports every module on sys.path with that prefix as a plug-in.
+
 import json
 import sys
 from collections import OrderedDict
