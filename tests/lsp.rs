@@ -386,3 +386,28 @@ fn a_half_typed_file_still_answers_and_the_shipped_tree_is_clean() {
     assert!(labels(&items).contains(&"image.source".to_string()), "{items}");
     client.finish();
 }
+
+#[test]
+fn a_tree_with_the_default_paths_is_loaded_as_check_loads_it() {
+    // `paths` left out is `["."]`: every `.det` file beside `scalpel.toml`, and below it.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("scalpel.toml"), "name = \"t\"\n").expect("written");
+    std::fs::create_dir(dir.path().join("schemas")).expect("created");
+    std::fs::write(dir.path().join("schemas/bio.det"), SCHEMA).expect("written");
+    let flow_path = dir.path().join("f.det");
+    let text = FLOW.replace("hart_rate", "heart_rate");
+    std::fs::write(&flow_path, &text).expect("written");
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    // The flow beside `scalpel.toml` reads the schema below it, as `scalpel check` does.
+    let flow = client.open(&flow_path, &text);
+    assert_eq!(client.diagnostics(&flow), Vec::<Value>::new());
+    let schema = client.open(&dir.path().join("schemas/bio.det"), SCHEMA);
+    assert_eq!(client.diagnostics(&schema), Vec::<Value>::new());
+    // One tree: breaking the schema shows in the flow.
+    client.change(&schema, 2, &SCHEMA.replace("heart_rate", "heart_rates"));
+    let diagnostics = client.diagnostics(&flow);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0102");
+    client.finish();
+}

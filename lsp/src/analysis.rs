@@ -1,6 +1,7 @@
 //! One detection tree as the editor sees it: the files on disk with the open
 //! buffers in place of their saved text, through the front end `scalpel check` runs
-//! (tree discovery, load, parse, check) and the tree's `[lints]` levels.
+//! (tree discovery and load by the CLI's own [`project::load`], parse, check) and the
+//! tree's `[lints]` levels.
 //!
 //! Invariant: the diagnostics are those `scalpel check` reports for the same texts
 //! from the front end; the target back ends and the event generator are not run
@@ -10,7 +11,7 @@ use scalpel_compiler::attack::Catalog;
 use scalpel_compiler::diag::{Diagnostic, Diagnostics};
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::lints::Lints;
-use scalpel_compiler::project::{self, Project};
+use scalpel_compiler::project::{self, InputRole, Project};
 use scalpel_compiler::source::FileId;
 use scalpel_compiler::syntax::ast;
 use std::borrow::Cow;
@@ -35,23 +36,17 @@ pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The tree `path` belongs to, with `buffers` (by resolved path) in place of the
-/// files they edit. A buffer of a file not on disk is checked alone.
+/// The tree `path` belongs to, read by [`project::load`] as `scalpel check PATH`
+/// reads it, with `buffers` (by resolved path) in place of the files they edit. A
+/// buffer of a file not on disk is checked alone.
 pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
     let mut diags = Diagnostics::new();
-    let (key, mut project) = if path.is_file() {
-        let mut discovered = project::discover(&[path.to_path_buf()]);
-        diags.extend(discovered.diags);
-        match discovered.units.pop() {
-            Some(unit) => {
-                let key = unit.tree.as_deref().map_or_else(|| canonical(path), canonical);
-                (key, project::load_unit(unit, &mut diags))
-            }
-            None => (canonical(path), empty_project()),
-        }
-    } else {
-        (path.to_path_buf(), empty_project())
-    };
+    let mut project = if path.is_file() { project::load(&[path.to_path_buf()], &mut diags) } else { empty_project() };
+    let key = project
+        .inputs
+        .iter()
+        .find(|input| input.role == InputRole::TreeRoot)
+        .map_or_else(|| canonical(path), |root| root.path.clone());
     let mut by_path = BTreeMap::new();
     for &id in &project.files {
         let real = canonical(project.sources.path(id));

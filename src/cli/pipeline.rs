@@ -45,7 +45,7 @@ pub fn back_ends(
     options: &Options,
     diags: &mut Diagnostics,
 ) -> Option<Output> {
-    let (tree, settings) = Settings::for_project(project);
+    let (tree, settings) = Settings::for_project(project, program);
     let templates = Templates::load(options.templates);
     let (mut settings, templates) = match (settings, templates) {
         (Ok(settings), Ok(templates)) => (settings, templates),
