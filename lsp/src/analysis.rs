@@ -1,11 +1,13 @@
 //! One detection tree as the editor sees it: the files on disk with the open
-//! buffers in place of their saved text, through the front end `scalpel check` runs
-//! (tree discovery and load by the CLI's own [`project::load`], parse, check) and the
-//! tree's `[lints]` levels.
+//! buffers in place of their saved text, through what `scalpel check` runs: tree
+//! discovery and load by the CLI's own [`project::load`], the front end, then (for
+//! what is published) every target's back end and the lock by
+//! [`scalpel_driver::pipeline`], with the tree's `[lints]` levels.
 //!
-//! Invariant: the diagnostics are those `scalpel check` reports for the same texts
-//! from the front end; the target back ends and the event generator are not run
-//! while typing (README, "Editor").
+//! Invariant: published diagnostics ([`Depth::Check`]) are those `scalpel check`
+//! reports for the same texts. Requests that arrive while typing read a
+//! [`Depth::FrontEnd`] analysis, which skips the back ends: the spans, names and
+//! types they answer from come from the front end alone.
 
 use scalpel_compiler::attack::Catalog;
 use scalpel_compiler::diag::{Diagnostic, Diagnostics};
@@ -14,6 +16,8 @@ use scalpel_compiler::lints::Lints;
 use scalpel_compiler::project::{self, InputRole, Project};
 use scalpel_compiler::source::FileId;
 use scalpel_compiler::syntax::ast;
+use scalpel_driver::{lock, pipeline};
+use scalpel_targets::Target;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +35,16 @@ pub struct Analysis {
     pub by_path: BTreeMap<PathBuf, FileId>,
 }
 
+/// How much of `scalpel check` an analysis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Discovery, load and the front end: what a request answers from.
+    FrontEnd,
+    /// Also every target's back end and the version lock, when the front end found no
+    /// error: the diagnostics `scalpel check` reports, which are published.
+    Check,
+}
+
 /// A path resolved, so that the editor's and the loader's spellings compare equal.
 pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -39,7 +53,7 @@ pub fn canonical(path: &Path) -> PathBuf {
 /// The tree `path` belongs to, read by [`project::load`] as `scalpel check PATH`
 /// reads it, with `buffers` (by resolved path) in place of the files they edit. A
 /// buffer of a file not on disk is checked alone.
-pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
+pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>, depth: Depth) -> Analysis {
     let mut diags = Diagnostics::new();
     let mut project = if path.is_file() { project::load(&[path.to_path_buf()], &mut diags) } else { empty_project() };
     let key = project
@@ -64,10 +78,22 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
         project.files.push(id);
         entry.insert(id);
     }
-    let compiled = project::front_end(project, &[], diags);
+    let mut compiled = project::front_end(project, &[], diags);
     let (lints, problems) = Lints::from_project(&compiled.project);
-    let all: Vec<Diagnostic> = compiled.diags.into_iter().chain(problems).collect();
-    let diags = lints.apply(all).into_iter().collect::<Diagnostics>().into_sorted();
+    let mut all = std::mem::take(&mut compiled.diags);
+    problems.into_iter().for_each(|d| all.push(d));
+    if let (Depth::Check, false, Some(program)) = (depth, all.has_errors(), &compiled.program) {
+        // As `scalpel check` without `--target`: every target, the built-in templates.
+        let options = pipeline::Options {
+            targets: Target::ALL,
+            templates: None,
+            elastic_language: None,
+            tick: &|| (),
+            stale_lock: lock::Severity::Warn,
+        };
+        pipeline::back_ends(&mut compiled.project, program, &options, &mut all);
+    }
+    let diags = lints.apply(all.into_iter().collect()).into_iter().collect::<Diagnostics>().into_sorted();
     let (asts, _) = project::parse_all(&compiled.project);
     Analysis {
         key,

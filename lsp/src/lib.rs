@@ -1,8 +1,9 @@
 //! `scalpel lsp`: the Scalpel language server, over standard input and output.
 //!
-//! The LSP layer only translates: every answer comes from the compiler's own
-//! functions (tree discovery, the front end `scalpel check` runs, `[lints]`, the
-//! formatter, the ATT&CK catalog), as rust-analyzer's LSP layer asks its `ide` crate.
+//! The LSP layer only translates: every answer comes from the functions the CLI
+//! runs (tree loading, the front end and the back ends of `scalpel check` through
+//! `scalpel_driver::pipeline`, `[lints]`, the formatter, the ATT&CK catalog), as
+//! rust-analyzer's LSP layer asks its `ide` crate.
 //!
 //! | module | answers |
 //! |---|---|

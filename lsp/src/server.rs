@@ -4,12 +4,14 @@
 //!
 //! Synchronous by design (like `lsp-server`'s own examples): one message at a time.
 //! Changes are debounced: a `didChange` marks its document dirty, and the tree is
-//! re-checked when no message arrived for [`DEBOUNCE`], or at once before a request
-//! that needs it, so an answer never reads a stale buffer. Opening and saving check
-//! at once. A request handler that panics answers an internal error instead of
-//! taking the server down.
+//! checked as `scalpel check` checks it (front end, every target's back end, the
+//! lock: [`Depth::Check`]) and published when no message arrived for [`DEBOUNCE`].
+//! A request that arrives before then reads a front-end analysis of the new
+//! buffers ([`Depth::FrontEnd`]), so an answer never reads a stale buffer and never
+//! waits for the back ends. Opening and saving check at once. A request handler that
+//! panics answers an internal error instead of taking the server down.
 
-use crate::analysis::{analyze, canonical, Analysis};
+use crate::analysis::{analyze, canonical, Analysis, Depth};
 use crate::position::LineIndex;
 use crate::{actions, completion, diagnostics, hover, navigation, references, uri};
 use crossbeam_channel::RecvTimeoutError;
@@ -30,7 +32,7 @@ use lsp_types::{
 };
 use scalpel_compiler::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Quiet time after the last keystroke before a tree is re-checked.
@@ -51,7 +53,10 @@ pub struct Server<'c> {
     analyses: BTreeMap<PathBuf, Analysis>,
     /// Per tree, the files last published with diagnostics, to clear them when fixed.
     published: BTreeMap<PathBuf, BTreeSet<Uri>>,
+    /// Documents changed since their tree was last checked and published.
     dirty: BTreeSet<Uri>,
+    /// Documents changed since their tree was last analysed at all.
+    stale: BTreeSet<Uri>,
 }
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
@@ -64,6 +69,7 @@ impl<'c> Server<'c> {
             analyses: BTreeMap::new(),
             published: BTreeMap::new(),
             dirty: BTreeSet::new(),
+            stale: BTreeSet::new(),
         }
     }
 
@@ -90,7 +96,7 @@ impl<'c> Server<'c> {
                     if self.connection.handle_shutdown(&request)? {
                         return Ok(());
                     }
-                    self.check_dirty();
+                    self.refresh_stale();
                     let response = self.answer(request);
                     self.send(Message::Response(response));
                 }
@@ -133,6 +139,7 @@ impl<'c> Server<'c> {
                 if let Some(change) = p.content_changes.into_iter().last() {
                     document.text = change.text;
                     document.version = p.text_document.version;
+                    self.stale.insert(p.text_document.uri.clone());
                     self.dirty.insert(p.text_document.uri);
                 }
             }
@@ -146,12 +153,16 @@ impl<'c> Server<'c> {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(params) else { return };
                 if let Some(document) = self.documents.remove(&p.text_document.uri) {
                     self.dirty.remove(&p.text_document.uri);
+                    self.stale.remove(&p.text_document.uri);
                     // The tree as saved on disk now stands for the closed buffer.
                     self.check_path(document.path, None);
                 }
             }
             // A file changed on disk (a checkout, another tool): every open tree may differ.
-            DidChangeWatchedFiles::METHOD => self.dirty.extend(self.documents.keys().cloned()),
+            DidChangeWatchedFiles::METHOD => {
+                self.dirty.extend(self.documents.keys().cloned());
+                self.stale.extend(self.documents.keys().cloned());
+            }
             _ => {}
         }
     }
@@ -160,6 +171,36 @@ impl<'c> Server<'c> {
         while let Some(uri) = self.dirty.pop_first() {
             self.check(&uri);
         }
+    }
+
+    /// Front-end analyses of the trees of changed documents, for the request about
+    /// to be answered; publishing waits for the debounced check.
+    fn refresh_stale(&mut self) {
+        while let Some(uri) = self.stale.pop_first() {
+            let Some(path) = self.documents.get(&uri).map(|d| d.path.clone()) else { continue };
+            if let Some(analysis) = self.analyze(&path, Depth::FrontEnd) {
+                self.adopt(analysis);
+            }
+        }
+    }
+
+    /// `analyze` on the open buffers; `None` if it panicked.
+    fn analyze(&self, path: &Path, depth: Depth) -> Option<Analysis> {
+        let buffers: BTreeMap<PathBuf, String> =
+            self.documents.values().map(|d| (d.path.clone(), d.text.clone())).collect();
+        std::panic::catch_unwind(|| analyze(path, &buffers, depth)).ok()
+    }
+
+    /// Keeps `analysis` as its tree's, for the documents it read.
+    fn adopt(&mut self, analysis: Analysis) {
+        for (uri, document) in &mut self.documents {
+            if analysis.by_path.contains_key(&document.path) {
+                document.tree = Some(analysis.key.clone());
+                // This analysis read the buffer.
+                self.stale.remove(uri);
+            }
+        }
+        self.analyses.insert(analysis.key.clone(), analysis);
     }
 
     fn check(&mut self, uri: &Uri) {
@@ -171,16 +212,10 @@ impl<'c> Server<'c> {
 
     /// Re-checks the tree `path` belongs to and publishes what changed.
     fn check_path(&mut self, path: PathBuf, edited: Option<&Uri>) {
-        let buffers: BTreeMap<PathBuf, String> =
-            self.documents.values().map(|d| (d.path.clone(), d.text.clone())).collect();
-        let analysis = match std::panic::catch_unwind(|| analyze(&path, &buffers)) {
-            Ok(analysis) => analysis,
-            Err(_) => return,
-        };
-        for (uri, document) in &mut self.documents {
+        let Some(analysis) = self.analyze(&path, Depth::Check) else { return };
+        for (uri, document) in &self.documents {
             if analysis.by_path.contains_key(&document.path) {
-                document.tree = Some(analysis.key.clone());
-                // This analysis read the buffer, so it is no longer dirty.
+                // This check read the buffer, so it is published now.
                 self.dirty.remove(uri);
             }
         }
@@ -202,7 +237,7 @@ impl<'c> Server<'c> {
             self.send(Message::Notification(Notification::new(PublishDiagnostics::METHOD.to_string(), params)));
         }
         self.published.insert(analysis.key.clone(), now);
-        self.analyses.insert(analysis.key.clone(), analysis);
+        self.adopt(analysis);
     }
 
     fn answer(&mut self, request: Request) -> Response {
