@@ -414,6 +414,25 @@ fn target_diagnostics_are_published_and_cleared() {
     client.change(&flow, 3, &text);
     assert_eq!(client.diagnostics(&flow), Vec::<Value>::new());
 
+    // Hover on a step id, after the check: the rule as each target writes it.
+    let hover = client.at("textDocument/hover", &flow, (10, 10));
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(value.starts_with("**step `flood`** Burst"), "{value}");
+    for (file, fence, body) in [
+        ("sigma/F-1/f-1_flood.yml", "```yaml", "sensor.kind: ecg"),
+        ("splunk/F-1/flood.spl", "```spl", "sensor.kind=\"ecg\""),
+        ("kql/F-1/flood.kql", "```kusto", "sensor_kind"),
+        ("elastic/F-1/flood.eql", "```eql", "sensor.kind"),
+    ] {
+        let at = value.find(&format!("`{file}`\n{fence}\n")).unwrap_or_else(|| panic!("{file} in {value}"));
+        assert!(value[at..].contains(body), "{file}: {value}");
+    }
+    // And on a sequence id.
+    let hover = client.at("textDocument/hover", &flow, (16, 15));
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(value.starts_with("**sequence `both`** \"Both\""), "{value}");
+    assert!(value.contains("`splunk/F-1/both.spl`"), "{value}");
+
     // A field KQL has no column name for: an error of the KQL package, in the schema file.
     let schema = client.open(&schema_path, SCHEMA);
     assert_eq!(client.diagnostics(&schema), Vec::<Value>::new());

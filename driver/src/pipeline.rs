@@ -6,7 +6,7 @@
 //! Synthetic events are not part of it: `scalpel events` writes them (and `build
 //! --events`, after the rules built clean).
 
-use crate::lock;
+use crate::{lock, UnitOutcome};
 use scalpel_compiler::diag::Diagnostics;
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::Project;
@@ -29,6 +29,9 @@ pub struct Options<'a> {
 pub struct Output {
     /// Every output file (`<target>/…`).
     pub files: Vec<(String, String)>,
+    /// What each (target, step or sequence) wrote, in unit order (the editor's hover
+    /// shows a rule's files).
+    pub units: Vec<UnitOutcome>,
     pub lock: lock::Status,
     /// The date rules carry when the tree has no lock (`[targets.sigma] date`).
     pub unlocked_date: String,
@@ -68,5 +71,11 @@ pub fn back_ends(
     let locked = lock::build(project, program, &tree, &settings, &templates, &lock_options, options.tick);
     let output = locked.output;
     diags.extend(output.diags);
-    Some(Output { files: output.files, lock: locked.status, unlocked_date: settings.sigma.date.clone(), settings })
+    Some(Output {
+        files: output.files,
+        units: output.units,
+        lock: locked.status,
+        unlocked_date: settings.sigma.date.clone(),
+        settings,
+    })
 }

@@ -33,6 +33,9 @@ pub struct Analysis {
     pub diags: Vec<Diagnostic>,
     /// Each `.det` file by its resolved path.
     pub by_path: BTreeMap<PathBuf, FileId>,
+    /// What the build writes for each (flow id, step or sequence id): `(path, text)`
+    /// per file, targets in order; empty until a [`Depth::Check`] ran clean.
+    pub renderings: BTreeMap<(String, String), Vec<(String, String)>>,
 }
 
 /// How much of `scalpel check` an analysis runs.
@@ -82,6 +85,7 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>, depth: Depth) -
     let (lints, problems) = Lints::from_project(&compiled.project);
     let mut all = std::mem::take(&mut compiled.diags);
     problems.into_iter().for_each(|d| all.push(d));
+    let mut renderings = BTreeMap::new();
     if let (Depth::Check, false, Some(program)) = (depth, all.has_errors(), &compiled.program) {
         // As `scalpel check` without `--target`: every target, the built-in templates.
         let options = pipeline::Options {
@@ -91,7 +95,9 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>, depth: Depth) -
             tick: &|| (),
             stale_lock: lock::Severity::Warn,
         };
-        pipeline::back_ends(&mut compiled.project, program, &options, &mut all);
+        if let Some(output) = pipeline::back_ends(&mut compiled.project, program, &options, &mut all) {
+            renderings = by_rule(output);
+        }
     }
     let diags = lints.apply(all.into_iter().collect()).into_iter().collect::<Diagnostics>().into_sorted();
     let (asts, _) = project::parse_all(&compiled.project);
@@ -103,7 +109,19 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>, depth: Depth) -
         catalog: compiled.catalog.unwrap_or(Cow::Borrowed(Catalog::embedded())),
         diags,
         by_path,
+        renderings,
     }
+}
+
+/// The files of each rule, from the units that wrote them.
+fn by_rule(output: pipeline::Output) -> BTreeMap<(String, String), Vec<(String, String)>> {
+    let mut files: BTreeMap<String, String> = output.files.into_iter().collect();
+    let mut rules: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    for unit in output.units {
+        let written = unit.paths.iter().filter_map(|path| Some((path.clone(), files.remove(path)?)));
+        rules.entry((unit.flow_id, unit.item_id)).or_default().extend(written);
+    }
+    rules
 }
 
 fn empty_project() -> Project {
