@@ -7,7 +7,8 @@
 //! `b.c` → `b_c` beside `b_c`) would make the rule read the wrong field. Names are
 //! compared per schema (renames are global, and one name in two schemas is two
 //! fields of two sourcetypes, tables or indices), KQL's ignoring case as Log Analytics
-//! does (`kql::package` checks its tables again, E0511, for settings made in memory).
+//! does. [`Settings::for_project`] runs this check, so every command and the editor
+//! see it before anything is emitted.
 
 use super::Settings;
 use crate::Target;
