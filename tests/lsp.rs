@@ -366,6 +366,24 @@ fn hover_completion_definition_outline_and_formatting() {
     assert_eq!(edits[0]["newText"], expected.as_str());
     client.change(&flow, 3, &text);
     assert_eq!(client.request("textDocument/formatting", params), json!([]));
+
+    // Range formatting: the top-level blocks the range touches, and only those.
+    let two = "schema one {\n  t   timestamp event_time\n}\nschema two {\n  t   timestamp event_time\n}\n";
+    std::fs::write(dir.path().join("schemas/extra.det"), two).expect("written");
+    let extra = client.open(&dir.path().join("schemas/extra.det"), two);
+    client.diagnostics(&extra);
+    let range = json!({ "start": { "line": 4, "character": 2 }, "end": { "line": 4, "character": 3 } });
+    let params = json!({ "textDocument": { "uri": extra }, "range": range,
+                         "options": { "tabSize": 4, "insertSpaces": true } });
+    let edits = client.request("textDocument/rangeFormatting", params);
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(
+        edits[0]["range"],
+        json!({ "start": { "line": 3, "character": 0 }, "end": { "line": 5, "character": 1 } })
+    );
+    let alone = "schema two {\n  t   timestamp event_time\n}\n";
+    let expected = scalpel_compiler::syntax::format::format(Default::default(), alone).expect("formats");
+    assert_eq!(edits[0]["newText"], expected.trim_end());
     client.finish();
 }
 

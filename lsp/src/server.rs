@@ -12,6 +12,7 @@
 //! panics answers an internal error instead of taking the server down.
 
 use crate::analysis::{analyze, canonical, Analysis, Depth};
+use crate::outline::Outline;
 use crate::position::LineIndex;
 use crate::{actions, completion, diagnostics, hover, navigation, references, uri};
 use crossbeam_channel::RecvTimeoutError;
@@ -21,14 +22,14 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References, Rename,
-    Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, RangeFormatting,
+    References, Rename, Request as _,
 };
 use lsp_types::{
     CodeActionParams, CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentFormattingParams, DocumentSymbolParams,
-    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams, PublishDiagnosticsParams,
-    ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Uri,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentFormattingParams, DocumentRangeFormattingParams,
+    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
+    PublishDiagnosticsParams, ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Uri,
 };
 use scalpel_compiler::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
@@ -278,6 +279,10 @@ impl<'c> Server<'c> {
                 let p: DocumentFormattingParams = parse(params)?;
                 to_value(self.file(&p.text_document.uri).map(|(a, file)| format(a, file)))
             }
+            RangeFormatting::METHOD => {
+                let p: DocumentRangeFormattingParams = parse(params)?;
+                to_value(self.file(&p.text_document.uri).map(|(a, file)| format_range(a, file, p.range)))
+            }
             References::METHOD => {
                 let p: ReferenceParams = parse(params)?;
                 self.at(&p.text_document_position, |a, file, offset| {
@@ -334,6 +339,45 @@ fn format(analysis: &Analysis, file: FileId) -> Vec<TextEdit> {
         Ok(formatted) if formatted != text => vec![TextEdit::new(LineIndex::new(text).full_range(), formatted)],
         _ => Vec::new(),
     }
+}
+
+/// The top-level blocks (schemas, flows) that `range` touches, in the canonical
+/// layout: the formatter prints whole items, and it keeps their order and the
+/// comments inside them, so the n-th block of the result is the n-th of the buffer.
+/// Nothing when they already are, or when the document has syntax errors.
+fn format_range(analysis: &Analysis, file: FileId, range: lsp_types::Range) -> Vec<TextEdit> {
+    let text = analysis.text(file);
+    let Ok(formatted) = scalpel_compiler::syntax::format::format(file, text) else { return Vec::new() };
+    let index = LineIndex::new(text);
+    let (lo, hi) = (index.offset(range.start), index.offset(range.end));
+    let (before, after) = (top_level_blocks(text), top_level_blocks(&formatted));
+    if before.len() != after.len() {
+        return Vec::new();
+    }
+    let touched: Vec<usize> = (0..before.len()).filter(|&i| before[i].start <= hi && lo <= before[i].end).collect();
+    let (Some(&first), Some(&last)) = (touched.first(), touched.last()) else { return Vec::new() };
+    let (old, new) = (before[first].start..before[last].end, &formatted[after[first].start..after[last].end]);
+    if &text[old.clone()] == new {
+        return Vec::new();
+    }
+    vec![TextEdit::new(index.range(old.start, old.end), new.to_string())]
+}
+
+/// Each top-level block, from the start of its line (when only indentation comes
+/// before it) to its closing brace.
+fn top_level_blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let outline = Outline::new(text);
+    outline
+        .blocks
+        .iter()
+        .filter(|b| b.parent.is_none())
+        .filter_map(|b| {
+            let start = outline.tokens[b.start].span.start;
+            let line = text[..start].rfind('\n').map_or(0, |n| n + 1);
+            let start = if text[line..start].trim().is_empty() { line } else { start };
+            Some(start..outline.tokens[b.close?].span.end)
+        })
+        .collect()
 }
 
 fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, (ErrorCode, String)> {
