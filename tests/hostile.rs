@@ -437,8 +437,11 @@ fn closed_pipes_end_quietly_like_unix_tools() {
         &["explain", "E0102"],
     ];
     for args in runs {
-        let mut child = command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("runs");
-        drop(child.stdout.take()); // the reader is gone before the first write
+        // The reader is gone before the child starts: with `Stdio::piped()` dropped after
+        // the spawn, a loaded machine could let a short output fit the pipe first.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let mut child = command(args).stdout(writer).stderr(Stdio::piped()).spawn().expect("runs");
         let stderr = child.stderr.take().expect("stderr");
         let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
         let status = wait(child, &args.join(" "));
