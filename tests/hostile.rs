@@ -437,8 +437,11 @@ fn closed_pipes_end_quietly_like_unix_tools() {
         &["explain", "E0102"],
     ];
     for args in runs {
-        let mut child = command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("runs");
-        drop(child.stdout.take()); // the reader is gone before the first write
+        // The reader is gone before the child starts: with `Stdio::piped()` dropped after
+        // the spawn, a loaded machine could let a short output fit the pipe first.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let mut child = command(args).stdout(writer).stderr(Stdio::piped()).spawn().expect("runs");
         let stderr = child.stderr.take().expect("stderr");
         let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
         let status = wait(child, &args.join(" "));
@@ -685,12 +688,12 @@ fn ids_that_name_no_file_or_collide_are_refused_before_anything_is_written() {
 }
 
 /// Found by the `pipeline` fuzz target: a rename onto the name of another field of
-/// the schema (`b.c` → `a`, with `a` a field too) is accepted, and the Splunk
+/// the schema (`b.c` → `a`, with `a` a field too) was accepted, and the Splunk
 /// search and the Sigma rule then read the wrong field (SPL interpreter and
-/// sigma-rust disagree with `ir::eval` on the generated events). It must be refused
-/// with a coded error, as colliding ids are. Open: remove the `ignore` once refused.
+/// sigma-rust disagreed with `ir::eval` on the generated events). Refused (E0118) at
+/// the rename's key, naming the field that already has the name; so are two renames
+/// onto one name, and a name in two schemas is not a collision.
 #[test]
-#[ignore = "open (issue 12): a field rename onto another field's name is accepted"]
 fn a_rename_onto_another_field_is_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let tree = tmp.path().join("tree");
@@ -703,6 +706,19 @@ fn a_rename_onto_another_field_is_refused() {
         std::fs::write(tree.join("scalpel.toml"), format!("name = \"t\"\n{config}")).expect("config");
         let run = scalpel(&["check", text(&tree)]);
         assert_eq!(run.status, Some(1), "{config}: {}", run.stderr);
-        assert!(run.stderr.contains("error[E"), "{config}: refused with a code: {}", run.stderr);
+        assert!(run.stderr.contains("error[E0118]"), "{config}: refused with a code: {}", run.stderr);
+        assert!(run.stderr.contains("scalpel.toml:3:"), "{config}: at the rename: {}", run.stderr);
+        assert!(run.stderr.contains("already has the name"), "{config}: says which field: {}", run.stderr);
     }
+    let two = "[targets.elastic]\nfields = { a = \"x\", \"b.c\" = \"x\" }\n";
+    std::fs::write(tree.join("scalpel.toml"), format!("name = \"t\"\n{two}")).expect("config");
+    let run = scalpel(&["check", text(&tree)]);
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("error[E0118]") && run.stderr.contains("and `a` to `x`"), "{}", run.stderr);
+    // The same name in two schemas names two fields of two indices: accepted.
+    std::fs::write(tree.join("other.det"), "schema o { t timestamp event_time  x string }\n").expect("schema");
+    std::fs::write(tree.join("scalpel.toml"), "name = \"t\"\n[targets.elastic]\nfields = { a = \"x\" }\n")
+        .expect("config");
+    let run = scalpel(&["check", text(&tree)]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
 }

@@ -194,10 +194,15 @@ const FLOW: &str = "flow \"F-1\" \"Flux\" {
 }
 ";
 
+/// The targets' warnings the fixture would get from every check: the sequence is
+/// approximated (W0502, allowed in the shipped tree too), and the non-ASCII value,
+/// there for UTF-16 columns, is folded differently by Sigma, Splunk and Elastic.
+const LINTS: &str = "[lints]\nW0502 = \"allow\"\nW0507 = \"allow\"\nW0520 = \"allow\"\n";
+
 fn tree() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
-    std::fs::write(dir.path().join("scalpel.toml"), "name = \"t\"\npaths = [\"schemas\", \"flows\"]\n")
-        .expect("written");
+    let config = format!("name = \"t\"\npaths = [\"schemas\", \"flows\"]\n{LINTS}");
+    std::fs::write(dir.path().join("scalpel.toml"), config).expect("written");
     for folder in ["schemas", "flows"] {
         std::fs::create_dir(dir.path().join(folder)).expect("created");
     }
@@ -361,6 +366,24 @@ fn hover_completion_definition_outline_and_formatting() {
     assert_eq!(edits[0]["newText"], expected.as_str());
     client.change(&flow, 3, &text);
     assert_eq!(client.request("textDocument/formatting", params), json!([]));
+
+    // Range formatting: the top-level blocks the range touches, and only those.
+    let two = "schema one {\n  t   timestamp event_time\n}\nschema two {\n  t   timestamp event_time\n}\n";
+    std::fs::write(dir.path().join("schemas/extra.det"), two).expect("written");
+    let extra = client.open(&dir.path().join("schemas/extra.det"), two);
+    client.diagnostics(&extra);
+    let range = json!({ "start": { "line": 4, "character": 2 }, "end": { "line": 4, "character": 3 } });
+    let params = json!({ "textDocument": { "uri": extra }, "range": range,
+                         "options": { "tabSize": 4, "insertSpaces": true } });
+    let edits = client.request("textDocument/rangeFormatting", params);
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(
+        edits[0]["range"],
+        json!({ "start": { "line": 3, "character": 0 }, "end": { "line": 5, "character": 1 } })
+    );
+    let alone = "schema two {\n  t   timestamp event_time\n}\n";
+    let expected = scalpel_compiler::syntax::format::format(Default::default(), alone).expect("formats");
+    assert_eq!(edits[0]["newText"], expected.trim_end());
     client.finish();
 }
 
@@ -384,5 +407,88 @@ fn a_half_typed_file_still_answers_and_the_shipped_tree_is_clean() {
     assert!(diagnostics.iter().any(|d| d["code"] == "E0003"), "{diagnostics:?}");
     let items = client.at("textDocument/completion", &flow, (line, 21));
     assert!(labels(&items).contains(&"image.source".to_string()), "{items}");
+    client.finish();
+}
+
+/// The back ends run as `scalpel check` runs them: their findings are published with
+/// the front end's, in the file they point into, and cleared when fixed.
+#[test]
+fn target_diagnostics_are_published_and_cleared() {
+    let (dir, schema_path, flow_path) = tree();
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    let text = FLOW.replace("hart_rate", "heart_rate");
+    let flow = client.open(&flow_path, &text);
+    assert_eq!(client.diagnostics(&flow), Vec::<Value>::new());
+
+    // KQL cannot tell `""` from a missing field: a warning of the KQL back end.
+    let empty = text.replace("detect sensor.kind == ecg", "detect sensor.kind == ecg and device.id == \"\"");
+    client.change(&flow, 2, &empty);
+    let diagnostics = client.diagnostics(&flow);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "W0508");
+    assert_eq!(diagnostics[0]["severity"], 2);
+    assert_eq!(diagnostics[0]["range"]["start"]["line"], 13);
+    client.change(&flow, 3, &text);
+    assert_eq!(client.diagnostics(&flow), Vec::<Value>::new());
+
+    // Hover on a step id, after the check: the rule as each target writes it.
+    let hover = client.at("textDocument/hover", &flow, (10, 10));
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(value.starts_with("**step `flood`** Burst"), "{value}");
+    for (file, fence, body) in [
+        ("sigma/F-1/f-1_flood.yml", "```yaml", "sensor.kind: ecg"),
+        ("splunk/F-1/flood.spl", "```spl", "sensor.kind=\"ecg\""),
+        ("kql/F-1/flood.kql", "```kusto", "sensor_kind"),
+        ("elastic/F-1/flood.eql", "```eql", "sensor.kind"),
+    ] {
+        let at = value.find(&format!("`{file}`\n{fence}\n")).unwrap_or_else(|| panic!("{file} in {value}"));
+        assert!(value[at..].contains(body), "{file}: {value}");
+    }
+    // And on a sequence id.
+    let hover = client.at("textDocument/hover", &flow, (16, 15));
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(value.starts_with("**sequence `both`** \"Both\""), "{value}");
+    assert!(value.contains("`splunk/F-1/both.spl`"), "{value}");
+
+    // A field KQL has no column name for: an error of the KQL package, in the schema file.
+    let schema = client.open(&schema_path, SCHEMA);
+    assert_eq!(client.diagnostics(&schema), Vec::<Value>::new());
+    client.change(
+        &schema,
+        2,
+        &SCHEMA.replace("    signature.valid bool\n", "    signature.valid bool\n    heart-beat int\n"),
+    );
+    let diagnostics = client.diagnostics(&schema);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0511");
+    assert_eq!(diagnostics[0]["range"]["start"], json!({ "line": 6, "character": 4 }));
+    client.change(&schema, 3, SCHEMA);
+    assert_eq!(client.diagnostics(&schema), Vec::<Value>::new());
+    client.finish();
+}
+
+#[test]
+fn a_tree_with_the_default_paths_is_loaded_as_check_loads_it() {
+    // `paths` left out is `["."]`: every `.det` file beside `scalpel.toml`, and below it.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("scalpel.toml"), format!("name = \"t\"\n{LINTS}")).expect("written");
+    std::fs::create_dir(dir.path().join("schemas")).expect("created");
+    std::fs::write(dir.path().join("schemas/bio.det"), SCHEMA).expect("written");
+    let flow_path = dir.path().join("f.det");
+    let text = FLOW.replace("hart_rate", "heart_rate");
+    std::fs::write(&flow_path, &text).expect("written");
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    // The flow beside `scalpel.toml` reads the schema below it, as `scalpel check` does.
+    let flow = client.open(&flow_path, &text);
+    assert_eq!(client.diagnostics(&flow), Vec::<Value>::new());
+    let schema = client.open(&dir.path().join("schemas/bio.det"), SCHEMA);
+    assert_eq!(client.diagnostics(&schema), Vec::<Value>::new());
+    // One tree: breaking the schema shows in the flow.
+    client.change(&schema, 2, &SCHEMA.replace("heart_rate", "heart_rates"));
+    let diagnostics = client.diagnostics(&flow);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "E0102");
     client.finish();
 }

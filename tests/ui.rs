@@ -36,6 +36,8 @@ const FILESYSTEM_CASES: &[&str] = &[
     "E0505_schedule_line_break",
     "E0505_sigma_date",
     "E0505_tree_name_line_break",
+    "E0118_rename_onto_another_field",
+    "E0118_two_renames_onto_one_name",
     "E0860_unknown_scheduled_rule",
     "E0701_unknown_collected_schema",
     "E0506_template_syntax",
@@ -83,7 +85,7 @@ fn render_run(paths: &[PathBuf], tmp: Option<&Path>, templates: Option<&Path>) -
     let (lints, problems) = Lints::from_project(&compiled.project);
     problems.into_iter().for_each(|d| compiled.diags.push(d));
     if let (false, Some(program)) = (compiled.diags.has_errors(), &compiled.program) {
-        let (tree, settings) = Settings::for_project(&compiled.project);
+        let (tree, settings) = Settings::for_project(&compiled.project, program);
         match (settings, Templates::load(templates)) {
             (Ok(settings), Ok(templates)) => {
                 compiled.diags.extend(build(program, &tree, &settings, Target::ALL, &templates, &|| ()).diags);
@@ -257,6 +259,22 @@ fn filesystem_cases() {
         std::fs::write(typed_tree.join("scalpel.toml"), config).unwrap();
         std::fs::copy(PRELUDE, typed_tree.join("schemas.det")).unwrap();
         run(name, vec![typed_tree], Code::InvalidTargetSettings);
+    }
+    for (name, config) in [
+        (
+            "E0118_rename_onto_another_field",
+            "name = \"t\"\n[targets.splunk]\nfields = { heart_rate = \"device.id\" }\n",
+        ),
+        (
+            "E0118_two_renames_onto_one_name",
+            "name = \"t\"\n[targets.sigma]\nfields = { \"device.id\" = \"id\", \"source.ip\" = \"id\" }\n",
+        ),
+    ] {
+        let renamed_tree = root.join(name);
+        std::fs::create_dir(&renamed_tree).unwrap();
+        std::fs::write(renamed_tree.join("scalpel.toml"), config).unwrap();
+        std::fs::copy(PRELUDE, renamed_tree.join("schemas.det")).unwrap();
+        run(name, vec![renamed_tree], Code::FieldRenameCollision);
     }
 
     let schedule_tree =
@@ -475,7 +493,7 @@ fn lock_tree(root: &Path, name: &str, detect: &str) -> PathBuf {
 fn lock_tree_on(tree: &Path, date: Option<&str>) -> (project::Compiled, Vec<scalpel_compiler::diag::Diagnostic>) {
     let mut compiled = project::compile(&[tree.to_path_buf()], &[]);
     let program = compiled.program.take().unwrap();
-    let (name, settings) = Settings::for_project(&compiled.project);
+    let (name, settings) = Settings::for_project(&compiled.project, &program);
     let result =
         lock::update(&mut compiled.project, &program, &name, &settings.unwrap(), &|| lock::lock_date(date, None));
     (compiled, result.err().unwrap_or_default())
@@ -503,7 +521,7 @@ fn lock_and_diff_cases() {
     let diags = lock::check(&mut compiled.project, &program, "t");
     show("W0831_stale_lock_in_check", &compiled.project.sources, &diags);
 
-    let (_, settings) = Settings::for_project(&compiled.project);
+    let (_, settings) = Settings::for_project(&compiled.project, &program);
     let templates = Templates::load(None).unwrap();
     let options = lock::Options { targets: Target::ALL, compare_emitted: Target::ALL, severity: lock::Severity::Deny };
     let built = lock::build(&mut compiled.project, &program, "t", &settings.unwrap(), &templates, &options, &|| ());

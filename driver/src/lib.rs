@@ -5,6 +5,7 @@
 //! | stage | module | input → output |
 //! |---|---|---|
 //! | build | [`build`] | [`Program`](scalpel_compiler::ir::Program) × targets → every output file, in a fixed order |
+//! | pipeline | [`pipeline`] | project × program → settings, then every target's files and diagnostics at the lock's versions (`check`, `build`, the editor) |
 //! | diff | [`diff`] | two trees (or git revisions) → per rule: meaning, metadata, text or nothing changed, with witnesses |
 //! | lock | [`lock`] | program × `scalpel.lock.json` → the versions builds write; `scalpel lock` records changes |
 //! | write | [`out_dir`] | files by producer → the output folder: only Scalpel's own files replaced, in one transaction; or compared with it (`--check`) |
@@ -21,6 +22,7 @@ pub mod diff;
 pub mod engines;
 pub mod lock;
 pub mod out_dir;
+pub mod pipeline;
 pub mod replay;
 
 pub use build::{build, BuildOutput, UnitOutcome};

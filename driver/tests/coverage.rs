@@ -21,7 +21,7 @@ fn compile(path: &Path) -> Compiled {
 
 fn build_all(compiled: &Compiled, threads: usize) -> BuildOutput {
     let program = compiled.program.as_ref().expect("a program");
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, program);
     let templates = Templates::load(None).expect("built-in templates");
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     pool.install(|| build(program, &tree, &settings.expect("settings"), Target::ALL, &templates, &|| {}))
@@ -30,7 +30,7 @@ fn build_all(compiled: &Compiled, threads: usize) -> BuildOutput {
 fn analyze(compiled: &Compiled, output: &BuildOutput, settings: &CoverageSettings) -> Coverage {
     let program = compiled.program.as_ref().expect("a program");
     let catalog: &Catalog = compiled.catalog.as_deref().expect("a catalog");
-    let (tree, _) = Settings::for_project(&compiled.project);
+    let (tree, _) = Settings::for_project(&compiled.project, program);
     coverage::analyze(program, catalog, output, Target::ALL, &tree, settings)
 }
 

@@ -284,7 +284,7 @@ fn compile(dir: &Path) -> (Program, String, Settings) {
     let compiled = project::compile(&[dir.to_path_buf()], &[]);
     let errors: Vec<String> = compiled.diags.iter().filter(|d| d.is_error()).map(|d| format!("{d:?}")).collect();
     assert!(errors.is_empty(), "the generated tree does not check:\n{}", errors.join("\n"));
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, compiled.program.as_ref().expect("program"));
     (compiled.program.expect("a program"), tree, settings.expect("settings"))
 }
 

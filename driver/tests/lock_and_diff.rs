@@ -78,7 +78,7 @@ fn compile(dir: &Path) -> Compiled {
 fn lock_on(dir: &Path, date: &str) -> Vec<lock::Recorded> {
     let mut compiled = compile(dir);
     let program = compiled.program.take().expect("program");
-    let (name, settings) = Settings::for_project(&compiled.project);
+    let (name, settings) = Settings::for_project(&compiled.project, &program);
     let date = Date::parse(date).expect("date");
     let updated = lock::update(&mut compiled.project, &program, &name, &settings.expect("settings"), &|| {
         Ok(DateSource::Flag(date.clone()))
@@ -103,8 +103,8 @@ fn diff_of(old: &Path, new: &Path) -> diff::Diff {
     let mut new_c = new_c;
     let old_lock = lock::read(&mut old_c.project).1.expect("old lock").map(|l| l.lock);
     let new_lock = lock::read(&mut new_c.project).1.expect("new lock").map(|l| l.lock);
-    let (old_name, old_settings) = Settings::for_project(&old_c.project);
-    let (new_name, new_settings) = Settings::for_project(&new_c.project);
+    let (old_name, old_settings) = Settings::for_project(&old_c.project, old_c.program.as_ref().expect("program"));
+    let (new_name, new_settings) = Settings::for_project(&new_c.project, new_c.program.as_ref().expect("program"));
     let (old_settings, new_settings) = (old_settings.expect("settings"), new_settings.expect("settings"));
     let old_tree = Tree {
         label: "old".into(),
@@ -326,7 +326,7 @@ fn a_build_writes_the_locked_versions_and_warns_when_the_lock_is_stale() {
 fn build(dir: &Path, severity: lock::Severity) -> scalpel_driver::BuildOutput {
     let mut compiled = compile(dir);
     let program = compiled.program.take().expect("program");
-    let (name, settings) = Settings::for_project(&compiled.project);
+    let (name, settings) = Settings::for_project(&compiled.project, &program);
     let templates = Templates::load(None).expect("templates");
     let options = lock::Options { targets: Target::ALL, compare_emitted: Target::ALL, severity };
     let locked =

@@ -115,7 +115,7 @@ fn stanzas(conf: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 fn every_shipped_rule_looks_back_over_window_interval_and_delay() {
     let compiled = project::compile(&[Path::new("../detections").to_path_buf()], &[]);
     let program = compiled.program.as_ref().expect("the shipped tree compiles");
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, program);
     let settings = settings.expect("settings");
     let templates = Templates::load(None).expect("templates");
     let output = build(program, &tree, &settings, Target::ALL, &templates, &|| {});

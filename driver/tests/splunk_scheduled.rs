@@ -228,7 +228,7 @@ fn replay_tree(tree: &Path) -> Vec<Value> {
     let compiled = project::compile(&[tree.to_path_buf()], &[]);
     assert!(!compiled.diags.has_errors(), "{}: {:?}", tree.display(), compiled.diags);
     let program = compiled.program.as_ref().expect("program");
-    let (name, settings) = Settings::for_project(&compiled.project);
+    let (name, settings) = Settings::for_project(&compiled.project, program);
     let settings = settings.expect("settings");
     let templates = Templates::load(None).expect("templates");
     let output = build(program, &name, &settings, &[Target::Splunk], &templates, &|| {});

@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             config_bundles: Some(Vec::new()),
             ..Default::default()
         };
-        diags.extend(Settings::for_project(&project).1.err());
+        diags.extend(Settings::for_project(&project, &program).1.err());
         diags.extend(CoverageSettings::for_project(&project, &program).err());
         sources = project.sources;
     }

@@ -97,7 +97,7 @@ fn produce(tree: &Tree, marked: bool) -> Outcome {
         config_bundles: Some(Vec::new()),
         ..Default::default()
     };
-    let (name, settings) = Settings::for_project(&project);
+    let (name, settings) = Settings::for_project(&project, &program);
     let settings = match settings.and_then(|s| CoverageSettings::for_project(&project, &program).map(|c| (s, c))) {
         Ok(settings) => settings,
         Err(diag) => return Err(refused(vec![diag], &project.sources)),

@@ -250,12 +250,11 @@ const SETTINGS: &[(&str, &str, &[&str])] = &[
 
 /// Renames and per-schema tables: `(table, map, key, values)`.
 const MAPS: &[(&str, &str, &str, &[&str])] = &[
-    // Not `b.c`, nor `[targets.splunk] fields."b.c" = "a"`: a rename onto another
-    // field of the schema is accepted and reads the wrong field (found by this
-    // target; `tests/hostile.rs` holds the ignored reproducer until it is refused).
-    ("sigma", "fields", "a", &["Image", "B", "a|re"]),
+    // Renames onto another field of the schema (`a` → `b.c`, `b.c` → `a`) must be
+    // refused (E0118): this target found them read the wrong field.
+    ("sigma", "fields", "a", &["Image", "B", "a|re", "b.c"]),
     ("splunk", "fields", "a", &["user_name", "b.c", "a=1 OR 1=1 | delete | search a"]),
-    ("splunk", "fields", "b.c", &["bc", "c"]),
+    ("splunk", "fields", "b.c", &["bc", "c", "a"]),
     ("splunk", "sourcetypes", "s", &["my:st", "a b"]),
     ("kql", "fields", "a", &["UserName", "a-b"]),
     ("kql", "tables", "s", &["Custom_CL", "Custom"]),

@@ -1,18 +1,23 @@
 //! One detection tree as the editor sees it: the files on disk with the open
-//! buffers in place of their saved text, through the front end `scalpel check` runs
-//! (tree discovery, load, parse, check) and the tree's `[lints]` levels.
+//! buffers in place of their saved text, through what `scalpel check` runs: tree
+//! discovery and load by the CLI's own [`project::load`], the front end, then (for
+//! what is published) every target's back end and the lock by
+//! [`scalpel_driver::pipeline`], with the tree's `[lints]` levels.
 //!
-//! Invariant: the diagnostics are those `scalpel check` reports for the same texts
-//! from the front end; the target back ends and the event generator are not run
-//! while typing (README, "Editor").
+//! Invariant: published diagnostics ([`Depth::Check`]) are those `scalpel check`
+//! reports for the same texts. Requests that arrive while typing read a
+//! [`Depth::FrontEnd`] analysis, which skips the back ends: the spans, names and
+//! types they answer from come from the front end alone.
 
 use scalpel_compiler::attack::Catalog;
 use scalpel_compiler::diag::{Diagnostic, Diagnostics};
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::lints::Lints;
-use scalpel_compiler::project::{self, Project};
+use scalpel_compiler::project::{self, InputRole, Project};
 use scalpel_compiler::source::FileId;
 use scalpel_compiler::syntax::ast;
+use scalpel_driver::{lock, pipeline};
+use scalpel_targets::Target;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +33,19 @@ pub struct Analysis {
     pub diags: Vec<Diagnostic>,
     /// Each `.det` file by its resolved path.
     pub by_path: BTreeMap<PathBuf, FileId>,
+    /// What the build writes for each (flow id, step or sequence id): `(path, text)`
+    /// per file, targets in order; empty until a [`Depth::Check`] ran clean.
+    pub renderings: BTreeMap<(String, String), Vec<(String, String)>>,
+}
+
+/// How much of `scalpel check` an analysis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Discovery, load and the front end: what a request answers from.
+    FrontEnd,
+    /// Also every target's back end and the version lock, when the front end found no
+    /// error: the diagnostics `scalpel check` reports, which are published.
+    Check,
 }
 
 /// A path resolved, so that the editor's and the loader's spellings compare equal.
@@ -35,23 +53,17 @@ pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The tree `path` belongs to, with `buffers` (by resolved path) in place of the
-/// files they edit. A buffer of a file not on disk is checked alone.
-pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
+/// The tree `path` belongs to, read by [`project::load`] as `scalpel check PATH`
+/// reads it, with `buffers` (by resolved path) in place of the files they edit. A
+/// buffer of a file not on disk is checked alone.
+pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>, depth: Depth) -> Analysis {
     let mut diags = Diagnostics::new();
-    let (key, mut project) = if path.is_file() {
-        let mut discovered = project::discover(&[path.to_path_buf()]);
-        diags.extend(discovered.diags);
-        match discovered.units.pop() {
-            Some(unit) => {
-                let key = unit.tree.as_deref().map_or_else(|| canonical(path), canonical);
-                (key, project::load_unit(unit, &mut diags))
-            }
-            None => (canonical(path), empty_project()),
-        }
-    } else {
-        (path.to_path_buf(), empty_project())
-    };
+    let mut project = if path.is_file() { project::load(&[path.to_path_buf()], &mut diags) } else { empty_project() };
+    let key = project
+        .inputs
+        .iter()
+        .find(|input| input.role == InputRole::TreeRoot)
+        .map_or_else(|| canonical(path), |root| root.path.clone());
     let mut by_path = BTreeMap::new();
     for &id in &project.files {
         let real = canonical(project.sources.path(id));
@@ -69,10 +81,25 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
         project.files.push(id);
         entry.insert(id);
     }
-    let compiled = project::front_end(project, &[], diags);
+    let mut compiled = project::front_end(project, &[], diags);
     let (lints, problems) = Lints::from_project(&compiled.project);
-    let all: Vec<Diagnostic> = compiled.diags.into_iter().chain(problems).collect();
-    let diags = lints.apply(all).into_iter().collect::<Diagnostics>().into_sorted();
+    let mut all = std::mem::take(&mut compiled.diags);
+    problems.into_iter().for_each(|d| all.push(d));
+    let mut renderings = BTreeMap::new();
+    if let (Depth::Check, false, Some(program)) = (depth, all.has_errors(), &compiled.program) {
+        // As `scalpel check` without `--target`: every target, the built-in templates.
+        let options = pipeline::Options {
+            targets: Target::ALL,
+            templates: None,
+            elastic_language: None,
+            tick: &|| (),
+            stale_lock: lock::Severity::Warn,
+        };
+        if let Some(output) = pipeline::back_ends(&mut compiled.project, program, &options, &mut all) {
+            renderings = by_rule(output);
+        }
+    }
+    let diags = lints.apply(all.into_iter().collect()).into_iter().collect::<Diagnostics>().into_sorted();
     let (asts, _) = project::parse_all(&compiled.project);
     Analysis {
         key,
@@ -82,7 +109,19 @@ pub fn analyze(path: &Path, buffers: &BTreeMap<PathBuf, String>) -> Analysis {
         catalog: compiled.catalog.unwrap_or(Cow::Borrowed(Catalog::embedded())),
         diags,
         by_path,
+        renderings,
     }
+}
+
+/// The files of each rule, from the units that wrote them.
+fn by_rule(output: pipeline::Output) -> BTreeMap<(String, String), Vec<(String, String)>> {
+    let mut files: BTreeMap<String, String> = output.files.into_iter().collect();
+    let mut rules: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    for unit in output.units {
+        let written = unit.paths.iter().filter_map(|path| Some((path.clone(), files.remove(path)?)));
+        rules.entry((unit.flow_id, unit.item_id)).or_default().extend(written);
+    }
+    rules
 }
 
 fn empty_project() -> Project {

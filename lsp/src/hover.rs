@@ -6,7 +6,8 @@
 //! - a technique id: its name, domains, tactics, revoked/deprecated status (with the
 //!   replacement) and mitigations;
 //! - a schema name: its description and fields; a step id in its flow: title, source,
-//!   severity and techniques.
+//!   severity and techniques; a step or sequence id: the files the build writes for
+//!   it in each target (Sigma, SPL, KQL, EQL or ES|QL, …), from the last check.
 
 use crate::analysis::{type_text, Analysis};
 use crate::outline::Outline;
@@ -42,8 +43,35 @@ fn describe(analysis: &Analysis, outline: &Outline, offset: usize, word: &str) -
         return Some(schema_text(schema));
     }
     let flow = outline.enclosing(offset, "flow")?;
-    let step = outline.children(flow, "step").find(|&s| outline.name(s) == Some(word))?;
-    Some(step_text(analysis, outline, flow, step, word))
+    let flow_id = outline.name(flow).unwrap_or_default();
+    let mut out = match outline.children(flow, "step").find(|&s| outline.name(s) == Some(word)) {
+        Some(step) => step_text(analysis, outline, flow, step, word),
+        None => {
+            let sequence = outline.children(flow, "sequence").find(|&s| outline.name(s) == Some(word))?;
+            format!("**sequence `{word}`**{}", title_of(outline, sequence))
+        }
+    };
+    for (path, text) in analysis.renderings.get(&(flow_id.to_string(), word.to_string())).into_iter().flatten() {
+        out.push_str(&format!("\n\n`{path}`\n{}", fenced(path, text)));
+    }
+    Some(out)
+}
+
+/// `text` as a Markdown code block in the language of its file, with a fence
+/// longer than any run of backticks inside it.
+fn fenced(path: &str, text: &str) -> String {
+    let language = match path.rsplit_once('.').map_or("", |(_, ext)| ext) {
+        "yml" | "yaml" => "yaml",
+        "spl" => "spl",
+        "kql" => "kusto",
+        "eql" => "eql",
+        "esql" => "esql",
+        "json" | "ndjson" => "json",
+        _ => "",
+    };
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{language}\n{}\n{fence}", text.trim_end())
 }
 
 /// The schema whose fields the cursor may name: the step's `source`, or the schema block itself.

@@ -1,8 +1,9 @@
 //! `scalpel lsp`: the Scalpel language server, over standard input and output.
 //!
-//! The LSP layer only translates: every answer comes from the compiler's own
-//! functions (tree discovery, the front end `scalpel check` runs, `[lints]`, the
-//! formatter, the ATT&CK catalog), as rust-analyzer's LSP layer asks its `ide` crate.
+//! The LSP layer only translates: every answer comes from the functions the CLI
+//! runs (tree loading, the front end and the back ends of `scalpel check` through
+//! `scalpel_driver::pipeline`, `[lints]`, the formatter, the ATT&CK catalog), as
+//! rust-analyzer's LSP layer asks its `ide` crate.
 //!
 //! | module | answers |
 //! |---|---|
@@ -58,6 +59,7 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_range_formatting_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         rename_provider: Some(OneOf::Left(true)),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {

@@ -4,12 +4,15 @@
 //!
 //! Synchronous by design (like `lsp-server`'s own examples): one message at a time.
 //! Changes are debounced: a `didChange` marks its document dirty, and the tree is
-//! re-checked when no message arrived for [`DEBOUNCE`], or at once before a request
-//! that needs it, so an answer never reads a stale buffer. Opening and saving check
-//! at once. A request handler that panics answers an internal error instead of
-//! taking the server down.
+//! checked as `scalpel check` checks it (front end, every target's back end, the
+//! lock: [`Depth::Check`]) and published when no message arrived for [`DEBOUNCE`].
+//! A request that arrives before then reads a front-end analysis of the new
+//! buffers ([`Depth::FrontEnd`]), so an answer never reads a stale buffer and never
+//! waits for the back ends. Opening and saving check at once. A request handler that
+//! panics answers an internal error instead of taking the server down.
 
-use crate::analysis::{analyze, canonical, Analysis};
+use crate::analysis::{analyze, canonical, Analysis, Depth};
+use crate::outline::Outline;
 use crate::position::LineIndex;
 use crate::{actions, completion, diagnostics, hover, navigation, references, uri};
 use crossbeam_channel::RecvTimeoutError;
@@ -19,18 +22,18 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References, Rename,
-    Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, RangeFormatting,
+    References, Rename, Request as _,
 };
 use lsp_types::{
     CodeActionParams, CompletionParams, CompletionResponse, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentFormattingParams, DocumentSymbolParams,
-    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams, PublishDiagnosticsParams,
-    ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Uri,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentFormattingParams, DocumentRangeFormattingParams,
+    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
+    PublishDiagnosticsParams, ReferenceParams, RenameParams, TextDocumentPositionParams, TextEdit, Uri,
 };
 use scalpel_compiler::source::FileId;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Quiet time after the last keystroke before a tree is re-checked.
@@ -51,7 +54,10 @@ pub struct Server<'c> {
     analyses: BTreeMap<PathBuf, Analysis>,
     /// Per tree, the files last published with diagnostics, to clear them when fixed.
     published: BTreeMap<PathBuf, BTreeSet<Uri>>,
+    /// Documents changed since their tree was last checked and published.
     dirty: BTreeSet<Uri>,
+    /// Documents changed since their tree was last analysed at all.
+    stale: BTreeSet<Uri>,
 }
 
 type Answer = Result<serde_json::Value, (ErrorCode, String)>;
@@ -64,6 +70,7 @@ impl<'c> Server<'c> {
             analyses: BTreeMap::new(),
             published: BTreeMap::new(),
             dirty: BTreeSet::new(),
+            stale: BTreeSet::new(),
         }
     }
 
@@ -90,7 +97,7 @@ impl<'c> Server<'c> {
                     if self.connection.handle_shutdown(&request)? {
                         return Ok(());
                     }
-                    self.check_dirty();
+                    self.refresh_stale();
                     let response = self.answer(request);
                     self.send(Message::Response(response));
                 }
@@ -133,6 +140,7 @@ impl<'c> Server<'c> {
                 if let Some(change) = p.content_changes.into_iter().last() {
                     document.text = change.text;
                     document.version = p.text_document.version;
+                    self.stale.insert(p.text_document.uri.clone());
                     self.dirty.insert(p.text_document.uri);
                 }
             }
@@ -146,12 +154,16 @@ impl<'c> Server<'c> {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(params) else { return };
                 if let Some(document) = self.documents.remove(&p.text_document.uri) {
                     self.dirty.remove(&p.text_document.uri);
+                    self.stale.remove(&p.text_document.uri);
                     // The tree as saved on disk now stands for the closed buffer.
                     self.check_path(document.path, None);
                 }
             }
             // A file changed on disk (a checkout, another tool): every open tree may differ.
-            DidChangeWatchedFiles::METHOD => self.dirty.extend(self.documents.keys().cloned()),
+            DidChangeWatchedFiles::METHOD => {
+                self.dirty.extend(self.documents.keys().cloned());
+                self.stale.extend(self.documents.keys().cloned());
+            }
             _ => {}
         }
     }
@@ -160,6 +172,36 @@ impl<'c> Server<'c> {
         while let Some(uri) = self.dirty.pop_first() {
             self.check(&uri);
         }
+    }
+
+    /// Front-end analyses of the trees of changed documents, for the request about
+    /// to be answered; publishing waits for the debounced check.
+    fn refresh_stale(&mut self) {
+        while let Some(uri) = self.stale.pop_first() {
+            let Some(path) = self.documents.get(&uri).map(|d| d.path.clone()) else { continue };
+            if let Some(analysis) = self.analyze(&path, Depth::FrontEnd) {
+                self.adopt(analysis);
+            }
+        }
+    }
+
+    /// `analyze` on the open buffers; `None` if it panicked.
+    fn analyze(&self, path: &Path, depth: Depth) -> Option<Analysis> {
+        let buffers: BTreeMap<PathBuf, String> =
+            self.documents.values().map(|d| (d.path.clone(), d.text.clone())).collect();
+        std::panic::catch_unwind(|| analyze(path, &buffers, depth)).ok()
+    }
+
+    /// Keeps `analysis` as its tree's, for the documents it read.
+    fn adopt(&mut self, analysis: Analysis) {
+        for (uri, document) in &mut self.documents {
+            if analysis.by_path.contains_key(&document.path) {
+                document.tree = Some(analysis.key.clone());
+                // This analysis read the buffer.
+                self.stale.remove(uri);
+            }
+        }
+        self.analyses.insert(analysis.key.clone(), analysis);
     }
 
     fn check(&mut self, uri: &Uri) {
@@ -171,16 +213,10 @@ impl<'c> Server<'c> {
 
     /// Re-checks the tree `path` belongs to and publishes what changed.
     fn check_path(&mut self, path: PathBuf, edited: Option<&Uri>) {
-        let buffers: BTreeMap<PathBuf, String> =
-            self.documents.values().map(|d| (d.path.clone(), d.text.clone())).collect();
-        let analysis = match std::panic::catch_unwind(|| analyze(&path, &buffers)) {
-            Ok(analysis) => analysis,
-            Err(_) => return,
-        };
-        for (uri, document) in &mut self.documents {
+        let Some(analysis) = self.analyze(&path, Depth::Check) else { return };
+        for (uri, document) in &self.documents {
             if analysis.by_path.contains_key(&document.path) {
-                document.tree = Some(analysis.key.clone());
-                // This analysis read the buffer, so it is no longer dirty.
+                // This check read the buffer, so it is published now.
                 self.dirty.remove(uri);
             }
         }
@@ -202,7 +238,7 @@ impl<'c> Server<'c> {
             self.send(Message::Notification(Notification::new(PublishDiagnostics::METHOD.to_string(), params)));
         }
         self.published.insert(analysis.key.clone(), now);
-        self.analyses.insert(analysis.key.clone(), analysis);
+        self.adopt(analysis);
     }
 
     fn answer(&mut self, request: Request) -> Response {
@@ -242,6 +278,10 @@ impl<'c> Server<'c> {
             Formatting::METHOD => {
                 let p: DocumentFormattingParams = parse(params)?;
                 to_value(self.file(&p.text_document.uri).map(|(a, file)| format(a, file)))
+            }
+            RangeFormatting::METHOD => {
+                let p: DocumentRangeFormattingParams = parse(params)?;
+                to_value(self.file(&p.text_document.uri).map(|(a, file)| format_range(a, file, p.range)))
             }
             References::METHOD => {
                 let p: ReferenceParams = parse(params)?;
@@ -299,6 +339,45 @@ fn format(analysis: &Analysis, file: FileId) -> Vec<TextEdit> {
         Ok(formatted) if formatted != text => vec![TextEdit::new(LineIndex::new(text).full_range(), formatted)],
         _ => Vec::new(),
     }
+}
+
+/// The top-level blocks (schemas, flows) that `range` touches, in the canonical
+/// layout: the formatter prints whole items, and it keeps their order and the
+/// comments inside them, so the n-th block of the result is the n-th of the buffer.
+/// Nothing when they already are, or when the document has syntax errors.
+fn format_range(analysis: &Analysis, file: FileId, range: lsp_types::Range) -> Vec<TextEdit> {
+    let text = analysis.text(file);
+    let Ok(formatted) = scalpel_compiler::syntax::format::format(file, text) else { return Vec::new() };
+    let index = LineIndex::new(text);
+    let (lo, hi) = (index.offset(range.start), index.offset(range.end));
+    let (before, after) = (top_level_blocks(text), top_level_blocks(&formatted));
+    if before.len() != after.len() {
+        return Vec::new();
+    }
+    let touched: Vec<usize> = (0..before.len()).filter(|&i| before[i].start <= hi && lo <= before[i].end).collect();
+    let (Some(&first), Some(&last)) = (touched.first(), touched.last()) else { return Vec::new() };
+    let (old, new) = (before[first].start..before[last].end, &formatted[after[first].start..after[last].end]);
+    if &text[old.clone()] == new {
+        return Vec::new();
+    }
+    vec![TextEdit::new(index.range(old.start, old.end), new.to_string())]
+}
+
+/// Each top-level block, from the start of its line (when only indentation comes
+/// before it) to its closing brace.
+fn top_level_blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let outline = Outline::new(text);
+    outline
+        .blocks
+        .iter()
+        .filter(|b| b.parent.is_none())
+        .filter_map(|b| {
+            let start = outline.tokens[b.start].span.start;
+            let line = text[..start].rfind('\n').map_or(0, |n| n + 1);
+            let start = if text[line..start].trim().is_empty() { line } else { start };
+            Some(start..outline.tokens[b.close?].span.end)
+        })
+        .collect()
 }
 
 fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, (ErrorCode, String)> {

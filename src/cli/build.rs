@@ -1,5 +1,5 @@
 //! `scalpel build`: front end, then every requested target at the versions of the
-//! tree's lock ([`super::pipeline`]), then the output folder: each target is a producer
+//! tree's lock ([`scalpel_driver::pipeline`]), then the output folder: each target is a producer
 //! that replaces only its own files (or, with `--check`, a comparison with what is
 //! already there, where a stale lock is an error; see [`scalpel_driver::out_dir`]).
 //! With `--events`, and only when the rules built without error, the synthetic test
@@ -8,15 +8,15 @@
 
 use super::events::Events;
 use super::output::{errln, out};
-use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
 use super::{BuildArgs, MessageFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 use scalpel_compiler::events;
 use scalpel_compiler::project::{self, InputPath, InputRole};
 use scalpel_compiler::visible::visible;
-use scalpel_driver::lock;
 use scalpel_driver::out_dir::{self, Comparison, Destination, Producer, Written};
+use scalpel_driver::pipeline::{self, Options};
+use scalpel_driver::{build, lock};
 use scalpel_targets::Target;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -34,14 +34,16 @@ pub fn run(args: BuildArgs) -> ExitCode {
     let mut lock_status = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
         let bar = progress_bar();
+        bar.set_length(build::unit_count(program, &targets) as u64);
         let options = Options {
             targets: &targets,
             templates: args.templates.as_deref(),
             elastic_language: args.elastic_language,
-            progress: &bar,
+            tick: &|| bar.inc(1),
             stale_lock: if args.check { lock::Severity::Deny } else { lock::Severity::Warn },
         };
         let output = pipeline::back_ends(&mut compiled.project, program, &options, &mut diags);
+        bar.finish_and_clear();
         // Denied warnings are errors from here on: nothing is written.
         diags = reporter.apply(diags);
         if let Some(output) = &output {

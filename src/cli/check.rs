@@ -1,18 +1,17 @@
 //! `scalpel check`: for each detection tree the paths name (and the files outside
 //! any tree), separately: the front end, then every target's back end in memory
-//! ([`super::pipeline`]); reports every diagnostic `build` would (a version lock that
+//! ([`scalpel_driver::pipeline`], which the editor runs too); reports every diagnostic `build` would (a version lock that
 //! does not match the tree included), per tree, and writes nothing. The event
 //! generator's findings (W06xx) are `scalpel events`' and `scalpel test`'s.
 
 use super::output::errln;
-use super::pipeline::{self, Options};
 use super::report::{self, Reporter};
 use super::{CheckArgs, MessageFormat};
-use indicatif::ProgressBar;
 use scalpel_compiler::diag::{Code, Diagnostic, Diagnostics};
 use scalpel_compiler::project::{self, Compiled, Project};
 use scalpel_compiler::source::SourceMap;
 use scalpel_driver::lock;
+use scalpel_driver::pipeline::{self, Options};
 use std::process::ExitCode;
 
 pub fn run(args: CheckArgs) -> ExitCode {
@@ -80,7 +79,7 @@ fn back_ends(run: &mut Compiled, args: &CheckArgs, diags: &mut Diagnostics) {
         targets: &targets,
         templates: None,
         elastic_language: None,
-        progress: &ProgressBar::hidden(),
+        tick: &|| (),
         stale_lock: lock::Severity::Warn,
     };
     pipeline::back_ends(&mut run.project, program, &options, diags);

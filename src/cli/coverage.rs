@@ -97,7 +97,7 @@ fn analyse(
     reporter: &Reporter,
     diags: &mut Diagnostics,
 ) -> Option<(Coverage, usize)> {
-    let (tree, settings) = Settings::for_project(project);
+    let (tree, settings) = Settings::for_project(project, program);
     let settings = settings.map_err(|d| diags.push(d)).ok()?;
     let coverage_settings = CoverageSettings::for_project(project, program).map_err(|d| diags.push(d)).ok()?;
     let templates = Templates::load(None).map_err(|d| diags.push(d)).ok()?;

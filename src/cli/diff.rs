@@ -49,8 +49,8 @@ pub fn run(args: DiffArgs) -> ExitCode {
         errln!("error: cannot diff trees with errors");
         return ExitCode::from(2);
     }
-    let (old_name, old_settings) = Settings::for_project(&old.compiled.project);
-    let (new_name, new_settings) = Settings::for_project(&new.compiled.project);
+    let (old_name, old_settings) = Settings::for_project(&old.compiled.project, old_program);
+    let (new_name, new_settings) = Settings::for_project(&new.compiled.project, new_program);
     let (old_settings, new_settings) = match (old_settings, new_settings) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {

@@ -35,7 +35,7 @@ pub fn run(args: EventsArgs) -> ExitCode {
     // Denied warnings of the front end are errors too: then nothing is generated.
     diags = reporter.apply(diags);
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
-        match Settings::for_project(&compiled.project).1 {
+        match Settings::for_project(&compiled.project, program).1 {
             Ok(settings) => {
                 let events = Events { program, settings: &settings, seed: args.seed, folder: "", reporter: &reporter };
                 let inputs = &compiled.project.inputs;

@@ -19,7 +19,7 @@ pub fn run(args: LockArgs) -> ExitCode {
         diags.push(diag);
     }
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
-        let (tree, settings) = Settings::for_project(&compiled.project);
+        let (tree, settings) = Settings::for_project(&compiled.project, program);
         match settings {
             Ok(settings) => {
                 let epoch = std::env::var(SOURCE_DATE_EPOCH).ok();

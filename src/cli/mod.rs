@@ -16,7 +16,6 @@ mod fmt;
 mod import;
 mod lock;
 mod output;
-mod pipeline;
 mod report;
 mod templates;
 mod test;

@@ -53,7 +53,7 @@ pub fn run(args: TestArgs) -> ExitCode {
     let reporter = Reporter::new(&compiled.project, &args.lints, MessageFormat::Human, &mut diags);
     let mut rendered = None;
     if let (false, Some(program)) = (diags.has_errors(), &compiled.program) {
-        let (tree, settings) = Settings::for_project(&compiled.project);
+        let (tree, settings) = Settings::for_project(&compiled.project, program);
         match settings {
             Ok(settings) => {
                 let ctx =

@@ -8,10 +8,13 @@ use crate::schedule::ScheduleSettings;
 use crate::Target;
 use scalpel_compiler::config_spans;
 use scalpel_compiler::diag::{Code, Diagnostic};
+use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::Project;
+use scalpel_compiler::schema::Schema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod renames;
 mod values;
 pub use values::hidden;
 
@@ -116,10 +119,19 @@ impl KqlSettings {
         self.tables.get(schema).cloned().unwrap_or_else(|| crate::kql::default_table(schema))
     }
 
-    /// The column a field is stored in (the event-time field is `TimeGenerated`,
-    /// decided by the caller, which knows the schema).
+    /// The column a field is stored in (the event-time field is `TimeGenerated`:
+    /// see [`KqlSettings::field`]).
     pub fn column(&self, field: &str) -> String {
         self.fields.get(field).cloned().unwrap_or_else(|| field.replace('.', "_"))
+    }
+
+    /// The column a field of `schema` is read from: the event-time field is
+    /// `TimeGenerated`, whatever `fields` says.
+    pub fn field(&self, schema: Option<&Schema>, field: &str) -> String {
+        match schema {
+            Some(schema) if schema.event_time_field().name == field => "TimeGenerated".into(),
+            _ => self.column(field),
+        }
     }
 
     /// Checks what Sentinel would reject: table and column names.
@@ -203,9 +215,20 @@ impl SigmaSettings {
 pub use crate::elastic::settings::{ElasticLanguage, ElasticSettings};
 
 impl Settings {
-    /// Reads the `[targets]` table; the error names the table and the key.
-    /// The tree's name and settings from its `scalpel.toml` (defaults without one).
-    pub fn for_project(project: &Project) -> (String, Result<Settings, Diagnostic>) {
+    /// The tree's name and settings from its `scalpel.toml` (defaults without one);
+    /// the error names the table and the key. `fields` renames are checked against
+    /// the program's schemas (E0118).
+    pub fn for_project(project: &Project, program: &Program) -> (String, Result<Settings, Diagnostic>) {
+        let (name, settings) = Settings::from_config(project);
+        let settings = settings.and_then(|settings| match renames::collision(&settings, &program.schemas, project) {
+            Some(diag) => Err(diag),
+            None => Ok(settings),
+        });
+        (name, settings)
+    }
+
+    /// [`Settings::for_project`] before the renames meet the schemas.
+    fn from_config(project: &Project) -> (String, Result<Settings, Diagnostic>) {
         match &project.config {
             Some((_, config)) => {
                 if let Err(reason) = tree_name(&config.name) {

@@ -132,7 +132,7 @@ fn fixture_steps_agree_with_the_reference_evaluator() {
 fn shipped_steps_agree_with_the_reference_evaluator() {
     let compiled = project::compile(&[PathBuf::from("../detections")], &[]);
     assert!(!compiled.diags.has_errors(), "{:?}", compiled.diags);
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, compiled.program.as_ref().expect("program"));
     let settings = settings.expect("settings");
     let figures = judge(compiled.program.as_ref().expect("program"), &tree, &settings);
     report("detections", &figures);
@@ -147,7 +147,7 @@ fn shipped_steps_agree_with_the_reference_evaluator() {
 fn splunk_default_field_names_read_the_events_own_values() {
     let compiled = project::compile(&[PathBuf::from("tests/fixtures/splunk-defaults")], &[]);
     assert!(!compiled.diags.has_errors(), "{:?}", compiled.diags);
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, compiled.program.as_ref().expect("program"));
     let figures = judge(compiled.program.as_ref().expect("program"), &tree, &settings.expect("settings"));
     report("splunk-defaults", &figures);
     assert!(figures.queries == 4 && figures.events > 20, "{figures:?}");

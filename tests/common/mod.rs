@@ -12,7 +12,7 @@ pub fn shipped_build(threads: usize) -> (project::Compiled, BuildOutput) {
     let mut compiled = project::compile(&[PathBuf::from("detections")], &[]);
     assert!(!compiled.diags.has_errors());
     let program = compiled.program.as_ref().expect("program");
-    let (tree, settings) = Settings::for_project(&compiled.project);
+    let (tree, settings) = Settings::for_project(&compiled.project, program);
     let settings = settings.expect("shipped settings");
     let templates = Templates::load(None).expect("templates");
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");

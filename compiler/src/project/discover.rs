@@ -110,6 +110,11 @@ impl Discovered {
 pub fn enclosing_tree(path: &Path) -> Option<PathBuf> {
     let mut shown = if path.is_dir() { path.to_path_buf() } else { lexical_parent(path) };
     let mut real = std::fs::canonicalize(&shown).ok()?;
+    // A file's own folder comes first (a file beside `scalpel.toml` is the tree's);
+    // a folder holding one is a tree itself, which `discover` has already seen.
+    if !path.is_dir() && real.join(CONFIG_FILE).is_file() {
+        return Some(shown);
+    }
     loop {
         let parent = real.parent()?.to_path_buf();
         shown = lexical_parent(&shown);
@@ -137,6 +142,18 @@ fn lexical_parent(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_beside_scalpel_toml_is_the_trees() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join(CONFIG_FILE), "name = \"t\"\n").expect("written");
+        std::fs::create_dir(dir.path().join("flows")).expect("created");
+        for file in ["f.det", "flows/g.det"] {
+            std::fs::write(dir.path().join(file), "").expect("written");
+            let found = enclosing_tree(&dir.path().join(file)).expect("in the tree");
+            assert_eq!(std::fs::canonicalize(found).ok(), std::fs::canonicalize(dir.path()).ok(), "{file}");
+        }
+    }
 
     #[test]
     fn parents_as_written() {

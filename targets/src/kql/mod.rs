@@ -80,10 +80,7 @@ struct Columns<'a> {
 
 impl Columns<'_> {
     fn name(&self, field: &str) -> String {
-        match self.schema {
-            Some(schema) if schema.event_time_field().name == field => "TimeGenerated".into(),
-            _ => self.settings.column(field),
-        }
+        self.settings.field(self.schema, field)
     }
 
     fn reference(&self, field: &str) -> String {

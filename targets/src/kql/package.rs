@@ -191,12 +191,12 @@ pub fn column_type(ty: &FieldType) -> &'static str {
     }
 }
 
-/// `tables/<Table>.json` for one schema; an error when two fields share a column
-/// or a column is not a name Log Analytics accepts.
+/// `tables/<Table>.json` for one schema; an error when a column is not a name Log
+/// Analytics accepts. Two fields sharing a column were refused with the settings
+/// (E0118, `settings::renames`).
 pub fn table_schema(schema: &Schema, table: &str, column: &dyn Fn(&str) -> String) -> Result<String, Diagnostic> {
     let time = schema.event_time_field();
     let mut properties = vec![Column { name: "TimeGenerated".into(), ty: "datetime" }];
-    let mut owners: Vec<(String, &str)> = vec![("timegenerated".into(), time.name.as_str())];
     for field in schema.fields.iter().filter(|f| f.name != time.name) {
         let name = column(&field.name);
         if !is_identifier(&name) {
@@ -204,16 +204,6 @@ pub fn table_schema(schema: &Schema, table: &str, column: &dyn Fn(&str) -> Strin
                 .primary(field.span, "this field")
                 .help("rename it in `[targets.kql] fields`"));
         }
-        let key = name.to_ascii_lowercase();
-        if let Some((_, other)) = owners.iter().find(|(k, _)| *k == key) {
-            return Err(Diagnostic::new(
-                Code::KqlColumn,
-                format!("kql: fields `{other}` and `{}` of schema `{}` share column `{name}`", field.name, schema.name),
-            )
-            .primary(field.span, "this field")
-            .help("rename one of them in `[targets.kql] fields`"));
-        }
-        owners.push((key, &field.name));
         properties.push(Column { name, ty: column_type(&field.ty) });
     }
     let table = Table { name: table.to_string(), properties };

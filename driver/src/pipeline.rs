@@ -1,15 +1,15 @@
-//! After the front end, the work `check` and `build` share: the settings of
-//! `scalpel.toml` and every requested target's rules and packages at the versions of
-//! the tree's lock ([`scalpel_driver::lock`]), in memory. `check` reports what this
-//! finds and `build` also writes it, so a tree that `check` accepts is one that `build`
-//! builds. Synthetic events are not part of it: `scalpel events` writes them (and
-//! `build --events`, after the rules built clean; see [`super::events`]).
+//! After the front end, the work `scalpel check`, `scalpel build` and the language
+//! server share: the settings of `scalpel.toml` and every requested target's rules and
+//! packages at the versions of the tree's lock ([`crate::lock`]), in memory. `check`
+//! and the editor report what this finds and `build` also writes it, so a tree that
+//! `check` accepts is one that `build` builds, and the editor shows what `check` says.
+//! Synthetic events are not part of it: `scalpel events` writes them (and `build
+//! --events`, after the rules built clean).
 
-use indicatif::ProgressBar;
+use crate::{lock, UnitOutcome};
 use scalpel_compiler::diag::Diagnostics;
 use scalpel_compiler::ir::Program;
 use scalpel_compiler::project::Project;
-use scalpel_driver::{build, lock};
 use scalpel_targets::settings::ElasticLanguage;
 use scalpel_targets::templates::Templates;
 use scalpel_targets::{Settings, Target};
@@ -19,8 +19,8 @@ pub struct Options<'a> {
     pub targets: &'a [Target],
     pub templates: Option<&'a Path>,
     pub elastic_language: Option<ElasticLanguage>,
-    /// Ticked once per (target, rule) done.
-    pub progress: &'a ProgressBar,
+    /// Called once per (target, rule) done, of [`crate::build::unit_count`].
+    pub tick: &'a (dyn Fn() + Sync),
     /// How a lock that does not match the tree is reported.
     pub stale_lock: lock::Severity,
 }
@@ -29,6 +29,9 @@ pub struct Options<'a> {
 pub struct Output {
     /// Every output file (`<target>/…`).
     pub files: Vec<(String, String)>,
+    /// What each (target, step or sequence) wrote, in unit order (the editor's hover
+    /// shows a rule's files).
+    pub units: Vec<UnitOutcome>,
     pub lock: lock::Status,
     /// The date rules carry when the tree has no lock (`[targets.sigma] date`).
     pub unlocked_date: String,
@@ -45,7 +48,7 @@ pub fn back_ends(
     options: &Options,
     diags: &mut Diagnostics,
 ) -> Option<Output> {
-    let (tree, settings) = Settings::for_project(project);
+    let (tree, settings) = Settings::for_project(project, program);
     let templates = Templates::load(options.templates);
     let (mut settings, templates) = match (settings, templates) {
         (Ok(settings), Ok(templates)) => (settings, templates),
@@ -65,11 +68,14 @@ pub fn back_ends(
     }
     let lock_options =
         lock::Options { targets: options.targets, compare_emitted: &compare_emitted, severity: options.stale_lock };
-    options.progress.set_length(build::unit_count(program, options.targets) as u64);
-    let locked =
-        lock::build(project, program, &tree, &settings, &templates, &lock_options, &|| options.progress.inc(1));
-    options.progress.finish_and_clear();
+    let locked = lock::build(project, program, &tree, &settings, &templates, &lock_options, options.tick);
     let output = locked.output;
     diags.extend(output.diags);
-    Some(Output { files: output.files, lock: locked.status, unlocked_date: settings.sigma.date.clone(), settings })
+    Some(Output {
+        files: output.files,
+        units: output.units,
+        lock: locked.status,
+        unlocked_date: settings.sigma.date.clone(),
+        settings,
+    })
 }
