@@ -58,6 +58,19 @@ pub fn apply(
     date: Option<&TuningDate>,
     diags: &mut Diagnostics,
 ) {
+    // Flows and steps that were declared but not lowered (their errors are reported):
+    // an exclusion naming them is left alone rather than called unknown.
+    let declared: Vec<(&str, Vec<&str>)> = files
+        .iter()
+        .flat_map(|(_, f)| &f.flows)
+        .map(|flow| {
+            let steps = flow.items.iter().filter_map(|i| match i {
+                ast::FlowItem::Step(step) => Some(step.id.name.as_str()),
+                _ => None,
+            });
+            (flow.id.value.as_str(), steps.collect())
+        })
+        .collect();
     let mut names: HashMap<String, Span> = HashMap::new();
     let mut applied: BTreeMap<StepAt, Vec<ir::Exclusion>> = BTreeMap::new();
     for (file, parsed) in files {
@@ -88,7 +101,7 @@ pub fn apply(
                 continue;
             }
             names.insert(folded, exclusion.name.span);
-            for (at, lowered) in check(exclusion, &path, schemas, flows, date, diags) {
+            for (at, lowered) in check(exclusion, &path, schemas, flows, &declared, date, diags) {
                 applied.entry(at).or_default().push(lowered);
             }
         }
@@ -206,11 +219,14 @@ fn check(
     file: &str,
     schemas: &Schemas,
     flows: &[ir::Flow],
+    declared: &[(&str, Vec<&str>)],
     date: Option<&TuningDate>,
     diags: &mut Diagnostics,
 ) -> Vec<(StepAt, ir::Exclusion)> {
     let clauses = clauses(exclusion, diags);
-    let Some((scope_text, targets)) = resolve(&exclusion.scope, schemas, flows, diags) else { return Vec::new() };
+    let Some((scope_text, targets)) = resolve(&exclusion.scope, schemas, flows, declared, diags) else {
+        return Vec::new();
+    };
     let Some(clauses) = clauses else { return Vec::new() };
     let several = !matches!(exclusion.scope, Scope::Rule { step: Some(_), .. });
     // The `where` typed once per schema; `None` when it does not type-check there.
@@ -304,8 +320,10 @@ fn resolve(
     scope: &Scope,
     schemas: &Schemas,
     flows: &[ir::Flow],
+    declared: &[(&str, Vec<&str>)],
     diags: &mut Diagnostics,
 ) -> Option<(String, Vec<StepAt>)> {
+    let declared_steps = |flow: &str| declared.iter().find(|(id, _)| *id == flow).map(|(_, steps)| steps);
     let all = flows.iter().enumerate().flat_map(|(f, flow)| (0..flow.steps.len()).map(move |s| (f, s)));
     match scope {
         Scope::Schema(name, _) => {
@@ -327,6 +345,9 @@ fn resolve(
         }
         Scope::Rule { flow, step, .. } => {
             let Some(f) = flows.iter().position(|fl| fl.id == flow.value) else {
+                if declared_steps(&flow.value).is_some() {
+                    return None;
+                }
                 diags.push(
                     Diagnostic::new(Code::UnknownTuningScope, format!("no flow `{}`", flow.value))
                         .primary(flow.span, "no flow has this id")
@@ -338,6 +359,9 @@ fn resolve(
                 None => Some((flow.value.clone(), (0..flows[f].steps.len()).map(|s| (f, s)).collect())),
                 Some(step) => {
                     let Some(s) = flows[f].steps.iter().position(|st| st.id == step.name) else {
+                        if declared_steps(&flow.value).is_some_and(|steps| steps.contains(&step.name.as_str())) {
+                            return None;
+                        }
                         diags.push(
                             Diagnostic::new(
                                 Code::UnknownTuningScope,
