@@ -21,6 +21,11 @@ use std::path::{Path, PathBuf};
 
 const PRELUDE: &str = "tests/ui/_prelude.det";
 
+/// Tuning cases: `tests/ui/tuning/<CODE>_<what>.det`, each a tuning file checked with
+/// the prelude and the flow they tune (a file holds detections or exclusions, never both).
+const TUNING_CASES: &str = "tests/ui/tuning";
+const TUNED_FLOWS: &str = "tests/ui/tuning/_flows.det";
+
 /// The cases made in a temporary folder by [`filesystem_cases`], in the order it runs them.
 const FILESYSTEM_CASES: &[&str] = &[
     "E0001_missing_path",
@@ -74,6 +79,19 @@ const LOCK_CASES: &[&str] = &[
     "E0835_lock_date_too_early",
     "E0840_unknown_revision",
 ];
+
+/// The tuning cases that need a tree (a tuning date), made by [`tuning_tree_cases`].
+const TUNING_TREE_CASES: &[&str] = &["W1000_expired_exclusion", "E1003_tuning_date_not_a_day"];
+
+fn tuning_case_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(TUNING_CASES)
+        .unwrap()
+        .filter_map(|e| e.unwrap().path().file_stem().and_then(|s| s.to_str()).map(str::to_string))
+        .filter(|n| !n.starts_with('_'))
+        .collect();
+    names.sort();
+    names
+}
 
 /// Renders every diagnostic of a run, as a user sees it (no colour), with a
 /// temporary folder's path replaced by `<tmp>`. Target codes (E05xx, W05xx) come
@@ -154,6 +172,44 @@ fn file_cases() {
         assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
         snapshot(&name, &rendered);
     }
+}
+
+#[test]
+fn tuning_cases() {
+    let names = tuning_case_names();
+    assert!(names.len() >= 10, "the tuning cases are missing");
+    for name in names {
+        let case = Path::new(TUNING_CASES).join(format!("{name}.det"));
+        let paths = [PathBuf::from(PRELUDE), PathBuf::from(TUNED_FLOWS), case];
+        let (rendered, codes) = render_run(&paths, None, None);
+        let want = expected_code(&name);
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(&name, &rendered);
+    }
+}
+
+/// Tuning cases in a tree: expiry is judged against the tree's `[tuning] date`.
+#[test]
+fn tuning_tree_cases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ran = Vec::new();
+    let mut case = |name: &str, config: &str, want: Code| {
+        let tree = tmp.path().join(name);
+        std::fs::create_dir_all(tree.join("tuning")).unwrap();
+        std::fs::write(tree.join("scalpel.toml"), config).unwrap();
+        std::fs::copy(PRELUDE, tree.join("schemas.det")).unwrap();
+        std::fs::copy(TUNED_FLOWS, tree.join("flows.det")).unwrap();
+        let exclusion = "exclude \"bench\" on UI.tamper {\n    reason \"bench sensor\"\n    owner \"biomed\"\n    \
+                         expires 2026-11-30\n    where device.id == \"BENCH-01\"\n}\n";
+        std::fs::write(tree.join("tuning/bench.det"), exclusion).unwrap();
+        let (rendered, codes) = render_run(&[tree], Some(tmp.path()), None);
+        assert!(codes.contains(&want), "{name}: expected {want}, got {codes:?}\n{rendered}");
+        snapshot(name, &rendered);
+        ran.push(name.to_string());
+    };
+    case("W1000_expired_exclusion", "name = \"t\"\n[tuning]\ndate = \"2026-12-01\"\n", Code::ExclusionExpired);
+    case("E1003_tuning_date_not_a_day", "name = \"t\"\n[tuning]\ndate = \"2026-13-01\"\n", Code::InvalidExpiry);
+    assert_eq!(ran, TUNING_TREE_CASES);
 }
 
 /// Sigma import cases: `tests/ui/<CODE>_<what>.yml`, imported alone; the snapshot
@@ -457,6 +513,12 @@ fn every_code_has_a_ui_test() {
         .collect();
     covered.extend(FILESYSTEM_CASES.iter().map(|name| name.split('_').next().unwrap_or_default().to_string()));
     covered.extend(LOCK_CASES.iter().map(|name| name.split('_').next().unwrap_or_default().to_string()));
+    covered.extend(
+        tuning_case_names()
+            .into_iter()
+            .chain(TUNING_TREE_CASES.iter().map(|n| n.to_string()))
+            .map(|name| name.split('_').next().unwrap_or_default().to_string()),
+    );
     let missing: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).filter(|c| !covered.contains(*c)).collect();
     assert!(missing.is_empty(), "codes without a UI test: {missing:?}");
 }
@@ -467,7 +529,8 @@ fn no_orphan_ui_snapshots() {
     let cases: BTreeSet<String> = std::fs::read_dir("tests/ui")
         .unwrap()
         .filter_map(|e| e.unwrap().path().file_stem().and_then(|s| s.to_str()).map(str::to_string))
-        .chain(FILESYSTEM_CASES.iter().chain(LOCK_CASES).map(|name| name.to_string()))
+        .chain(FILESYSTEM_CASES.iter().chain(LOCK_CASES).chain(TUNING_TREE_CASES).map(|name| name.to_string()))
+        .chain(tuning_case_names())
         .collect();
     for entry in std::fs::read_dir("snapshots/ui").into_iter().flatten() {
         let name = entry.unwrap().file_name().to_str().unwrap().to_string();

@@ -24,6 +24,7 @@ use crate::attack::Catalog;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::input::{self, ReadError, TextError, MIB};
 use crate::ir::Program;
+use crate::sema::TuningDate;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::{self, ast};
 use rayon::prelude::*;
@@ -65,7 +66,21 @@ pub struct Config {
     /// Lint levels (`W0501 = "allow"`); read by [`crate::lints`].
     #[serde(default)]
     pub lints: toml::Table,
+    /// Tuning settings (`date = "YYYY-MM-DD"`, the day exclusions expire against).
+    #[serde(default)]
+    pub tuning: TuningConfig,
 }
+
+/// `[tuning]` in `scalpel.toml`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TuningConfig {
+    /// The day `expires` is judged against; without it, the newest day in the lock.
+    pub date: Option<String>,
+}
+
+/// The version lock next to `scalpel.toml` (written and validated by the driver).
+pub const LOCK_FILE: &str = "scalpel.lock.json";
 
 fn default_paths() -> Vec<String> {
     vec![".".to_string()]
@@ -78,6 +93,13 @@ struct ConfigSpans {
     paths: Vec<toml::Spanned<String>>,
     #[serde(default)]
     attack_bundles: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    tuning: TuningSpans,
+}
+
+#[derive(Deserialize, Default)]
+struct TuningSpans {
+    date: Option<toml::Spanned<String>>,
 }
 
 /// A path a run reads, resolved (symbolic links and `..` gone); the output folder
@@ -112,6 +134,8 @@ pub struct Project {
     pub config_bundles: Option<Vec<PathBuf>>,
     /// Every path read (see [`InputPath`]).
     pub inputs: Vec<InputPath>,
+    /// The day exclusions' expiry is judged against (see [`tuning_date`]).
+    pub tuning_date: Option<TuningDate>,
 }
 
 impl Project {
@@ -225,7 +249,7 @@ fn load_tree(
             diags.push(
                 Diagnostic::new(Code::InvalidConfig, format!("invalid `{CONFIG_FILE}`"))
                     .primary(span, err.message().to_string())
-                    .note("keys are `name`, `paths`, `attack_bundles`, `[targets.*]`, `[coverage]` and `[lints]`"),
+                    .note("keys are `name`, `paths`, `attack_bundles`, `[targets.*]`, `[coverage]`, `[lints]` and `[tuning]`"),
             );
             return;
         }
@@ -262,7 +286,37 @@ fn load_tree(
         }
     }
     project.config_bundles = bundles;
+    let date_span = spans.tuning.date.as_ref().map(|d| Span::new(config_id, d.span().start, d.span().end));
+    project.tuning_date = tuning_date(root, &config, date_span, diags);
     project.config = Some((root.to_path_buf(), config));
+}
+
+/// The tree's tuning date: `[tuning] date`, else the newest day the version lock
+/// records (its last change), else none. Never the clock, so a build is reproducible.
+/// A lock that cannot be read gives no date here; the driver reports it.
+fn tuning_date(root: &Path, config: &Config, span: Option<Span>, diags: &mut Diagnostics) -> Option<TuningDate> {
+    if let Some(day) = &config.tuning.date {
+        if crate::sema::is_day(day) {
+            return Some(TuningDate { day: day.clone(), source: "`[tuning] date`".to_string() });
+        }
+        let diag = Diagnostic::new(
+            Code::InvalidExpiry,
+            format!("`[tuning] date` is `{}`, not a day", crate::visible::visible(day)),
+        )
+        .help("write it as `YYYY-MM-DD`");
+        diags.push(match span {
+            Some(span) => diag.primary(span, "not a day"),
+            None => diag,
+        });
+        return None;
+    }
+    let text = input::read_text(&root.join(LOCK_FILE), MAX_CONFIG_BYTES * 64).ok()?;
+    let lock: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let days = lock.get("rules")?.as_object()?.values().flat_map(|rule| {
+        ["created", "modified", "removed"].into_iter().filter_map(move |key| rule.get(key).and_then(|d| d.as_str()))
+    });
+    let newest = days.filter(|d| crate::sema::is_day(d)).max()?;
+    Some(TuningDate { day: newest.to_string(), source: "the newest day in the version lock".to_string() })
 }
 
 /// `root/entry` when it stays inside the tree (E0012 otherwise, before anything is
@@ -464,7 +518,8 @@ pub fn front_end(mut project: Project, bundles: &[PathBuf], mut diags: Diagnosti
     }
     let catalog = catalog(&project, bundles, &mut diags);
     let program = catalog.as_deref().map(|catalog| {
-        let (program, check_diags) = crate::sema::check(&asts, &project.sources, catalog);
+        let (program, check_diags) =
+            crate::sema::check_tuned(&asts, &project.sources, catalog, project.tuning_date.as_ref());
         diags.extend(check_diags);
         program
     });

@@ -34,10 +34,48 @@ fn every_emitted_file_is_snapshotted() {
     }
 }
 
+/// The tuned fixture (`targets/tests/fixtures/tuned`, a site's exclusions with values
+/// every target must escape) built for every target, EQL and Lucene; its files are
+/// snapshotted under `tuned__`.
+fn tuned_builds() -> Vec<(String, String)> {
+    let compiled = scalpel_compiler::project::compile(&[common::fixture_tree().join("../tuned")], &[]);
+    assert!(!compiled.diags.has_errors(), "tuned fixture: {:?}", compiled.diags);
+    let program = compiled.program.expect("tuned program");
+    let (_, config) = compiled.project.config.expect("tuned fixture has scalpel.toml");
+    let mut settings = scalpel_targets::Settings::from_table(&config.targets).expect("settings");
+    let templates = Templates::load(None).expect("built-in templates");
+    let mut files = build(&program, "tuned", &settings, Target::ALL, &templates, &|| {}).files;
+    settings.elastic.language = scalpel_targets::settings::ElasticLanguage::Lucene;
+    let lucene = build(&program, "tuned", &settings, &[Target::Elastic], &templates, &|| {}).files;
+    files.extend(lucene.into_iter().filter(|(path, _)| path.ends_with(".lucene")));
+    files.into_iter().map(|(path, text)| (format!("tuned/{path}"), text)).collect()
+}
+
+#[test]
+fn tuned_rules_are_snapshotted() {
+    let files = tuned_builds();
+    for (path, text) in &files {
+        let name = path.replace('/', "__");
+        insta::with_settings!({ snapshot_path => "../../snapshots/targets", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+    let file = |suffix: &str| files.iter().find(|(p, _)| p.ends_with(suffix)).map(|(_, t)| t.as_str()).unwrap();
+    // Sentinel: the detection's `where`, then one `where not (...)` per exclusion.
+    let kql = file("kql/TUNE-1/spike.kql");
+    assert_eq!(kql.matches("\n| where not (").count(), 2, "{kql}");
+    // The expired exclusion is in no target.
+    assert!(files.iter().all(|(_, t)| !t.contains("calibration")), "an expired exclusion was emitted");
+    // Splunk: the filter macro names the exclusions; the line break of a reason stays escaped.
+    let macros = file("default/macros.conf");
+    assert!(macros.contains("#   \"bench \"rig\"\" on TUNE-1.spike by biomed, until 2027-03-01"), "{macros}");
+    assert!(!macros.contains("Bench rig\nin"), "a raw line break in a comment");
+}
+
 /// A snapshot whose file is no longer emitted is an orphan: it would pass forever unread.
 #[test]
 fn no_orphan_snapshots() {
-    let files = build_with_threads(1).files.into_iter().chain(lucene_build().files);
+    let files = build_with_threads(1).files.into_iter().chain(lucene_build().files).chain(tuned_builds());
     let emitted: std::collections::BTreeSet<String> =
         files.map(|(path, _)| format!("{}.snap", path.replace('/', "__"))).collect();
     let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/targets");

@@ -378,3 +378,65 @@ fn a_rule_a_schedule_cannot_see_is_not_detected_there() {
     assert!(markdown.contains("| kql | 0 | 1 (up to 10m) | 1 |"), "{markdown}");
     assert!(markdown.contains("| sigma | 2 | 0 | 0 |"), "{markdown}");
 }
+
+/// Copies `from` into `to`, folders and files (the shipped tree is small).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The hospital's tuning overlay (`examples/hospital-tuning`) installed as a site would:
+/// the shipped tree with the overlay in `tuning/`, listed in `paths`. It checks without
+/// errors, every exclusion tunes the steps it names, the report lists them (what, who,
+/// until when) and the tuned rules' generated events pass the reference evaluator.
+#[test]
+fn the_hospital_tuning_overlay_builds_on_the_shipped_tree() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tree = tmp.path().join("detections");
+    copy_tree(Path::new("../detections"), &tree);
+    copy_tree(Path::new("../examples/hospital-tuning"), &tree.join("tuning"));
+    let config = std::fs::read_to_string(tree.join("scalpel.toml")).expect("config");
+    let listed = "paths = [\"schemas\", \"flows\"]";
+    assert!(config.contains(listed), "the shipped scalpel.toml lists its paths as the README says");
+    std::fs::write(tree.join("scalpel.toml"), config.replace(listed, "paths = [\"schemas\", \"flows\", \"tuning\"]"))
+        .expect("config");
+    let compiled = compile(&tree);
+    let tuning_codes: Vec<_> = compiled
+        .diags
+        .iter()
+        .map(|d| d.code)
+        .filter(|c| c.as_str().starts_with("E10") || c.as_str().starts_with("W10"))
+        .collect();
+    assert!(tuning_codes.is_empty(), "{tuning_codes:?}");
+    let program = compiled.program.as_ref().expect("a program");
+    let tuned: Vec<String> = program
+        .flows
+        .iter()
+        .flat_map(|f| f.steps.iter().filter(|s| s.tuning.is_some()).map(move |s| format!("{}/{}", f.id, s.id)))
+        .collect();
+    for rule in ["AF-1/staff_upload", "AF-13-v1/syn_flood", "AF-1/tampered_release"] {
+        assert!(tuned.iter().any(|t| t == rule), "{rule} is not tuned: {tuned:?}");
+    }
+    let output = build_all(&compiled, 2);
+    assert!(!output.diags.has_errors());
+    let settings = CoverageSettings::for_project(&compiled.project, program).expect("settings");
+    let coverage = analyze(&compiled, &output, &settings);
+    let markdown = coverage::markdown::render(&coverage);
+    assert!(markdown.contains("| AF-1 | staff\\_upload | biomed-bench-rig |"), "{markdown}");
+    assert!(markdown.contains("| biomed-engineering@st-elsewhere.example | 2027-06-30 |"));
+    let html = coverage::html::render(&coverage);
+    assert!(html.contains("tuned: excludes <code>source.ip == 10.20.0.15</code> (<b>nightly-vuln-scan</b>"));
+    let generated = scalpel_compiler::events::generate(program, scalpel_compiler::events::DEFAULT_SEED);
+    for item in generated.items.iter().filter(|i| tuned.contains(&format!("{}/{}", i.flow, i.item))) {
+        let outcome = scalpel_compiler::events::verify::reference(program, item);
+        assert!(outcome.failures.is_empty(), "{}: {:?}", item.item, outcome.failures);
+    }
+}

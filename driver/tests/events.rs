@@ -136,3 +136,47 @@ fn sigma_rust_agrees_on_generated_events() {
     }
     assert!(checked > 60, "only {checked} events judged");
 }
+
+/// The tuned fixture: every exclusion gets events the detection matches and the
+/// exclusion removes (must not fire) and neighbours just outside it (must fire), each
+/// judged by the reference evaluator and sigma-rust; a tuned threshold gets a burst
+/// that one excluded event would complete, which must not fire.
+#[test]
+fn exclusions_get_removed_events_and_their_neighbours() {
+    use scalpel_compiler::ir::eval::matches;
+    let compiled = scalpel_compiler::project::compile(&[common::fixture_tree().join("../tuned")], &[]);
+    let program = compiled.program.expect("tuned fixture");
+    let generated = events::generate(&program, events::DEFAULT_SEED);
+    assert!(generated.diags.is_empty(), "{:?}", generated.diags);
+    let settings = scalpel_targets::Settings::from_table(&toml::Table::new()).expect("settings");
+    let versions = scalpel_targets::Versions::none();
+    let ctx = Context { program: &program, tree: "tuned", settings: &settings, versions: &versions };
+    let flow = &program.flows[0];
+    for step in flow.steps.iter() {
+        let tuning = step.tuning.as_ref().expect("every fixture step is tuned");
+        let cases = &item(&generated.items, &step.id, ItemKind::Step).cases;
+        for exclusion in tuning.exclusions.iter().filter(|e| e.name != "old-calibration") {
+            let removed: Vec<_> =
+                cases.iter().filter(|c| c.label.starts_with(&format!("excluded by `{}`", exclusion.name))).collect();
+            let kept: Vec<_> =
+                cases.iter().filter(|c| c.label.starts_with(&format!("next to `{}`", exclusion.name))).collect();
+            assert!(!removed.is_empty() && !kept.is_empty(), "{}: {removed:?} {kept:?}", exclusion.name);
+            for case in removed {
+                assert!(
+                    !case.expect && matches(&tuning.untuned, &case.event) && matches(&exclusion.condition, &case.event)
+                );
+            }
+            for case in kept {
+                assert!(case.expect && matches(step.detection.condition().unwrap(), &case.event), "{case:?}");
+            }
+        }
+        let events = item(&generated.items, &step.id, ItemKind::Step);
+        assert!(verify::reference(&program, events).failures.is_empty());
+        let by_sigma = sigma_rust::evaluate(&ctx, events);
+        assert!(by_sigma.failures.is_empty() && by_sigma.checked == events.cases.len(), "{:?}", by_sigma.failures);
+    }
+    let scenarios = &item(&generated.items, "burst", ItemKind::Threshold).scenarios;
+    let excluded: Vec<_> = scenarios.iter().filter(|s| s.label.contains("one of them excluded by `scanner`")).collect();
+    assert_eq!(excluded.len(), 1, "{:?}", scenarios.iter().map(|s| &s.label).collect::<Vec<_>>());
+    assert!(excluded[0].expected.is_empty());
+}

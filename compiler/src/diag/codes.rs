@@ -3,7 +3,7 @@
 //! Codes are grouped by stage (E00xx loading and syntax, E01xx names, E02xx types
 //! and values, E03xx thresholds and sequences, E04xx ATT&CK, E05xx targets, E06xx
 //! synthetic events, E07xx coverage, E08xx output folder (E080x), version lock (E083x) and
-//! semantic diff (E084x), schedules (E086x), E09xx Sigma import) and are never reused: a retired code stays here, documented as retired. Each one has an
+//! semantic diff (E084x), schedules (E086x), E09xx Sigma import, E10xx tuning) and are never reused: a retired code stays here, documented as retired. Each one has an
 //! explanation for `scalpel explain CODE` and at least one UI test in `tests/ui/`.
 
 use super::Severity;
@@ -307,6 +307,24 @@ codes! {
         "An `attack.tNNNN` tag names no active technique of the embedded ATT&CK catalog. A\nrevoked or deprecated id with a replacement is replaced (and said so); otherwise the\ntag is dropped from the step's `technique` line and kept in the comment above it.";
     SigmaUnknownLogsource = "W0904", Warning, "Sigma logsource not in the taxonomy",
         "The logsource's product/category/service is not in the Sigma taxonomy's field lists,\nso its schema declares only the fields the imported rules use (as `string`), without\nthe did-you-mean check of W0900.";
+    TuningMixed = "E1000", Error, "a file holds both detections and exclusions",
+        "A `.det` file is a detection file (`schema` and `flow` declarations) or a tuning file\n(`exclude` declarations), never both. A site keeps its exclusions in files of its own\n(a `tuning/` folder listed in `paths`), so that an update of the shipped detections\nreplaces their files without touching the site's tuning, and a review of the tuning\nsees only the tuning. Move the `exclude` declarations into a file of their own.";
+    DuplicateExclusion = "E1001", Error, "two exclusions have the same name",
+        "An exclusion's name identifies it in every target (the Splunk filter macro's comment,\nthe Elastic exception item, the coverage report), so names are unique across the tree,\nignoring case. Rename one of them.";
+    BlankExclusionText = "E1002", Error, "an exclusion's reason or owner is blank",
+        "Every exclusion says why it exists (`reason`) and who answers for it (`owner`), so\nthat a reviewer can judge it and an auditor can ask about it. Blank text says neither.";
+    InvalidExpiry = "E1003", Error, "an expiry or tuning date is not a day",
+        "`expires` takes a calendar day `YYYY-MM-DD` (from 1970), the last day the exclusion\napplies: `expires 2027-03-01`. The same holds for `[tuning] date` in `scalpel.toml`.";
+    UnknownTuningScope = "E1004", Error, "an exclusion names an unknown flow or step",
+        "`on AF-1` names a flow by its id, `on AF-1.step` one of its steps, `on schema name` a\nschema. The name is not declared in the tree; the help suggests the closest one.";
+    ExclusionUnsatisfiable = "E1005", Error, "the exclusions leave nothing to detect",
+        "Together with the other exclusions that apply, this exclusion removes every event the\nstep's detection matches: the tuned rule could never fire. Silencing a detection is\na decision for its flow, not for a tuning file; narrow the exclusion's `where`.";
+    ExclusionExpired = "W1000", Warning, "an exclusion has expired and no longer applies",
+        "The exclusion's `expires` day is before the build's tuning date (`[tuning] date` in\n`scalpel.toml`, else the newest day in the version lock; never the clock, so a build\nis reproducible). The rule is built without it. Renew it with a later day after a\nreview, or delete it.";
+    ExclusionNoDate = "W1001", Warning, "no tuning date to judge an exclusion's expiry by",
+        "The exclusion has an `expires` day, but the build has no date to compare it with:\nneither `[tuning] date` in `scalpel.toml` nor a version lock. The exclusion applies.\nSet `[tuning] date = \"YYYY-MM-DD\"` (CI can set it to the release day), or lock the tree.";
+    ExclusionExcludesNothing = "W1002", Warning, "an exclusion removes no event the detection matches",
+        "No event that the step's detection matches also matches the exclusion's `where` (the\ntwo contradict each other, or the step is undetectable), so it changes nothing: often\na wrong field value or a wrong step. It is kept, and the warning says which step.";
 }
 
 impl Code {

@@ -152,3 +152,54 @@ fn has_case_insensitive_text(term: &Term) -> bool {
             && matches!(l.test.op, TestOp::Eq(_) | TestOp::OneOf(_) | TestOp::Text { .. })
     })
 }
+
+/// A tuned step's cases for one of its exclusions: events the detection matches and
+/// the exclusion removes (the tuned rule must not fire), each ahead of its nearest
+/// neighbours just outside the exclusion (one of the exclusion's literals flipped,
+/// the detection still matched: the rule must fire). `tuned` is the step's condition,
+/// `untuned` the detection's own; every case is checked with `ir::eval::matches`.
+pub fn exclusion_cases(
+    tuned: &Cond,
+    untuned: &Cond,
+    exclusion: &crate::ir::Exclusion,
+    schema: &Schema,
+    source: &str,
+    rng: &mut Rng,
+    base_ms: i64,
+) -> Vec<Case> {
+    let removed = Cond::All(vec![untuned.clone(), exclusion.condition.clone()]);
+    let own: Vec<&str> = exclusion.condition.tests().into_iter().map(|t| t.field.as_str()).collect();
+    let mut out: Vec<Case> = Vec::new();
+    let mut seen: Vec<(Assignment, bool)> = Vec::new();
+    let mut push = |out: &mut Vec<Case>, label: String, event: Value, key: Assignment, expect: bool| {
+        if !seen.contains(&(key.clone(), expect)) {
+            seen.push((key, expect));
+            out.push(Case { label, expect, source: source.to_string(), event });
+        }
+    };
+    let name = &exclusion.name;
+    for term in dnf::terms(&removed, true) {
+        let lits: Vec<&Literal> = term.iter().collect();
+        let Ok(assignment) = solve::solve(&lits, schema, Style::Plain, rng, base_ms) else { continue };
+        let event = solve::event(schema, &assignment, rng, base_ms);
+        // Matched by the detection, removed by the tuning.
+        if !matches(untuned, &event) || matches(tuned, &event) {
+            continue;
+        }
+        push(&mut out, format!("excluded by `{name}`: {}", describe::term(&term)), event, assignment, false);
+        // Neighbours: one literal on a field the exclusion tests flipped, or the field
+        // left out; a change the detection notices is dropped by the check below.
+        for (changed, label) in near_miss_terms(&term) {
+            if !changed.iter().any(|l| !term.contains(l) && own.contains(&l.test.field.as_str())) {
+                continue;
+            }
+            let lits: Vec<&Literal> = changed.iter().collect();
+            let Ok(assignment) = solve::solve(&lits, schema, Style::Plain, rng, base_ms) else { continue };
+            let event = solve::event(schema, &assignment, rng, base_ms);
+            if matches(tuned, &event) {
+                push(&mut out, format!("next to `{name}`, kept: {label}"), event, assignment, true);
+            }
+        }
+    }
+    out
+}

@@ -149,6 +149,10 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
             continue;
         };
         let mut cases: Vec<Case> = found.positives.into_iter().chain(found.negatives).collect();
+        for exclusion in step.tuning.iter().flat_map(|t| t.exclusions.iter().map(move |e| (&t.untuned, e))) {
+            let (untuned, exclusion) = exclusion;
+            cases.extend(cases::exclusion_cases(cond, untuned, exclusion, schema, source, &mut rng, BASE_TIME_MS));
+        }
         for (i, case) in cases.iter_mut().enumerate() {
             solve::set_time(&mut case.event, schema, BASE_TIME_MS + i as i64 * 1000);
         }
@@ -160,11 +164,26 @@ fn generate_flow(program: &Program, flow: &Flow, seed: u64, out: &mut Generated)
             scenarios,
             notes,
         };
+        // The events a tuned threshold's exclusions remove, for its scenarios.
+        let excluded: Vec<Case> = match (&step.tuning, step.detection.threshold()) {
+            (Some(_), Some(_)) => {
+                cases.iter().filter(|c| !c.expect && c.label.starts_with("excluded by")).cloned().collect()
+            }
+            _ => Vec::new(),
+        };
         out.items.push(item(ItemKind::Step, cases, Vec::new(), Vec::new()));
         if let Some(threshold) = step.detection.threshold() {
             let input = scenarios::ThresholdInput { threshold, cond, schema, source, witness };
             match scenarios::threshold_from(&input, &found.witnesses, &mut rng, BASE_TIME_MS) {
-                Ok(built) => out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes)),
+                Ok(mut built) => {
+                    if !excluded.is_empty() {
+                        let excluded: Vec<&Case> = excluded.iter().collect();
+                        let last = built.scenarios.iter().flat_map(|s| &s.runs).map(|r| r.time_of(r.count)).max();
+                        let after = last.unwrap_or(BASE_TIME_MS);
+                        built.scenarios.extend(scenarios::threshold_exclusions(&input, &excluded, &mut rng, after));
+                    }
+                    out.items.push(item(ItemKind::Threshold, Vec::new(), built.scenarios, built.notes))
+                }
                 Err(why) => {
                     out.diags.push(no_scenario(&format!("the threshold of step `{}`", step.id), step.span, why))
                 }

@@ -326,3 +326,49 @@ pub fn valid_for(field: &Field, value: &Value) -> bool {
         _ => false,
     }
 }
+
+/// For a tuned count threshold, one scenario per excluded event: the minimum with one
+/// of its events replaced by the excluded one (moved into the burst's group), which
+/// must not fire, since exclusions remove events before counting. Placed after
+/// `after_ms`, a stride apart, and checked with `ir::eval` from the runs.
+pub fn threshold_exclusions(
+    input: &ThresholdInput,
+    excluded: &[&super::Case],
+    rng: &mut Rng,
+    after_ms: i64,
+) -> Vec<Scenario> {
+    let ThresholdInput { threshold, cond, schema, source, witness } = *input;
+    let min = threshold.min.max(2);
+    if threshold.distinct.is_some() || min > MAX_THRESHOLD_EVENTS {
+        return Vec::new();
+    }
+    let time_field = &schema.event_time_field().name;
+    let base = solve::event(schema, witness, rng, after_ms);
+    let Some(key) = group_key(&base, &threshold.group_by) else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, case) in excluded.iter().enumerate() {
+        let mut event = case.event.clone();
+        for field in &threshold.group_by {
+            if let Some(value) = crate::ir::eval::lookup(&base, field) {
+                event[field.as_str()] = value.clone();
+            }
+        }
+        // Moved into the group, it must still be one the exclusion removes.
+        if matches(cond, &event) || group_key(&event, &threshold.group_by).as_ref() != Some(&key) {
+            continue;
+        }
+        let start = after_ms + stride(threshold.window_ms) * (i as i64 + 1);
+        let scenario = Scenario {
+            label: format!("{} events within the window, one of them {}", min, case.label),
+            expected: Vec::new(),
+            runs: vec![
+                Run { count: min - 1, spacing_ms: 1, ..Run::single(source, time_field, base.clone(), start) },
+                Run::single(source, time_field, event, start + i64::try_from(min).unwrap_or(i64::MAX / 8)),
+            ],
+        };
+        if super::runs::fired_groups(threshold, cond, &scenario).is_empty() {
+            out.push(scenario);
+        }
+    }
+    out
+}

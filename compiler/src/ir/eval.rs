@@ -37,6 +37,19 @@ pub fn matches(cond: &Cond, event: &Value) -> bool {
     }
 }
 
+/// A tuned condition: the detection's condition, and none of the exclusions'. Every
+/// consumer reads this one definition: a tuned step's condition is built by it, so a
+/// threshold counts only the events left after the exclusions and a sequence member
+/// takes part only at them.
+pub fn tuned(untuned: &Cond, exclusions: &[&Cond]) -> Cond {
+    let removed = match exclusions {
+        [] => return untuned.clone(),
+        [one] => (*one).clone(),
+        many => Cond::Any(many.iter().map(|c| (*c).clone()).collect()),
+    };
+    super::normalize(Cond::All(vec![untuned.clone(), Cond::Not(Box::new(removed))]))
+}
+
 /// A field's value seen through its declared type; `None` when missing, null or
 /// of another type.
 #[derive(Debug, Clone, PartialEq)]

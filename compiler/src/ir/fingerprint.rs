@@ -36,6 +36,8 @@ pub fn step_meaning_text(program: &Program, step: &Step) -> String {
         false_positives: _,
         references: _,
         detection,
+        // The tuned condition is the detection's (`ir::Tuning`): hashed there.
+        tuning: _,
         span: _,
     } = step;
     let source_name = source.as_deref().unwrap_or_default();
@@ -107,6 +109,18 @@ pub fn sequence_meaning(program: &Program, flow: &Flow, sequence: &Sequence) -> 
     digest(&sequence_meaning_text(program, flow, sequence))
 }
 
+fn exclusion_metadata_text(exclusion: &super::Exclusion) -> String {
+    let super::Exclusion { name, reason, owner, expires, scope, file: _, condition: _, span: _ } = exclusion;
+    format!(
+        " (exclusion {} (scope {}) (reason {}) (owner {}) (expires {}))",
+        quote(name),
+        quote(scope),
+        quote(reason),
+        quote(owner),
+        optional(expires.as_deref())
+    )
+}
+
 /// What a step says besides its meaning, as text: its own metadata and its flow's.
 pub fn step_metadata_text(flow: &Flow, step: &Step) -> String {
     let Step {
@@ -120,14 +134,18 @@ pub fn step_metadata_text(flow: &Flow, step: &Step) -> String {
         false_positives,
         references,
         detection,
+        tuning,
         span: _,
     } = step;
     let reason = match detection {
         Detection::Condition { condition: _, threshold: _ } => String::new(),
         Detection::Undetectable { reason } => format!(" (undetectable {})", quote(reason)),
     };
+    // Who excluded what and until when is what a rule says about its tuning (its
+    // conditions are meaning); an untuned step's text is as before tuning existed.
+    let tuning: String = tuning.iter().flat_map(|t| &t.exclusions).map(exclusion_metadata_text).collect();
     format!(
-        "(step {} (title {}) (severity {}) (description {}) (techniques{}){} (falsepositives{}) (references{}){reason})",
+        "(step {} (title {}) (severity {}) (description {}) (techniques{}){} (falsepositives{}) (references{}){reason}{tuning})",
         flow_metadata_text(flow),
         quote(title),
         severity.as_str(),

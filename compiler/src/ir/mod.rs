@@ -137,7 +137,40 @@ pub struct Step {
     pub description: Option<String>,
     pub false_positives: Vec<String>,
     pub references: Vec<String>,
+    /// The detection; with [`Step::tuning`], already tuned ([`eval::tuned`]), so that
+    /// every consumer reads the tuned meaning.
     pub detection: Detection,
+    /// The site's exclusions that apply to this step, when any do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<Tuning>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// How a step was tuned: its condition as the detection wrote it and the exclusions
+/// taken from it. Invariant: the step's condition is `eval::tuned(&untuned, &exclusions)`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tuning {
+    pub untuned: Cond,
+    /// In the order the tuning files declare them (files in load order).
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// A site's exclusion as it applies to one step (`docs/language.md`, "Tuning").
+#[derive(Debug, Clone, Serialize)]
+pub struct Exclusion {
+    pub name: String,
+    pub reason: String,
+    pub owner: String,
+    /// The last day it applies (`YYYY-MM-DD`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The scope as written: `AF-1.staff_upload`, `AF-1`, `schema surgical_robot`.
+    pub scope: String,
+    /// The tuning file that declares it, as given on the command line.
+    pub file: String,
+    /// The events it removes, typed against this step's schema (normalised).
+    pub condition: Cond,
     #[serde(skip)]
     pub span: Span,
 }

@@ -250,6 +250,7 @@ fn seq_step(id: &str, source: &str, cond: Cond) -> Step {
         false_positives: vec![],
         references: vec![],
         detection: Detection::Condition { condition: cond, threshold: None },
+        tuning: None,
         span: Span::default(),
     }
 }
@@ -714,4 +715,75 @@ proptest::proptest! {
         }
         proptest::prop_assert_eq!(text_eq(&value, &wanted, false), value.to_lowercase() == wanted.to_lowercase());
     }
+}
+
+// ---------------------------------------------------------------- tuning
+
+fn heart_rate_above(n: i64) -> Cond {
+    test("heart_rate", FieldType::Int, TestOp::Cmp(Ordering::Gt, Number::Int(n)))
+}
+
+fn device(id: &str) -> Cond {
+    test("device.id", FieldType::String, TestOp::Eq(s(id)))
+}
+
+#[test]
+fn a_tuned_condition_matches_when_the_detection_does_and_no_exclusion_does() {
+    let (bench, lab) = (device("BENCH-01"), device("LAB-02"));
+    let tuned = tuned(&heart_rate_above(250), &[&bench, &lab]);
+    assert!(matches(&tuned, &json!({"heart_rate": 300, "device.id": "ward-3"})));
+    assert!(!matches(&tuned, &json!({"heart_rate": 300, "device.id": "BENCH-01"})), "first exclusion");
+    assert!(!matches(&tuned, &json!({"heart_rate": 300, "device.id": "lab-02"})), "second, ignoring case");
+    assert!(!matches(&tuned, &json!({"heart_rate": 200, "device.id": "ward-3"})), "the detection must match");
+    // An event without the excluded field is not excluded: the exclusion's test is false.
+    assert!(matches(&tuned, &json!({"heart_rate": 300})));
+    assert_eq!(tuned, normalize(tuned.clone()), "normalised, as sema guarantees");
+    assert_eq!(super::eval::tuned(&heart_rate_above(250), &[]), heart_rate_above(250), "no exclusion: unchanged");
+}
+
+#[test]
+fn an_exclusion_on_a_threshold_removes_events_before_counting() {
+    let th = Threshold { distinct: None, min: 3, window_ms: 60_000, group_by: vec!["ward".into()] };
+    let event = |t: i64, dev: &str| at(t, json!({"heart_rate": 300, "device.id": dev, "ward": "w7"}));
+    // Three readings in a minute, one of them from the bench rig.
+    let evs = [event(1_000, "BED-1"), event(2_000, "BENCH-01"), event(3_000, "BED-2")];
+    let refs: Vec<&Value> = evs.iter().collect();
+    assert_eq!(threshold_groups(&th, &heart_rate_above(250), "time", &refs).len(), 1, "untuned: fires");
+    let tuned = tuned(&heart_rate_above(250), &[&device("BENCH-01")]);
+    assert!(threshold_groups(&th, &tuned, "time", &refs).is_empty(), "the bench reading no longer counts");
+    let more = [event(1_000, "BED-1"), event(2_000, "BENCH-01"), event(3_000, "BED-2"), event(4_000, "BED-3")];
+    let refs: Vec<&Value> = more.iter().collect();
+    assert_eq!(threshold_completions(&th, &tuned, "time", &refs).get(&vec!["w7".to_string()]), Some(&vec![4_000]));
+}
+
+#[test]
+fn an_exclusion_on_a_sequence_member_removes_its_events_from_the_sequence() {
+    let login = seq_step("login", "vpn", test("action", FieldType::String, TestOp::Eq(s("login"))));
+    let mut push = seq_step("push", "fw", test("action", FieldType::String, TestOp::Eq(s("push"))));
+    let lab = device("LAB-02");
+    push.detection =
+        Detection::Condition { condition: tuned(push.detection.condition().unwrap(), &[&lab]), threshold: None };
+    let key = vec!["user".to_string()];
+    let seq = Sequence {
+        id: "s".into(),
+        title: "s".into(),
+        window_ms: 600_000,
+        steps: vec![],
+        severity: Severity::High,
+        span: Span::default(),
+    };
+    let members = [
+        SequenceMember { step: &login, time_field: "time", keys: &key, occurrence: Occurrence::Event },
+        SequenceMember { step: &push, time_field: "time", keys: &key, occurrence: Occurrence::Event },
+    ];
+    let run = |dev: &str| {
+        let evs = [
+            at(1_000, json!({"action": "login", "user": "u"})),
+            at(2_000, json!({"action": "push", "user": "u", "device.id": dev})),
+        ];
+        let tagged = [SourcedEvent { source: "vpn", event: &evs[0] }, SourcedEvent { source: "fw", event: &evs[1] }];
+        sequence_groups(&seq, &members, &tagged)
+    };
+    assert_eq!(run("OR-4"), vec![vec!["u".to_string()]]);
+    assert!(run("LAB-02").is_empty(), "the excluded push cannot complete the sequence");
 }

@@ -320,6 +320,7 @@ fn lower_step(step: &ast::Step, schemas: &Schemas, catalog: &Catalog, diags: &mu
         false_positives,
         references,
         detection: detection?,
+        tuning: None,
         span: step.id.span,
     })
 }
@@ -369,7 +370,12 @@ fn resolve_schema<'s>(name: &ast::Ident, schemas: &'s Schemas, diags: &mut Diagn
     None
 }
 
-fn lower_condition(expr: &ast::Expr, schema: &Schema, schemas: &Schemas, diags: &mut Diagnostics) -> Option<ir::Cond> {
+pub(super) fn lower_condition(
+    expr: &ast::Expr,
+    schema: &Schema,
+    schemas: &Schemas,
+    diags: &mut Diagnostics,
+) -> Option<ir::Cond> {
     let mut ctx = Ctx { schema, schemas, diags };
     let cond = ir::normalize(ctx.lower(expr)?);
     let dead = contradictions(&cond);

@@ -13,6 +13,9 @@ mod relations;
 mod satisfiable;
 mod schemas;
 mod techniques;
+mod tuning;
+
+pub use tuning::{is_day, TuningDate};
 
 use crate::attack::Catalog;
 use crate::diag::Diagnostics;
@@ -24,6 +27,17 @@ use rayon::prelude::*;
 /// Checks every parsed file together (names are global across a tree).
 /// Flows are checked in parallel; the result does not depend on thread count.
 pub fn check(files: &[(FileId, ast::File)], sources: &SourceMap, catalog: &Catalog) -> (Program, Diagnostics) {
+    check_tuned(files, sources, catalog, None)
+}
+
+/// [`check`], with the tuning files' exclusions applied and their expiry judged
+/// against `date` (the build's tuning date; `None` when it has none).
+pub fn check_tuned(
+    files: &[(FileId, ast::File)],
+    sources: &SourceMap,
+    catalog: &Catalog,
+    date: Option<&TuningDate>,
+) -> (Program, Diagnostics) {
     let mut diags = Diagnostics::new();
     let schemas = schemas::collect(files, &mut diags);
     let all_flows: Vec<(FileId, &ast::Flow)> =
@@ -43,6 +57,7 @@ pub fn check(files: &[(FileId, ast::File)], sources: &SourceMap, catalog: &Catal
         diags.extend(local);
         program_flows.extend(flow);
     }
+    tuning::apply(files, sources, &schemas, &mut program_flows, date, &mut diags);
     let program =
         Program { schemas: schemas.into_list(), flows: program_flows, attack_version: catalog.version.clone() };
     (program, diags)

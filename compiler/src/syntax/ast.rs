@@ -24,6 +24,9 @@ pub struct Text {
 pub struct File {
     pub schemas: Vec<Schema>,
     pub flows: Vec<Flow>,
+    /// A tuning file's exclusions (a file holds detections or exclusions, not both).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
     /// Names of schemas left out for a syntax error (already reported), so that
     /// `sema` knows them and does not call them unknown.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -102,6 +105,60 @@ impl Number {
         match self {
             Number::Int(i) => i as f64,
             Number::Float(f) => f,
+        }
+    }
+}
+
+/// `exclude "name" on scope { ... }`: events a site does not want a detection to fire on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exclusion {
+    pub name: Text,
+    pub scope: Scope,
+    /// Clauses in the order written; `sema` checks which are required and unique.
+    pub items: Vec<ExclusionItem>,
+    pub span: Span,
+}
+
+/// What an exclusion applies to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Scope {
+    /// `schema name`: every step reading the schema, in every flow.
+    Schema(Ident, Span),
+    /// `AF-1` (every step of the flow) or `AF-1.step` (one step).
+    Rule { flow: Text, step: Option<Ident>, span: Span },
+}
+
+impl Scope {
+    pub fn span(&self) -> Span {
+        match self {
+            Scope::Schema(_, span) | Scope::Rule { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ExclusionItem {
+    Reason(Text, Span),
+    Owner(Text, Span),
+    /// `expires 2027-03-01`: the day as written (validated by `sema`) and the clause's span.
+    Expires(Text, Span),
+    Where(Expr, Span),
+}
+
+impl ExclusionItem {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ExclusionItem::Reason(..) => "reason",
+            ExclusionItem::Owner(..) => "owner",
+            ExclusionItem::Expires(..) => "expires",
+            ExclusionItem::Where(..) => "where",
+        }
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            ExclusionItem::Reason(_, s) | ExclusionItem::Owner(_, s) | ExclusionItem::Expires(_, s) => *s,
+            ExclusionItem::Where(_, s) => *s,
         }
     }
 }

@@ -27,6 +27,7 @@ pub fn file(file: FileId, offset: usize, root: P, diags: &mut Diagnostics) -> Fi
         match item.as_rule() {
             Rule::schema => out.schemas.push(b.schema(item)),
             Rule::flow => out.flows.push(b.flow(item)),
+            Rule::exclusion => out.exclusions.push(b.exclusion(item)),
             _ => {}
         }
     }
@@ -91,6 +92,12 @@ fn is_token(rule: Rule) -> bool {
             | kw_cased
             | kw_true
             | kw_false
+            | kw_exclude
+            | kw_on
+            | kw_reason
+            | kw_owner
+            | kw_expires
+            | kw_where
     )
 }
 
@@ -216,6 +223,68 @@ impl Builder<'_> {
         let id = texts.next().unwrap_or_else(|| missing_text(span));
         let title = texts.next().unwrap_or_else(|| missing_text(span));
         Flow { id, title, items, span }
+    }
+
+    fn exclusion(&mut self, pair: P) -> Exclusion {
+        let span = self.span(&pair);
+        let mut name = missing_text(span);
+        let mut scope = Scope::Rule { flow: missing_text(span), step: None, span };
+        let mut items = Vec::new();
+        for child in children(pair) {
+            let child_span = self.span(&child);
+            let item = match child.as_rule() {
+                Rule::string => {
+                    name = self.text(child);
+                    continue;
+                }
+                Rule::scope => {
+                    scope = self.scope(child);
+                    continue;
+                }
+                Rule::reason => ExclusionItem::Reason(self.first_text(child), child_span),
+                Rule::owner => ExclusionItem::Owner(self.first_text(child), child_span),
+                Rule::expires => match children(child).next() {
+                    Some(day) => ExclusionItem::Expires(
+                        Text { value: day.as_str().to_string(), span: self.span(&day) },
+                        child_span,
+                    ),
+                    None => continue,
+                },
+                Rule::exclude_where => match children(child).next() {
+                    Some(e) => ExclusionItem::Where(self.condition(e), child_span),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            items.push(item);
+        }
+        Exclusion { name, scope, items, span }
+    }
+
+    fn scope(&mut self, pair: P) -> Scope {
+        let span = self.span(&pair);
+        let Some(inner) = children(pair).next() else {
+            return Scope::Rule { flow: missing_text(span), step: None, span };
+        };
+        match inner.as_rule() {
+            Rule::schema_scope => {
+                let name = children(inner).next().map_or_else(|| missing(span), |n| self.ident(n));
+                Scope::Schema(name, span)
+            }
+            _ => {
+                let mut parts = children(inner);
+                let flow = match parts.next() {
+                    Some(p) if p.as_rule() == Rule::string => self.text(p),
+                    Some(p) => {
+                        let id = self.ident(p);
+                        Text { value: id.name, span: id.span }
+                    }
+                    None => missing_text(span),
+                };
+                let step = parts.next().map(|p| self.ident(p));
+                Scope::Rule { flow, step, span }
+            }
+        }
     }
 
     fn step(&mut self, pair: P) -> Step {

@@ -49,6 +49,7 @@ pub fn recover(file: FileId, text: &str, first: &pest::error::Error<Rule>) -> (a
                     let item = build::file(file, start, root, &mut diags);
                     out.schemas.extend(item.schemas);
                     out.flows.extend(item.flows);
+                    out.exclusions.extend(item.exclusions);
                 }
             }
             Err(err) => {
@@ -113,7 +114,7 @@ fn fragment_errors(
     found
 }
 
-/// `schema NAME ["..."] {` and `flow "ID" "TITLE" {` start top-level items.
+/// `schema NAME ["..."] {`, `flow "ID" "TITLE" {` and `exclude "NAME" on` start top-level items.
 fn item_starts(tokens: &[(usize, Token)], i: usize) -> bool {
     let next = |k: usize| tokens.get(i + k).map(|t| t.1);
     match tokens[i].1 {
@@ -124,6 +125,7 @@ fn item_starts(tokens: &[(usize, Token)], i: usize) -> bool {
         Token::Word("flow") => {
             next(1) == Some(Token::Str) && next(2) == Some(Token::Str) && next(3) == Some(Token::Open)
         }
+        Token::Word("exclude") => next(1) == Some(Token::Str) && next(2) == Some(Token::Word("on")),
         _ => false,
     }
 }

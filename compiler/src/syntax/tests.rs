@@ -319,3 +319,50 @@ mod properties {
         }
     }
 }
+
+const TUNING: &str = r#"exclude "bench-rig" on AF-1.staff_upload {
+    reason "bench robot"
+    owner "biomed"
+    expires 2027-03-01
+    where device.id == "BENCH-01" and user.roles == biomed_engineer
+}
+exclude "scanner" on schema netflow { reason "scan" owner "soc" where source.ip == 10.0.0.1 }
+exclude "whole flow" on "AF-13" { reason "r" owner "o" where not on exists }
+"#;
+
+#[test]
+fn exclusions_parse_with_their_scopes_and_clauses() {
+    snapshot!("exclusions", TUNING);
+    let (ast, _) = parse(FileId(0), TUNING);
+    let scopes: Vec<String> = ast
+        .exclusions
+        .iter()
+        .map(|e| match &e.scope {
+            super::ast::Scope::Schema(name, _) => format!("schema {}", name.name),
+            super::ast::Scope::Rule { flow, step, .. } => {
+                format!("{}/{}", flow.value, step.as_ref().map_or("", |s| s.name.as_str()))
+            }
+        })
+        .collect();
+    assert_eq!(scopes, ["AF-1/staff_upload", "schema netflow", "AF-13/"]);
+}
+
+#[test]
+fn exclusion_keywords_stay_usable_as_field_names() {
+    // `on`, `reason`, `owner` and `where` are keywords only where an exclusion expects them.
+    let text = "schema s { on bool reason string where string }\n";
+    let (ast, diags) = parse(FileId(0), text);
+    assert!(diags.is_empty());
+    assert_eq!(ast.schemas[0].fields.len(), 3);
+}
+
+#[test]
+fn broken_exclusions_are_reported_and_the_others_kept() {
+    let text = "exclude \"a\" on F.s { reason \"r\" where }\nexclude \"b\" on F.t { reason \"r\" owner \"o\" where x exists }\n";
+    let (ast, diags) = parse(FileId(0), text);
+    assert_eq!(diags.into_sorted().iter().map(|d| d.code).collect::<Vec<_>>(), [Code::Syntax]);
+    assert_eq!(ast.exclusions.len(), 1);
+    assert_eq!(ast.exclusions[0].name.value, "b");
+    assert_eq!(codes("exclude \"a\" on F.s.t { }\n"), [Code::Syntax], "a scope names a flow and at most a step");
+    assert_eq!(codes("exclude \"a\" on F { expires 2027-3-1 }\n"), [Code::Syntax], "a day is YYYY-MM-DD");
+}

@@ -147,7 +147,23 @@ fn step_coverage(
         targets: Vec::new(),
         no_technique: step.no_technique.clone(),
         description: step.description.clone(),
-        condition: step.detection.condition().map(scalpel_compiler::ir::text::condition),
+        condition: match &step.tuning {
+            Some(tuning) => Some(scalpel_compiler::ir::text::condition(&tuning.untuned)),
+            None => step.detection.condition().map(scalpel_compiler::ir::text::condition),
+        },
+        exclusions: step
+            .tuning
+            .iter()
+            .flat_map(|t| &t.exclusions)
+            .map(|e| super::ExclusionCoverage {
+                name: e.name.clone(),
+                scope: e.scope.clone(),
+                condition: scalpel_compiler::ir::text::condition(&e.condition),
+                reason: e.reason.clone(),
+                owner: e.owner.clone(),
+                expires: e.expires.clone(),
+            })
+            .collect(),
         mitigations,
         data_components,
     };

@@ -94,6 +94,37 @@ pub fn render(coverage: &Coverage) -> String {
         });
         out.push_str("\n</details>\n");
     }
+    let tuned: Vec<String> = coverage
+        .flows
+        .iter()
+        .flat_map(|flow| {
+            flow.steps.iter().flat_map(move |step| {
+                step.exclusions.iter().map(move |e| {
+                    format!(
+                        "| {} | {} | {} | {} | {} | {} | {} |",
+                        cell(&flow.id),
+                        cell(&step.id),
+                        cell(&e.name),
+                        cell(&e.condition),
+                        cell(&e.owner),
+                        cell(e.expires.as_deref().unwrap_or("no expiry")),
+                        cell(&e.reason)
+                    )
+                })
+            })
+        })
+        .collect();
+    if !tuned.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>{} exclusions tune the steps</summary>\n", tuned.len());
+        out.push_str(
+            "| flow | step | exclusion | excludes | owner | until | reason |\n|---|---|---|---|---|---|---|\n",
+        );
+        tuned.iter().for_each(|row| {
+            out.push_str(row);
+            out.push('\n');
+        });
+        out.push_str("\n</details>\n");
+    }
     out
 }
 

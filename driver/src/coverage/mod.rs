@@ -174,12 +174,31 @@ pub struct StepCoverage {
     pub no_technique: Option<String>,
     /// The step's description, as written.
     pub description: Option<String>,
-    /// The detection's condition as `.det` text; `None` for an undetectable step.
+    /// The detection's condition as `.det` text (before tuning); `None` for an
+    /// undetectable step.
     pub condition: Option<String>,
+    /// The site's exclusions that apply to the step (what, who, until when).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<ExclusionCoverage>,
     /// Mitigations linked to the step's techniques in the catalog, by name.
     pub mitigations: Vec<Mitigation>,
     /// Data components linked to the step's techniques in the catalog, by id.
     pub data_components: Vec<Link>,
+}
+
+/// One exclusion of a tuned step, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExclusionCoverage {
+    pub name: String,
+    /// As written after `on`: `AF-1.staff_upload`, `AF-1`, `schema firmware`.
+    pub scope: String,
+    /// The events it removes, as `.det` text.
+    pub condition: String,
+    pub reason: String,
+    pub owner: String,
+    /// The last day it applies; `None` when it does not expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// ATT&CK mitigations of one name. Enterprise and ICS publish the same advice under

@@ -117,8 +117,7 @@ impl Backend for Kql {
         let settings = &ctx.settings.kql;
         let columns = Columns { settings, schema: ctx.program.schema(source) };
         let table = settings.table(source);
-        let (filter, mut diags) = filter(cond, &columns);
-        let base = format!("{}\n| where {filter}", column_ref(&table));
+        let (base, mut diags) = base_query(&table, step, cond, &columns);
         let parts = match step.detection.threshold() {
             Some(threshold) => threshold_query(&base, threshold, &columns),
             None => Parts { body: base, tail: String::new(), completed: "TimeGenerated" },
@@ -165,9 +164,8 @@ impl Backend for Kql {
             let (Some(cond), Some(source)) = (step.detection.condition(), step.source.as_deref()) else { continue };
             let columns = Columns { settings, schema: ctx.program.schema(source) };
             let table = settings.table(source);
-            let (filter, gaps) = filter(cond, &columns);
+            let (base, gaps) = base_query(&table, step, cond, &columns);
             diags.extend(gaps);
-            let base = format!("{}\n| where {filter}", column_ref(&table));
             // A threshold member's rows are its threshold's completions, whose groups
             // hold the join keys (checked by `sema`); the others', its matching events.
             let rows = match (member.occurrence, step.detection.threshold()) {
@@ -310,6 +308,25 @@ impl Kql {
         }
         out
     }
+}
+
+/// `Table | where condition`, and for a tuned step the detection's own condition
+/// followed by one `| where not (...)` per exclusion: Sentinel's way to read and edit
+/// an exclusion apart from the detection, and the same events (`where`s conjoin). They
+/// come before a threshold's `summarize`, so excluded events are never counted.
+fn base_query(table: &str, step: &Step, cond: &Cond, columns: &Columns) -> (String, Vec<Diagnostic>) {
+    let Some(tuning) = &step.tuning else {
+        let (filter, diags) = filter(cond, columns);
+        return (format!("{}\n| where {filter}", column_ref(table)), diags);
+    };
+    let (detected, mut diags) = filter(&tuning.untuned, columns);
+    let mut query = format!("{}\n| where {detected}", column_ref(table));
+    for exclusion in &tuning.exclusions {
+        let (text, gaps) = filter(&Cond::Not(Box::new(exclusion.condition.clone())), columns);
+        diags.extend(gaps);
+        query.push_str(&format!("\n| where {text}"));
+    }
+    (query, diags)
 }
 
 /// The condition as a `where` expression, with a warning per inexact test.

@@ -139,14 +139,41 @@ pub fn macros_conf(ctx: &Context, rules: &[RuleMeta]) -> Result<String, Diagnost
     // The description names the rule by its ids only: a title may hold a line
     // break, which a one-line description could not keep.
     for rule in rules {
+        out.push('\n');
+        out.push_str(&tuning_comment(ctx, rule));
         out.push_str(&format!(
-            "\n[{}]\ndefinition = search *\ndescription = Filter for the rule {}.{}; update to exclude false positives\n",
+            "[{}]\ndefinition = search *\ndescription = Filter for the rule {}.{}; update to exclude false positives\n",
             filter_macro(rule),
             rule.flow_id,
             rule.item_id
         ));
     }
     Ok(out)
+}
+
+/// For a tuned step, comment lines above its filter macro naming the site's
+/// exclusions (what, who, until when; not the file, whose path depends on the machine). The exclusions themselves are
+/// in the search, right after the base search: the macro ends the search, after a
+/// threshold's `streamstats` or a sequence's `stats`, where the excluded events'
+/// fields are gone, so an exclusion there could not remove events before counting.
+/// User text is shown with invisible characters escaped, so no line break ends a comment.
+fn tuning_comment(ctx: &Context, rule: &RuleMeta) -> String {
+    let step = ctx.program.flows.iter().find(|f| f.id == rule.flow_id).and_then(|f| f.step(&rule.item_id));
+    let Some(tuning) = step.and_then(|s| s.tuning.as_ref()) else { return String::new() };
+    let shown = |text: &str| scalpel_compiler::visible::visible(text).into_owned();
+    let mut out =
+        String::from("# Tuned: the search excludes these events (change them in the tuning files, then rebuild):\n");
+    for e in &tuning.exclusions {
+        let until = e.expires.as_deref().map(|d| format!(", until {d}")).unwrap_or_default();
+        out.push_str(&format!(
+            "#   \"{}\" on {} by {}{until}\n#     {}\n",
+            shown(&e.name),
+            shown(&e.scope),
+            shown(&e.owner),
+            shown(&e.reason)
+        ));
+    }
+    out
 }
 
 /// `metadata/default.meta`: everyone reads, admins write, and the searches are

@@ -36,7 +36,12 @@ enum Context {
 impl Printer<'_> {
     /// `detect <condition>` at `indent`.
     pub(super) fn detect(&mut self, indent: usize, condition: &Expr, clause: Span) {
-        self.emit("detect ", condition, indent, indent + INDENT, Context::Top, clause.lo as usize, Blank::Keep);
+        self.clause_condition(indent, "detect ", condition, clause);
+    }
+
+    /// `detect ...` or an exclusion's `where ...`.
+    pub(super) fn clause_condition(&mut self, indent: usize, prefix: &str, condition: &Expr, clause: Span) {
+        self.emit(prefix, condition, indent, indent + INDENT, Context::Top, clause.lo as usize, Blank::Keep);
     }
 
     /// Writes `prefix` and `expr` on a line at `indent`, and, when it does not fit,

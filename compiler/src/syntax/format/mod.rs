@@ -204,16 +204,34 @@ impl<'a> Printer<'a> {
         enum Top<'f> {
             Schema(&'f Schema),
             Flow(&'f Flow),
+            Exclusion(&'f Exclusion),
         }
         let mut items: Vec<(u32, Top)> = file.schemas.iter().map(|s| (s.span.lo, Top::Schema(s))).collect();
         items.extend(file.flows.iter().map(|f| (f.span.lo, Top::Flow(f))));
+        items.extend(file.exclusions.iter().map(|e| (e.span.lo, Top::Exclusion(e))));
         items.sort_by_key(|(lo, _)| *lo);
         for (_, item) in items {
             match item {
                 Top::Schema(schema) => self.schema(schema),
                 Top::Flow(flow) => self.flow(flow),
+                Top::Exclusion(exclusion) => self.exclusion(exclusion),
             }
         }
+    }
+
+    fn exclusion(&mut self, exclusion: &Exclusion) {
+        let header = format!("exclude {} on {} {{", self.text(exclusion.name.span), self.text(exclusion.scope.span()));
+        let hi = self.token_end_after(exclusion.scope.span().hi as usize);
+        self.line(0, &header, exclusion.span.lo as usize, hi, Blank::Force);
+        for item in &exclusion.items {
+            match item {
+                ExclusionItem::Reason(t, _) => self.clause(INDENT, "reason", t, Blank::Keep),
+                ExclusionItem::Owner(t, _) => self.clause(INDENT, "owner", t, Blank::Keep),
+                ExclusionItem::Expires(t, _) => self.clause(INDENT, "expires", t, Blank::Keep),
+                ExclusionItem::Where(condition, span) => self.clause_condition(INDENT, "where ", condition, *span),
+            }
+        }
+        self.close(0, exclusion.span);
     }
 
     fn schema(&mut self, schema: &Schema) {

@@ -230,6 +230,18 @@ fn sheet_row(out: &mut String, i: usize, step: &StepCoverage) {
     if let Some(condition) = &step.condition {
         let _ = write!(out, "<div class=\"condition\">detect <code>{}</code></div>", escape(condition));
     }
+    for e in &step.exclusions {
+        let until = e.expires.as_deref().map_or_else(|| "no expiry".to_string(), |d| format!("until {}", escape(d)));
+        let _ = write!(
+            out,
+            "<div class=\"exclusion\">tuned: excludes <code>{}</code> (<b>{}</b> on <code>{}</code>, by {}, {until}): {}</div>",
+            escape(&e.condition),
+            escape(&e.name),
+            escape(&e.scope),
+            escape(&e.owner),
+            escape(&e.reason)
+        );
+    }
     let _ = write!(out, "severity <b>{}</b>", step.severity.as_str());
     if let Some(t) = &step.telemetry {
         let collected = if t.collected { "" } else { " <span class=\"chip missing\">not collected</span>" };
