@@ -217,7 +217,9 @@ def scheduled_lucene(run, build):
         return []
     _, verdicts = lucene_verdicts(run, build)
     engine, kind, rows = "Apache Lucene", "scheduled lucene", []
-    for text in rules_file.read_text().splitlines():
+    # Lines end at "\n" only: a rule's JSON holds U+2028 and U+0085 unescaped, which
+    # `splitlines` would also cut at.
+    for text in filter(None, rules_file.read_text().split("\n")):
         rule = json.loads(text)
         if rule["type"] != "query" or rule.get("language") != "lucene":
             continue

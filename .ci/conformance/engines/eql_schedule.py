@@ -87,7 +87,9 @@ def check_rule(build, rule):
 def main():
     build, out = Path(sys.argv[2]), Path(sys.argv[3])
     rows = []
-    for line in (build / "elastic/rules.ndjson").read_text().splitlines():
+    for line in (build / "elastic/rules.ndjson").read_text().split("\n"):
+        if not line:
+            continue
         rule = json.loads(line)
         if rule["type"] == "eql":
             rows += check_rule(build, rule)
