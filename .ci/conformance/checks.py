@@ -8,8 +8,10 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import schedule  # the time line and alert counting of the scheduled replay (next to this file)
 
 
 @dataclass
@@ -19,6 +21,8 @@ class Runner:
     work: Path
     # The tree being checked (`detections`, or the target tests' fixture tree).
     tree: str = "detections"
+    # build folder → (rows, verdicts) of its Lucene run (`lucene_verdicts`).
+    lucene_cache: dict = field(default_factory=dict)
 
     def python(self, venv):
         return str(self.oracles / venv / "bin/python")
@@ -135,9 +139,17 @@ def eql_and_esql(run, build):
 
 def lucene(run, build):
     """Apache Lucene parses every Lucene query rule and runs it on its events (MemoryIndex)."""
+    return lucene_verdicts(run, build)[0]
+
+
+def lucene_verdicts(run, build):
+    """The Lucene rows, and Lucene's verdict per event (`<query path>:<line>` → matched), once per
+    build: the batch check and the scheduled replay read the same run."""
+    if build in run.lucene_cache:
+        return run.lucene_cache[build]
     queries = sorted((build / "lucene/elastic").glob("*/*.lucene"))
     if not queries:
-        return []
+        return [], {}
     types = {}
     for template in sorted((build / "elastic/index-templates").glob("*.json")):
         properties = json.loads(template.read_text())["template"]["mappings"]["properties"]
@@ -163,7 +175,7 @@ def lucene(run, build):
                    input="".join(script))
     if done.returncode != 0:
         raise RuntimeError(f"LuceneCheck failed:\n{done.stderr[-2000:]}")
-    rows = []
+    rows, verdicts = [], {}
     for line in done.stdout.splitlines():
         verdict, subject, rest = (line.split(" ", 2) + [""])[:3]
         if verdict == "ERROR":
@@ -172,9 +184,11 @@ def lucene(run, build):
         elif verdict == "MATCH":
             expect, case = expected[subject]
             got = rest == "true"
+            verdicts[subject] = got
             rows.append({"artifact": subject, "kind": "elastic lucene", "engine": "Apache Lucene",
                          "ok": got == expect, "detail": f"({case}): expected {expect}, engine says {got}"})
-    return rows
+    run.lucene_cache[build] = rows, verdicts
+    return rows, verdicts
 
 
 def scheduled_kql(run, build):
@@ -191,6 +205,38 @@ def scheduled_eql(run, build):
         return []
     return run.rows_from([run.python("venv"), run.engine("elastic_schedule.py"), str(run.root / ".ci/conformance"),
                           str(build)])
+
+
+def scheduled_lucene(run, build):
+    """Scheduled replay of every Kibana query rule in Lucene. Its query reads one event at a time,
+    so a run's result on the events it sees is exactly the events Lucene matched in the batch
+    check (`lucene_verdicts`, one Lucene run); the schedule (`interval`, `from`) and Kibana's
+    deduplication by source event are applied to those verdicts by `schedule.py`."""
+    rules_file = build / "lucene/elastic/rules.ndjson"
+    if not rules_file.is_file():
+        return []
+    _, verdicts = lucene_verdicts(run, build)
+    engine, kind, rows = "Apache Lucene", "scheduled lucene", []
+    # Lines end at "\n" only: a rule's JSON holds U+2028 and U+0085 unescaped, which
+    # `splitlines` would also cut at.
+    for text in filter(None, rules_file.read_text().split("\n")):
+        rule = json.loads(text)
+        if rule["type"] != "query" or rule.get("language") != "lucene":
+            continue
+        flow, item = rule["name"].split(" ", 1)[0], rule["name"].split(" ", 2)[1].rstrip(":")
+        query = build / "lucene/elastic" / flow / f"{item}.lucene"
+        canonical = schedule.read_jsonl(build / "events" / flow / f"{item}.jsonl")
+        bulk = schedule.read_jsonl(build / "events" / flow / f"{item}.elastic-bulk.ndjson")[1::2]
+        plan = schedule.Schedule(interval=schedule.duration_ms(rule["interval"]),
+                                 back=schedule.duration_ms(rule["from"].removeprefix("now-")))
+        matched = lambda seen, _t: [(p.line,) for p in seen if verdicts.get(f"{query}:{p.line}")]
+        for case, lines in schedule.scenarios(canonical):
+            times = {n: schedule.millis(bulk[n - 1]["@timestamp"]) for n in lines}
+            want = schedule.promised([canonical[n - 1]["_expect"] for n in lines], False)
+            for variant, placed in schedule.placements(times, plan):
+                got, when = schedule.replay(placed, plan, matched, schedule.Suppression())
+                rows.append(schedule.row(f"{query}:{lines[0]}", kind, engine, variant, case, want, got, when))
+    return rows
 
 
 def scheduled_spl(run, build):
@@ -210,6 +256,6 @@ def scheduled_spl(run, build):
 
 # The scheduled replay (docs/testing.md, "Scheduled replay"): its rows' kinds start with
 # "scheduled", and run.py reports them in a matrix of their own.
-SCHEDULED = [scheduled_spl, scheduled_kql, scheduled_eql]
+SCHEDULED = [scheduled_spl, scheduled_kql, scheduled_eql, scheduled_lucene]
 
 ALL = [sigma_check, pysigma_convert, sigma_sqlite, kusto, splunk_app, eql_and_esql, lucene, navigator_layers, html_report_renders] + SCHEDULED

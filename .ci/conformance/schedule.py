@@ -104,6 +104,22 @@ def runs(placed, schedule):
         t += interval
 
 
+def changing_runs(placed, schedule):
+    """The runs at which the set of visible events changes, in order: for each event, the first
+    run that sees it and the first run after the last one that does. Between two of them every
+    run sees what the earlier one saw; where alerts are deduplicated for ever by identity, those
+    runs cannot add an alert, so only these need running (a 13-day look-back at a 5-minute
+    interval is some 3,700 runs per placement, of which a handful differ)."""
+    interval = schedule.interval
+    ceil = lambda ms: -(-ms // interval) * interval
+    times = set()
+    for p in placed:
+        # Visible while t - back <= time < t - end_offset and arrival <= t.
+        times.add(ceil(max(p.arrival, p.time + schedule.end_offset + 1)))
+        times.add(ceil(p.time + schedule.back + 1))
+    return sorted(times)
+
+
 def visible(placed, schedule, t):
     """The events a run at `t` searches: in its range, and arrived by `t`."""
     low, high = t - schedule.back, t - schedule.end_offset
@@ -139,7 +155,8 @@ def replay(placed, schedule, execute, suppression, key_of_slice=False):
     Returns (alerts, runs that raised them)."""
     cache = {}
     alerts, when = 0, []
-    for t in runs(placed, schedule):
+    forever = suppression is not None and suppression.period is None and not key_of_slice
+    for t in (changing_runs if forever else runs)(placed, schedule):
         seen = visible(placed, schedule, t)
         if not seen:
             continue
@@ -174,4 +191,5 @@ def naive(ms):
 
 
 def read_jsonl(path):
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    """JSON lines; a line ends at "\n" only (U+2028 and U+0085 stand unescaped in values)."""
+    return [json.loads(line) for line in path.read_text().split("\n") if line.strip()]
