@@ -7,7 +7,7 @@
 
 mod cond;
 mod flows;
-mod ids;
+pub(crate) mod ids;
 mod occurrence;
 mod relations;
 mod satisfiable;

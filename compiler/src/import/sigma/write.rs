@@ -8,6 +8,7 @@
 use super::rule::Rule;
 use super::value::{to_det, Expr};
 use super::Verdict;
+use crate::sema::ids::MAX_ID;
 use crate::source::SourceMap;
 use crate::syntax::literal::quote;
 
@@ -31,10 +32,12 @@ pub fn step_id(rule: &Rule, sources: &SourceMap, taken: &mut Vec<String>) -> Str
     if !id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         id.insert_str(0, "rule_");
     }
-    let mut unique = id.clone();
+    // SigmaHQ has file stems longer than an id may be (sema::ids).
+    let mut unique = cut(&id, &id, '_');
     let mut n = 2;
     while taken.contains(&unique) {
-        unique = format!("{id}_{n}");
+        let numbered = format!("{id}_{n}");
+        unique = cut(&numbered, &numbered, '_');
         n += 1;
     }
     taken.push(unique.clone());
@@ -52,6 +55,30 @@ pub fn file_name(group: &str) -> String {
     }
 }
 
+/// A flow group as a flow id: its file name, led by a letter or digit; past
+/// [`MAX_ID`] characters, cut and ended with a hash of the whole group, so that two
+/// deep folders with one long prefix keep distinct ids.
+pub fn flow_id(group: &str) -> String {
+    let mut name = file_name(group);
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        name = format!("sigma{name}");
+    }
+    cut(&name, group, '-')
+}
+
+/// `id` (ASCII) if it is at most [`MAX_ID`] characters, else cut and ended with
+/// `sep` and a hash of `whole`, so that two long names with one prefix stay distinct.
+fn cut(id: &str, whole: &str, sep: char) -> String {
+    if id.len() <= MAX_ID {
+        return id.to_string();
+    }
+    // FNV-1a: stable across runs and platforms, unlike std's hasher.
+    let hash = whole.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let tail = format!("{sep}{:08x}", hash as u32);
+    // The callers' ids are ASCII, so any byte index is a character boundary.
+    format!("{}{tail}", &id[..MAX_ID - tail.len()])
+}
+
 /// The tree's `scalpel.toml`.
 pub fn config() -> String {
     "# Written by `scalpel import sigma`: the imported Sigma rules as a detection tree.\n\
@@ -64,7 +91,9 @@ pub fn config() -> String {
 pub fn flow(group: &str, steps: &[Step]) -> String {
     let mut out = String::new();
     out.push_str("// Imported from Sigma by `scalpel import sigma`; verdicts in sigma-import.md.\n\n");
-    out.push_str(&format!("flow {} {} {{\n", quote(group), quote(&format!("Sigma rules: {group}"))));
+    // The flow id names output files on every system (sema::ids), so the folder's
+    // `/` cannot stay in it; the title keeps the folder as written.
+    out.push_str(&format!("flow {} {} {{\n", quote(&flow_id(group)), quote(&format!("Sigma rules: {group}"))));
     out.push_str("    category \"sigma\"\n    origin realized\n");
     for step in steps {
         out.push('\n');
@@ -161,4 +190,34 @@ fn detect_text(expr: &Expr) -> String {
         })
         .collect::<Vec<_>>()
         .join(&format!("\n            {sep} "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sema::ids::{flow_id_problem, item_id_problem};
+
+    #[test]
+    fn flow_ids_from_folders_are_valid_ids() {
+        assert_eq!(flow_id("windows/process_creation"), "windows_process_creation");
+        assert_eq!(flow_id("_private/x"), "sigma_private_x");
+        // SigmaHQ's deepest folders are longer than an id may be.
+        let deep = "windows/builtin/system/microsoft_windows_kerberos_key_distribution_center";
+        let near = "windows/builtin/system/microsoft_windows_kerberos_key_distribution_centre";
+        assert_eq!(flow_id(deep).len(), MAX_ID);
+        assert_ne!(flow_id(deep), flow_id(near), "a cut id keeps the whole folder's hash");
+        for group in ["windows/process_creation", "_private/x", deep, "a b/ä", "-x"] {
+            assert_eq!(flow_id_problem(&flow_id(group)), None, "{group} → {}", flow_id(group));
+        }
+    }
+
+    #[test]
+    fn long_step_ids_are_cut_and_stay_distinct() {
+        let long = "x".repeat(80);
+        let (a, b) = (cut(&long, &long, '_'), cut(&format!("{long}_2"), &format!("{long}_2"), '_'));
+        assert_eq!((a.len(), b.len()), (MAX_ID, MAX_ID));
+        assert_ne!(a, b);
+        assert_eq!(item_id_problem(&a, "step"), None);
+        assert_eq!(cut("short", "short", '_'), "short");
+    }
 }
