@@ -172,15 +172,16 @@ fn plain(text: &str) -> bool {
 
 /// A cheap sufficient condition for libyaml (through serde_norway) writing `text`
 /// plain, which spares most strings a run of the emitter (a third of a build's
-/// instructions went there): a letter, then letters, digits, `_ . - /` and inner
-/// spaces (no YAML indicator, no leading or trailing blank), and not a word that
-/// serde_norway resolves to null, a boolean or a number.
+/// instructions went there): a letter or digit, then letters, digits, `_ . - / |` and
+/// inner spaces (no YAML indicator, no leading or trailing blank), and not a word or
+/// number that serde_norway resolves to null, a boolean or a number (`0x1F` included).
 fn surely_plain(text: &str) -> bool {
     let bytes = text.as_bytes();
-    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+    bytes.first().is_some_and(u8::is_ascii_alphanumeric)
         && !bytes.ends_with(b" ")
-        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b' '))
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'|' | b' '))
         && !matches!(text, "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE")
+        && !(text.starts_with("0x") || text.starts_with("0o") || text.starts_with("0b"))
         && text.parse::<f64>().is_err()
 }
 
@@ -330,7 +331,9 @@ mod tests {
     proptest! {
         /// The shortcut never calls plain what libyaml would not write plain.
         #[test]
-        fn surely_plain_strings_are_plain_to_libyaml(text in "[a-zA-Z][a-zA-Z0-9_./ -]{0,12}|(null|True|FALSE|inf|NaN|infinity|e5)") {
+        fn surely_plain_strings_are_plain_to_libyaml(
+            text in "[a-zA-Z0-9][a-zA-Z0-9_./| -]{0,12}|(null|True|FALSE|inf|NaN|infinity|e5|0x1F|0o17|0b1|1e5|0123|1.5)"
+        ) {
             if surely_plain(&text) {
                 let emitted = serde_norway::to_string(&text).expect("yaml");
                 prop_assert_eq!(emitted.strip_suffix('\n'), Some(text.as_str()));
