@@ -130,12 +130,14 @@ pub fn build_versioned(
     schedule::unknown_rules(program, ctx.settings).into_iter().for_each(|d| output.diags.push(d));
     // Paths compared as file systems that ignore case see them (macOS, Windows).
     let mut owners: BTreeMap<String, Span> = BTreeMap::new();
+    // Units come target by target (see `units`): each target takes its own, by value.
+    let mut pending = units.iter().zip(emitted).peekable();
     for &target in targets {
         let mut rules = Vec::new();
-        for (unit, out) in units.iter().zip(&emitted).filter(|(u, _)| u.target == target) {
-            let mut diags = out.diags.clone();
+        while let Some((unit, out)) = pending.next_if(|(u, _)| u.target == target) {
+            let Emitted { files, rules: metas, mut diags } = out;
             let mut paths = Vec::new();
-            for file in &out.files {
+            for file in files {
                 let path = format!("{target}/{}", file.path);
                 if let Some(first) = owners.insert(collision_key(target, &path), unit.span()) {
                     diags.push(
@@ -146,18 +148,18 @@ pub fn build_versioned(
                     continue;
                 }
                 paths.push(path.clone());
-                output.files.push((path, file.text.clone()));
+                output.files.push((path, file.text));
             }
-            rules.extend(out.rules.iter().cloned());
+            rules.extend(metas.iter().cloned());
             diags.iter().cloned().for_each(|d| output.diags.push(d));
             output.units.push(UnitOutcome {
                 target,
                 flow_id: unit.flow.id.clone(),
                 item_id: unit.item_id().to_string(),
-                rules: out.rules.len(),
+                rules: metas.len(),
                 diags,
                 paths,
-                metas: out.rules.clone(),
+                metas,
                 visibility: schedule::visibility(ctx.settings, target, unit.flow, unit.schedule_item()),
             });
         }

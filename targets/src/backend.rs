@@ -34,6 +34,9 @@ pub struct RuleMeta {
     pub false_positives: Vec<String>,
     /// The query as the SIEM runs it.
     pub query: String,
+    /// Sentinel's analytic rule as JSON, which its ARM template is made from (KQL only):
+    /// packaging reads it here instead of emitting the rule again.
+    pub analytic_rule: Option<serde_json::Value>,
 }
 
 /// The result of emitting one step or sequence for one target.

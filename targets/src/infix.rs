@@ -30,42 +30,62 @@ enum Precedence {
 /// Prints `cond`, calling `leaf` for each test (left to right). Leaves are treated
 /// as atoms: a leaf printer returning a compound expression must parenthesise it.
 pub fn print(cond: &Cond, spelling: Spelling, leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String) -> String {
-    print_at(cond, spelling, leaf, Precedence::Top)
+    let mut out = String::new();
+    print_into(&mut out, cond, spelling, leaf, Precedence::Top);
+    out
 }
 
-fn print_at(
+/// Appends `cond` to `out`: one buffer for the whole condition, not a string per node.
+fn print_into(
+    out: &mut String,
     cond: &Cond,
     spelling: Spelling,
     leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String,
     context: Precedence,
-) -> String {
-    let (own, text) = match cond {
-        Cond::Test(test) => return leaf(test),
-        Cond::Not(inner) => {
-            (Precedence::Not, format!("{} {}", spelling.not, print_at(inner, spelling, leaf, Precedence::Not)))
-        }
-        Cond::All(parts) => (Precedence::And, join(parts, spelling.and, spelling, leaf, Precedence::And)),
-        Cond::Any(parts) => (Precedence::Or, join(parts, spelling.or, spelling, leaf, Precedence::Or)),
+) {
+    let own = match cond {
+        Cond::Test(test) => return out.push_str(&leaf(test)),
+        Cond::Not(_) => Precedence::Not,
+        Cond::All(_) => Precedence::And,
+        Cond::Any(_) => Precedence::Or,
     };
     // A `not` operand is parenthesised unless it is itself a leaf or a `not`.
     let nested = spelling.group_nested && own != Precedence::Not && context != Precedence::Top;
     let needs_parens = own < context || (context == Precedence::Not && own != Precedence::Not) || nested;
     if needs_parens {
-        format!("({text})")
-    } else {
-        text
+        out.push('(');
+    }
+    match cond {
+        Cond::Not(inner) => {
+            out.push_str(spelling.not);
+            out.push(' ');
+            print_into(out, inner, spelling, leaf, Precedence::Not);
+        }
+        Cond::All(parts) => join(out, parts, spelling.and, spelling, leaf, Precedence::And),
+        Cond::Any(parts) => join(out, parts, spelling.or, spelling, leaf, Precedence::Or),
+        Cond::Test(_) => {}
+    }
+    if needs_parens {
+        out.push(')');
     }
 }
 
 fn join(
+    out: &mut String,
     parts: &[Cond],
     connective: &str,
     spelling: Spelling,
     leaf: &mut dyn FnMut(&scalpel_compiler::ir::Test) -> String,
     own: Precedence,
-) -> String {
-    let printed: Vec<String> = parts.iter().map(|p| print_at(p, spelling, leaf, own)).collect();
-    printed.join(&format!(" {connective} "))
+) {
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            out.push(' ');
+            out.push_str(connective);
+            out.push(' ');
+        }
+        print_into(out, part, spelling, leaf, own);
+    }
 }
 
 #[cfg(test)]

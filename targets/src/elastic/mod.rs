@@ -142,6 +142,7 @@ impl Backend for Elastic {
             techniques: technique_ids(step),
             false_positives: step.false_positives.clone(),
             query: query.clone(),
+            analytic_rule: None,
         };
         Emitted {
             files: vec![OutFile { path: rule_path(flow, &step.id, kind), text: format!("{query}\n") }],
@@ -200,6 +201,7 @@ impl Backend for Elastic {
             techniques,
             false_positives: Vec::new(),
             query: query.clone(),
+            analytic_rule: None,
         };
         Emitted {
             files: vec![OutFile { path: rule_path(flow, &sequence.id, RuleKind::Eql), text: format!("{query}\n") }],

@@ -12,6 +12,7 @@
 //! Microsoft's `ScheduledAlertRuleProperties` requires is present; keys are written
 //! in a fixed order and nothing depends on the clock.
 
+use crate::backend::RuleMeta;
 use serde_json::{json, Map, Value};
 
 /// The alertRules API version Azure-Sentinel's solution packages deploy with.
@@ -32,16 +33,10 @@ pub const REQUIRED: [&str; 10] = [
     "triggerThreshold",
 ];
 
-/// One rule for the template: its YAML (as parsed) and the ids that name it.
-pub struct ArmRule {
-    pub flow_id: String,
-    pub item_id: String,
-    pub yaml: Value,
-}
-
-/// The deployment template of `rules`, pretty JSON with a final newline.
-pub fn template(rules: &[ArmRule]) -> String {
-    let resources: Vec<Value> = rules.iter().map(resource).collect();
+/// The deployment template of `rules` (those with an analytic rule), pretty JSON with a
+/// final newline.
+pub fn template(rules: &[RuleMeta]) -> String {
+    let resources: Vec<Value> = rules.iter().filter_map(|r| Some(resource(r, r.analytic_rule.as_ref()?))).collect();
     let template = json!({
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
         "contentVersion": "1.0.0.0",
@@ -58,8 +53,8 @@ pub fn template(rules: &[ArmRule]) -> String {
     text
 }
 
-fn resource(rule: &ArmRule) -> Value {
-    let yaml = &rule.yaml;
+/// `yaml` is the rule's analytic-rule YAML as JSON.
+fn resource(rule: &RuleMeta, yaml: &Value) -> Value {
     let text = |key: &str| yaml.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
     let id = text("id");
     let mut properties = Map::new();

@@ -134,7 +134,7 @@ impl Backend for Kql {
             tables: vec![table],
             version: ctx.stamp(&flow.id, &step.id).version.to_string(),
         };
-        let (files, limit, query) = rule_files(flow, &step.id, input, &parts, &schedule, settings);
+        let (files, limit, query, analytic_rule) = rule_files(flow, &step.id, input, &parts, &schedule, settings);
         diags.extend(limit.map(|d| d.primary(step.span, "this rule")));
         let meta = RuleMeta {
             id,
@@ -147,6 +147,7 @@ impl Backend for Kql {
             techniques: technique_ids(step),
             false_positives: step.false_positives.clone(),
             query,
+            analytic_rule: Some(analytic_rule),
         };
         Emitted { files, rules: vec![meta], diags }
     }
@@ -247,7 +248,7 @@ impl Backend for Kql {
             tables,
             version: ctx.stamp(&flow.id, &sequence.id).version.to_string(),
         };
-        let (files, limit, query) = rule_files(flow, &sequence.id, input, &parts, &schedule, settings);
+        let (files, limit, query, analytic_rule) = rule_files(flow, &sequence.id, input, &parts, &schedule, settings);
         diags.extend(limit.map(|d| d.primary(sequence.span, "this sequence")));
         let meta = RuleMeta {
             id,
@@ -260,6 +261,7 @@ impl Backend for Kql {
             techniques,
             false_positives: Vec::new(),
             query,
+            analytic_rule: Some(analytic_rule),
         };
         Emitted { files, rules: vec![meta], diags }
     }
@@ -278,35 +280,9 @@ impl Backend for Kql {
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;
         if !rules.is_empty() {
-            files.push(OutFile {
-                path: "arm/analytic-rules.json".into(),
-                text: arm::template(&self.arm_rules(ctx, rules)),
-            });
+            files.push(OutFile { path: "arm/analytic-rules.json".into(), text: arm::template(rules) });
         }
         Ok(files)
-    }
-}
-
-impl Kql {
-    /// The rules' analytic-rule YAML, emitted again (emitting is deterministic) and
-    /// read back, for the ARM template.
-    fn arm_rules(&self, ctx: &Context, rules: &[RuleMeta]) -> Vec<arm::ArmRule> {
-        let mut out = Vec::new();
-        for rule in rules {
-            let Some(flow) = ctx.program.flows.iter().find(|f| f.id == rule.flow_id) else { continue };
-            let emitted = match flow.step(&rule.item_id) {
-                Some(step) => self.emit_step(ctx, flow, step),
-                None => match flow.sequences.iter().find(|s| s.id == rule.item_id) {
-                    Some(sequence) => self.emit_sequence(ctx, flow, sequence),
-                    None => continue,
-                },
-            };
-            let yaml = emitted.files.iter().find(|f| f.path.ends_with(".yaml"));
-            if let Some(yaml) = yaml.and_then(|f| serde_norway::from_str(&f.text).ok()) {
-                out.push(arm::ArmRule { flow_id: rule.flow_id.clone(), item_id: rule.item_id.clone(), yaml });
-            }
-        }
-        out
     }
 }
 
@@ -485,7 +461,7 @@ fn rule_files(
     parts: &Parts,
     schedule: &Schedule,
     settings: &KqlSettings,
-) -> (Vec<OutFile>, Option<Diagnostic>, String) {
+) -> (Vec<OutFile>, Option<Diagnostic>, String, serde_json::Value) {
     let query = parts.scheduled(schedule);
     let mut limit = None;
     if schedule.lookback_ms() > crate::schedule::SENTINEL_MAX_MS {
@@ -509,14 +485,16 @@ fn rule_files(
         ));
     }
     let base = format!("{}/{}", file_safe(&flow.id), file_safe(item));
-    let yaml = package::analytic_rule(input, &query, schedule, settings);
+    let rule = package::analytic_rule(input, &query, schedule, settings);
     (
         vec![
             OutFile { path: format!("{base}.kql"), text: format!("{}\n", parts.batch()) },
-            OutFile { path: format!("{base}.yaml"), text: yaml },
+            OutFile { path: format!("{base}.yaml"), text: crate::yaml::to_string(&rule).unwrap_or_default() },
         ],
         limit,
         query,
+        // What the YAML reads back as: the ARM template is made from it.
+        serde_json::to_value(&rule).unwrap_or_default(),
     )
 }
 

@@ -90,10 +90,10 @@ pub struct RuleInput<'a> {
     pub version: String,
 }
 
-pub fn analytic_rule(input: RuleInput, query: &str, schedule: &Schedule, settings: &KqlSettings) -> String {
+pub fn analytic_rule(input: RuleInput, query: &str, schedule: &Schedule, settings: &KqlSettings) -> AnalyticRule {
     let minutes = |ms: u64| super::minutes_text(ms.div_ceil(60_000));
     let (tactics, techniques) = attack(&input.steps);
-    let rule = AnalyticRule {
+    AnalyticRule {
         id: input.id,
         name: input.title.chars().take(MAX_NAME).collect(),
         description: input.description.chars().take(MAX_DESCRIPTION).collect(),
@@ -120,8 +120,7 @@ pub fn analytic_rule(input: RuleInput, query: &str, schedule: &Schedule, setting
         event_grouping_settings: EventGrouping { aggregation_kind: "AlertPerResult" },
         version: input.version,
         kind: "Scheduled",
-    };
-    crate::yaml::to_string(&rule).unwrap_or_default()
+    }
 }
 
 /// Sentinel tactics and techniques of the steps: techniques (sub-techniques and

@@ -144,6 +144,7 @@ impl Backend for Sigma {
                 techniques,
                 false_positives: Vec::new(),
                 query: text.clone(),
+                analytic_rule: None,
             }],
             files: vec![OutFile { path: rule_path(flow, &sequence.id), text }],
             diags: Vec::new(),
@@ -267,6 +268,7 @@ fn meta(flow: &Flow, step: &Step, id: uuid::Uuid, severity: scalpel_compiler::ir
         techniques: technique_ids(step),
         false_positives: step.false_positives.clone(),
         query,
+        analytic_rule: None,
     }
 }
 

@@ -220,6 +220,7 @@ mod tests {
             techniques: Vec::new(),
             false_positives: Vec::new(),
             query: String::new(),
+            analytic_rule: None,
         };
         assert_eq!(filter_macro(&rule), "af2_10_tamper_filter");
     }

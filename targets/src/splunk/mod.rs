@@ -74,6 +74,7 @@ impl Backend for Splunk {
             techniques: technique_ids(step),
             false_positives: step.false_positives.clone(),
             query: query.clone(),
+            analytic_rule: None,
         };
         Emitted {
             files: vec![OutFile { path: rule_path(flow, &step.id), text: format!("{query}\n") }],
@@ -185,6 +186,7 @@ impl Backend for Splunk {
             techniques,
             false_positives: Vec::new(),
             query: query.clone(),
+            analytic_rule: None,
         };
         Emitted {
             files: vec![OutFile { path: rule_path(flow, &sequence.id), text: format!("{query}\n") }],
